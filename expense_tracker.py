@@ -1,0 +1,1005 @@
+"""Expense Tracker: a local REST API over one SQLite file.
+
+Run `python expense_tracker.py` to serve it on http://127.0.0.1:8000 (docs at /docs).
+"""
+
+import argparse
+import base64
+import binascii
+import csv
+import io
+import ipaddress
+import json
+import logging
+import math
+import os
+import socket
+import sqlite3
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import platformdirs
+from fastapi import Depends, FastAPI, Path as PathParam, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__version__ = "0.1.0"
+
+# ---------------------------------------------------------------------------
+# Configuration
+# ---------------------------------------------------------------------------
+
+APP_NAME = "ExpenseTracker"
+DB_ENV = "EXPENSE_TRACKER_DB"
+CORS_ENV = "EXPENSE_TRACKER_CORS_ORIGINS"
+HOSTS_ENV = "EXPENSE_TRACKER_ALLOWED_HOSTS"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def resolve_db_path() -> Path:
+    """The database file: $EXPENSE_TRACKER_DB, else expenses.db in the user's data directory."""
+    configured = os.environ.get(DB_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "expenses.db"
+
+
+DB_PATH = resolve_db_path()
+
+MAX_ID = 2**63 - 1
+MAX_AMOUNT = 1_000_000_000_000
+PAGE_LIMIT_MAX = 200
+BUSY_TIMEOUT_S = 5.0
+EXPORT_BATCH_ROWS = 2000
+# Stamped into files this app creates, to tell them from other programs' SQLite files.
+APPLICATION_ID = 0x45587054
+
+log = logging.getLogger("expense_tracker")
+
+# ---------------------------------------------------------------------------
+# Schema, migrations and database access
+# ---------------------------------------------------------------------------
+
+SEED_SCHEMA = [
+    """create table if not exists categories (
+    id integer primary key autoincrement,
+    name text not null unique,
+    color text not null default '#6c757d',
+    created_at text not null default (datetime('now'))
+)""",
+    """create table if not exists expenses (
+    id integer primary key autoincrement,
+    amount real not null check(amount > 0),
+    description text not null,
+    category_id integer not null references categories(id),
+    date text not null,
+    created_at text not null default (datetime('now'))
+)""",
+    "create index if not exists idx_expenses_date on expenses(date)",
+    "create index if not exists idx_expenses_category on expenses(category_id)",
+]
+
+DEFAULT_CATEGORIES = [("Food", "#e67e22"), ("Transport", "#3498db"), ("Utilities", "#8e44ad")]
+
+# Totals per month and category, kept exact in integer cents by triggers, so that a month's
+# summary reads a dozen rows instead of every expense of the month.
+MONTHLY_TOTALS_SCHEMA = [
+    """create table if not exists monthly_totals (
+    month text not null,
+    category_id integer not null,
+    total_cents integer not null,
+    count integer not null,
+    primary key (month, category_id)
+) without rowid""",
+    """create trigger if not exists expenses_totals_insert after insert on expenses begin
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, cast(round(new.amount * 100) as integer), 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+    """create trigger if not exists expenses_totals_delete after delete on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+end""",
+    """create trigger if not exists expenses_totals_update
+after update of amount, date, category_id on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, cast(round(new.amount * 100) as integer), 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+    """insert into monthly_totals (month, category_id, total_cents, count)
+    select substr(date, 1, 7), category_id, sum(cast(round(amount * 100) as integer)), count(*)
+    from expenses group by 1, 2""",
+    "create index if not exists idx_expenses_amount on expenses(amount)",
+    "create index if not exists idx_expenses_created_at on expenses(created_at)",
+    "create index if not exists idx_expenses_category_date on expenses(category_id, date)",
+]
+
+
+def migrate_seed_schema(conn: sqlite3.Connection, is_new: bool) -> None:
+    for statement in SEED_SCHEMA:
+        conn.execute(statement)
+    if is_new:
+        conn.executemany(
+            "insert or ignore into categories (name, color) values (?, ?)", DEFAULT_CATEGORIES
+        )
+
+
+def migrate_monthly_totals(conn: sqlite3.Connection, is_new: bool) -> None:
+    for statement in MONTHLY_TOTALS_SCHEMA:
+        conn.execute(statement)
+
+
+# Applied in order; PRAGMA user_version records how many have run. Never reorder or edit one
+# that has shipped: append a new one.
+MIGRATIONS = [migrate_seed_schema, migrate_monthly_totals]
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be used; the message says why, names the file and what to do."""
+
+
+def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
+    """A new connection in autocommit mode; transactions are explicit (see `write_transaction`)."""
+    mode = "rwc" if create else "rw"
+    uri = f"{Path(os.path.abspath(path)).as_uri()}?mode={mode}"
+    conn = sqlite3.connect(
+        uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("pragma foreign_keys = on")
+        conn.execute("pragma synchronous = full")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def describe_database_error(exc: BaseException, path: Path) -> str:
+    """One sentence for the user: what is wrong with the file at `path` and what to do."""
+    text = str(exc)
+    lowered = text.lower()
+    if path.is_dir():
+        return (
+            f"The database path {path} is a directory, not a file; "
+            f"set {DB_ENV} to a file path."
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return (
+            f"The database {path} is locked by another program; "
+            "try again in a moment or close the program that holds it."
+        )
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return (
+            f"The file {path} is damaged or is not an Expense Tracker database ({text}); "
+            f"it was left untouched: restore a backup or set {DB_ENV} to another file."
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"The database {path} is read-only; make the file and its folder writable."
+    if "full" in lowered:
+        return f"The disk holding {path} is full; free some space and try again."
+    if "unable to open" in lowered or isinstance(exc, OSError):
+        return (
+            f"The database {path} cannot be opened ({text}); check that the file exists "
+            "and that its folder is readable and writable."
+        )
+    return f"The database {path} cannot be used ({text})."
+
+
+def check_is_ours(conn: sqlite3.Connection, path: Path) -> tuple[bool, int]:
+    """Refuse files that belong to another program or a newer version; report whether it is empty."""
+    tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+    app_id = conn.execute("pragma application_id").fetchone()[0]
+    version = conn.execute("pragma user_version").fetchone()[0]
+    if app_id not in (0, APPLICATION_ID) or (tables and "expenses" not in tables):
+        raise DatabaseUnavailable(
+            f"The file {path} is a SQLite database of another program (it has no expenses table); "
+            f"it was left untouched: set {DB_ENV} to another file."
+        )
+    if version > len(MIGRATIONS):
+        raise DatabaseUnavailable(
+            f"The database {path} was written by a newer version of Expense Tracker "
+            f"(schema {version}, this version knows {len(MIGRATIONS)}); please upgrade."
+        )
+    return not tables, version
+
+
+def init_database(path: Path) -> None:
+    """Create or upgrade the database at `path`; never writes to a file that is not ours."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path, create=True)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseUnavailable(describe_database_error(exc, path)) from exc
+    try:
+        is_new, version = check_is_ours(conn, path)
+        if version == len(MIGRATIONS):
+            return
+        if conn.execute("pragma journal_mode").fetchone()[0] != "wal":
+            conn.execute("pragma journal_mode = wal")
+        conn.execute("begin immediate")
+        try:
+            # Another process may have migrated while we waited for the write lock.
+            is_new, version = check_is_ours(conn, path)
+            if version < len(MIGRATIONS):
+                log.info("Upgrading database %s from schema %d to %d", path, version, len(MIGRATIONS))
+            for number in range(version, len(MIGRATIONS)):
+                MIGRATIONS[number](conn, is_new)
+            conn.execute(f"pragma user_version = {len(MIGRATIONS)}")
+            if is_new:
+                conn.execute(f"pragma application_id = {APPLICATION_ID}")
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+    except sqlite3.Error as exc:
+        raise DatabaseUnavailable(describe_database_error(exc, path)) from exc
+    finally:
+        conn.close()
+
+
+class Database:
+    """Where the data lives, and whether it has been opened successfully yet."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.ready = False
+        self._init_lock = threading.Lock()
+        # One writer at a time inside this process: writers queue here instead of
+        # sleeping in SQLite's busy handler, which keeps write latency even.
+        self.write_lock = threading.Lock()
+
+    def ensure_ready(self) -> None:
+        if self.ready:
+            return
+        with self._init_lock:
+            if not self.ready:
+                init_database(self.path)
+                self.ready = True
+
+    def open(self) -> sqlite3.Connection:
+        self.ensure_ready()
+        try:
+            return connect(self.path)
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(describe_database_error(exc, self.path)) from exc
+
+
+def get_db(request: Request) -> Iterator[sqlite3.Connection]:
+    """A connection for this request only; always closed when the request ends."""
+    database: Database = request.app.state.database
+    conn = database.open()
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+DB = Annotated[sqlite3.Connection, Depends(get_db)]
+
+
+@contextmanager
+def write_transaction(request: Request, conn: sqlite3.Connection) -> Iterator[None]:
+    with request.app.state.database.write_lock:
+        conn.execute("begin immediate")
+        try:
+            yield
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        conn.execute("commit")
+
+
+# ---------------------------------------------------------------------------
+# Models
+# ---------------------------------------------------------------------------
+
+
+def check_text(value: str) -> str:
+    value = value.strip()
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it contains a lone surrogate)") from None
+    return value
+
+
+def check_date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"must be a real calendar date in the form YYYY-MM-DD, got {value!r}") from None
+    return value
+
+
+def check_cents(value: float) -> float:
+    if round(value, 2) != value:
+        raise ValueError(f"must have at most 2 decimal places, got {value!r}")
+    return value
+
+
+def check_month(value: str) -> str:
+    if not (len(value) == 7 and value[4] == "-" and value[:4].isascii() and value[:4].isdigit()
+            and value[5:] in MONTH_NUMBERS and value[:4] != "0000"):
+        raise ValueError(f"must be a month in the form YYYY-MM, got {value!r}")
+    return value
+
+
+MONTH_NUMBERS = {f"{number:02d}" for number in range(1, 13)}
+
+Amount = Annotated[
+    float,
+    Field(strict=True, gt=0, le=MAX_AMOUNT, allow_inf_nan=False, examples=[12.5]),
+    AfterValidator(check_cents),
+]
+Description = Annotated[
+    str,
+    AfterValidator(check_text),
+    Field(strict=True, min_length=1, max_length=200, examples=["Lunch, with \"friends\""]),
+]
+RowId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID, examples=[1])]
+IsoDate = Annotated[
+    str,
+    Field(strict=True, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2025-03-14"]),
+    AfterValidator(check_date),
+]
+CategoryName = Annotated[
+    str,
+    AfterValidator(check_text),
+    Field(strict=True, min_length=1, max_length=50, examples=["Groceries"]),
+]
+Month = Annotated[str, Field(strict=True, examples=["2025-03"]), AfterValidator(check_month)]
+Color = Annotated[str, Field(strict=True, pattern=r"^#[0-9a-fA-F]{6}$", examples=["#2a9d8f"])]
+
+
+ExpenseId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+CategoryId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CategoryCreate(StrictModel):
+    name: CategoryName
+    color: Color = "#6c757d"
+
+
+class CategoryResponse(BaseModel):
+    id: int
+    name: str
+    color: str
+    created_at: str
+
+
+class ExpenseCreate(StrictModel):
+    amount: Amount
+    description: Description
+    category_id: RowId
+    date: IsoDate
+
+
+class ExpenseUpdate(StrictModel):
+    # Not Optional: a field that is sent must be valid (null is refused); one not sent stays.
+    amount: Amount = None  # type: ignore[assignment]
+    description: Description = None  # type: ignore[assignment]
+    category_id: RowId = None  # type: ignore[assignment]
+    date: IsoDate = None  # type: ignore[assignment]
+
+
+class ExpenseResponse(BaseModel):
+    id: int
+    amount: float
+    description: str
+    category_id: int
+    category_name: str
+    date: str
+    created_at: str
+
+
+class CategorySummary(BaseModel):
+    category_name: str
+    total: float
+    count: int
+
+
+class MonthlySummary(BaseModel):
+    month: str
+    total: float
+    count: int
+    by_category: list[CategorySummary]
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+# ---------------------------------------------------------------------------
+# Errors: every one is {"detail": "<one sentence>"}
+# ---------------------------------------------------------------------------
+
+LOCATION_NAMES = {
+    "body": "field",
+    "query": "query parameter",
+    "path": "path parameter",
+    "header": "header",
+    "cookie": "cookie",
+}
+
+
+def describe_validation_error(errors: list[dict[str, Any]]) -> str:
+    """Turn Pydantic's list of errors into one sentence about the first one."""
+    if not errors:
+        return "The request is invalid."
+    error = errors[0]
+    location = [str(part) for part in error.get("loc", ())]
+    kind = error.get("type", "")
+    source = location[0] if location else "body"
+    field = ".".join(location[1:])
+    message = str(error.get("msg", "is invalid"))
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    elif message:
+        message = message[0].lower() + message[1:]
+    more = len(errors) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    if kind == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "syntax error")
+        return f"The request body is not valid JSON ({reason})."
+    if source == "body" and not field:
+        if kind == "missing":
+            return "The request needs a JSON object body."
+        return f"The request body must be a JSON object ({message}){suffix}."
+    where = LOCATION_NAMES.get(source, source)
+    if kind == "missing":
+        return f"The {where} '{field}' is required{suffix}."
+    if kind == "extra_forbidden":
+        return f"The {where} '{field}' is not allowed: unknown field{suffix}."
+    return f"Invalid {where} '{field}': {message}{suffix}."
+
+
+STATUS_SENTENCES = {
+    404: "Not found: no such resource at {path}.",
+    405: "Method {method} is not allowed on {path}.",
+}
+
+
+def error_response(status_code: int, detail: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(422, describe_validation_error(list(exc.errors())))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        detail = exc.detail
+        template = STATUS_SENTENCES.get(exc.status_code)
+        if template and detail in ("Not Found", "Method Not Allowed"):
+            detail = template.format(path=request.url.path, method=request.method)
+        return error_response(exc.status_code, str(detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def database_unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        return error_response(503, str(exc))
+
+    @app.exception_handler(sqlite3.Error)
+    async def database_error(request: Request, exc: sqlite3.Error) -> JSONResponse:
+        path = request.app.state.database.path
+        log.warning("database error on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(503, describe_database_error(exc, path))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(500, "Internal error: something unexpected went wrong; see the log.")
+
+
+class LoopbackHostOnly:
+    """Refuse requests whose Host is not an allowed name (DNS-rebinding defence), in JSON.
+
+    Starlette's TrustedHostMiddleware does the checking; this only turns its plain-text
+    refusal into the API's error shape.
+    """
+
+    _PASSED = "expense_tracker.host_ok"
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str]):
+        self.app = app
+        self.checker = TrustedHostMiddleware(self._mark_passed, allowed_hosts=allowed_hosts, www_redirect=False)
+
+    async def _mark_passed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[self._PASSED] = True
+        await self.app(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.checker(scope, receive, send)
+            return
+
+        async def send_json_refusal(message: Message) -> None:
+            if scope.get(self._PASSED):
+                await send(message)
+            elif message["type"] == "http.response.start":
+                host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")[:100]
+                await error_response(
+                    400,
+                    f"Invalid Host header {host!r}: this server only answers to "
+                    f"{', '.join(LOOPBACK_HOSTS)} (set {HOSTS_ENV} to allow other names).",
+                )(scope, receive, send)
+
+        await self.checker(scope, receive, send_json_refusal)
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+# ---------------------------------------------------------------------------
+# Queries
+# ---------------------------------------------------------------------------
+
+SORT_COLUMNS = {"date": "e.date", "amount": "e.amount", "created_at": "e.created_at"}
+ORDERS = {"asc": "asc", "desc": "desc"}
+
+EXPENSE_SELECT = """select e.id, e.amount, e.description, e.category_id,
+    coalesce(c.name, '') as category_name, e.date, e.created_at
+from expenses e left join categories c on c.id = e.category_id"""
+
+
+def fetch_expense(conn: sqlite3.Connection, expense_id: int) -> dict | None:
+    row = conn.execute(f"{EXPENSE_SELECT} where e.id = ?", (expense_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def require_category(conn: sqlite3.Connection, category_id: int) -> None:
+    if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
+        raise HTTPException(400, f"Unknown category_id {category_id}: no such category.")
+
+
+def filter_clause(
+    date_from: str | None, date_to: str | None, category_id: int | None
+) -> tuple[list[str], list[Any]]:
+    conditions: list[str] = []
+    params: list[Any] = []
+    if date_from is not None:
+        conditions.append("e.date >= ?")
+        params.append(date_from)
+    if date_to is not None:
+        conditions.append("e.date <= ?")
+        params.append(date_to)
+    if category_id is not None:
+        conditions.append("e.category_id = ?")
+        params.append(category_id)
+    return conditions, params
+
+
+def cents_to_amount(cents: int | float) -> float:
+    return round(cents) / 100
+
+
+# Keyset cursor: the sort key and id of the last row of a page, so the next page starts right
+# after it through the index, at any depth, without counting the rows before it.
+
+def encode_cursor(sort: str, order: str, value: Any, row_id: int) -> str:
+    raw = json.dumps([sort, order, value, row_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str, sort: str, order: str) -> tuple[Any, int]:
+    invalid = HTTPException(
+        422, "Invalid query parameter 'cursor': use the X-Next-Cursor value of the previous page "
+        "with the same sort and order."
+    )
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        c_sort, c_order, value, row_id = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error):
+        raise invalid from None
+    value_ok = isinstance(value, str) if sort != "amount" else (
+        isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    )
+    id_ok = isinstance(row_id, int) and not isinstance(row_id, bool) and 0 <= row_id <= MAX_ID
+    if (c_sort, c_order) != (sort, order) or not value_ok or not id_ok:
+        raise invalid
+    return value, row_id
+
+
+def csv_neutralised(column: str) -> str:
+    """SQL for a text column whose cells cannot start a spreadsheet formula."""
+    return (
+        f"case when substr({column}, 1, 1) in ('=', '+', '-', '@', char(9), char(13)) "
+        f"then '''' || {column} else {column} end"
+    )
+
+
+EXPORT_HEADER = "id,amount,description,category,date\r\n"
+EXPORT_SELECT = f"""select e.id, e.amount, {csv_neutralised('e.description')},
+    {csv_neutralised("coalesce(c.name, '')")}, e.date
+from expenses e left join categories c on c.id = e.category_id"""
+
+
+def csv_chunks(conn: sqlite3.Connection, cursor: sqlite3.Cursor) -> Iterator[bytes]:
+    """CSV text in chunks of rows as they are read; closes the connection when done."""
+    try:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        yield EXPORT_HEADER.encode()
+        while rows := cursor.fetchmany(EXPORT_BATCH_ROWS):
+            writer.writerows(rows)
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------------------
+# The app
+# ---------------------------------------------------------------------------
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "A parameter or field is invalid."},
+    503: {"model": ErrorBody, "description": "The database cannot be used."},
+}
+
+
+def create_app(
+    db_path: Path | str | None = None,
+    *,
+    cors_origins: list[str] | None = None,
+    allowed_hosts: list[str] | None = None,
+) -> FastAPI:
+    """The API over the database at `db_path` (default: DB_PATH, read when the app starts).
+
+    CORS origins default to $EXPENSE_TRACKER_CORS_ORIGINS, else `*`. Hosts allowed in the Host
+    header are the loopback names plus $EXPENSE_TRACKER_ALLOWED_HOSTS plus `allowed_hosts`.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.database = Database(Path(db_path) if db_path is not None else DB_PATH)
+        try:
+            app.state.database.ensure_ready()
+        except DatabaseUnavailable as exc:
+            # Keep serving: every request then says what is wrong, in words, until it is fixed.
+            log.error("%s", exc)
+        yield
+
+    app = FastAPI(
+        title="Expense Tracker",
+        version=__version__,
+        description="A personal expense tracker's local API. Every error is "
+        '`{"detail": "<one sentence>"}`.',
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    install_error_handlers(app)
+    origins = cors_origins if cors_origins is not None else (env_list(CORS_ENV) or ["*"])
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "PUT", "DELETE"],
+        allow_headers=["Content-Type"],
+        expose_headers=["X-Next-Cursor", "Content-Disposition"],
+    )
+    hosts = [*LOOPBACK_HOSTS, *env_list(HOSTS_ENV), *(allowed_hosts or [])]
+    app.add_middleware(LoopbackHostOnly, allowed_hosts=hosts)
+    add_routes(app)
+    return app
+
+
+def add_routes(app: FastAPI) -> None:
+    @app.get("/health", response_model=Health, responses={503: {"model": Health}})
+    def health(request: Request):
+        database: Database = request.app.state.database
+        try:
+            conn = database.open()
+            try:
+                conn.execute("select 1").fetchone()
+            finally:
+                conn.close()
+        except (DatabaseUnavailable, sqlite3.Error) as exc:
+            detail = str(exc) if isinstance(exc, DatabaseUnavailable) else describe_database_error(exc, database.path)
+            return JSONResponse(
+                {"status": "error", "database": "disconnected", "detail": detail}, status_code=503
+            )
+        return {"status": "ok", "database": "connected"}
+
+    @app.get("/categories", response_model=list[CategoryResponse])
+    def list_categories(conn: DB):
+        rows = conn.execute(
+            "select id, name, color, created_at from categories order by name collate nocase, name"
+        )
+        return [dict(row) for row in rows]
+
+    @app.post(
+        "/categories",
+        status_code=201,
+        response_model=CategoryResponse,
+        responses={409: {"model": ErrorBody, "description": "Category already exists"}},
+    )
+    def create_category(category: CategoryCreate, conn: DB, request: Request):
+        with write_transaction(request, conn):
+            taken = conn.execute(
+                "select 1 from categories where name = ? collate nocase", (category.name,)
+            ).fetchone()
+            if taken:
+                raise HTTPException(409, "Category already exists")
+            row_id = conn.execute(
+                "insert into categories (name, color) values (?, ?)", (category.name, category.color)
+            ).lastrowid
+            row = conn.execute(
+                "select id, name, color, created_at from categories where id = ?", (row_id,)
+            ).fetchone()
+        return dict(row)
+
+    @app.delete(
+        "/categories/{category_id}",
+        status_code=204,
+        responses={
+            400: {"model": ErrorBody, "description": "Cannot delete category with existing expenses"},
+            404: {"model": ErrorBody, "description": "No such category"},
+        },
+    )
+    def delete_category(category_id: CategoryId, conn: DB, request: Request):
+        with write_transaction(request, conn):
+            if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
+                raise HTTPException(404, f"Category {category_id} not found.")
+            in_use = conn.execute(
+                "select 1 from expenses where category_id = ? limit 1", (category_id,)
+            ).fetchone()
+            if in_use:
+                raise HTTPException(400, "Cannot delete category with existing expenses")
+            conn.execute("delete from monthly_totals where category_id = ?", (category_id,))
+            conn.execute("delete from categories where id = ?", (category_id,))
+        return Response(status_code=204)
+
+    @app.get(
+        "/expenses",
+        response_model=list[ExpenseResponse],
+        responses={200: {"headers": {"X-Next-Cursor": {
+            "description": "Present when more rows follow: pass it as `cursor` to get the next page.",
+            "schema": {"type": "string"},
+        }}}},
+    )
+    def list_expenses(
+        conn: DB,
+        response: Response,
+        date_from: Annotated[IsoDate | None, Query(description="First date included (YYYY-MM-DD).")] = None,
+        date_to: Annotated[IsoDate | None, Query(description="Last date included (YYYY-MM-DD).")] = None,
+        category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        sort: Literal["date", "amount", "created_at"] = "date",
+        order: Literal["asc", "desc"] = "desc",
+        limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 50,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+        cursor: Annotated[str | None, Query(
+            max_length=500,
+            description="Keyset cursor from the previous page's X-Next-Cursor header; "
+            "fast at any depth. Use instead of offset.",
+        )] = None,
+    ):
+        if date_from and date_to and date_from > date_to:
+            raise HTTPException(422, f"Invalid query parameter 'date_from': {date_from} is after date_to {date_to}.")
+        if cursor is not None and offset:
+            raise HTTPException(422, "Invalid query parameter 'cursor': use either cursor or offset, not both.")
+        conditions, params = filter_clause(date_from, date_to, category_id)
+        column, direction = SORT_COLUMNS[sort], ORDERS[order]
+        if cursor is not None:
+            value, last_id = decode_cursor(cursor, sort, order)
+            compare = "<" if order == "desc" else ">"
+            conditions.append(f"({column}, e.id) {compare} (?, ?)")
+            params += [value, last_id]
+        where = f"where {' and '.join(conditions)}" if conditions else ""
+        rows = conn.execute(
+            f"{EXPENSE_SELECT} {where} order by {column} {direction}, e.id {direction} limit ? offset ?",
+            [*params, limit + 1, offset],
+        ).fetchall()
+        page = [dict(row) for row in rows[:limit]]
+        if len(rows) > limit:
+            last = page[-1]
+            response.headers["X-Next-Cursor"] = encode_cursor(sort, order, last[sort], last["id"])
+        return page
+
+    @app.get(
+        "/expenses/export",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/csv": {}}, "description": "CSV of the expenses."}},
+    )
+    def export_expenses(
+        request: Request,
+        date_from: Annotated[IsoDate | None, Query()] = None,
+        date_to: Annotated[IsoDate | None, Query()] = None,
+        category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    ):
+        if date_from and date_to and date_from > date_to:
+            raise HTTPException(422, f"Invalid query parameter 'date_from': {date_from} is after date_to {date_to}.")
+        conditions, params = filter_clause(date_from, date_to, category_id)
+        where = f"where {' and '.join(conditions)}" if conditions else ""
+        # The connection belongs to the stream: it closes when the last row is sent.
+        conn = request.app.state.database.open()
+        try:
+            conn.row_factory = None
+            rows = conn.execute(f"{EXPORT_SELECT} {where} order by e.date desc, e.id desc", params)
+        except BaseException:
+            conn.close()
+            raise
+        return StreamingResponse(
+            csv_chunks(conn, rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="expenses.csv"'},
+        )
+
+    not_found = {404: {"model": ErrorBody, "description": "No such expense"}}
+    bad_category = {400: {"model": ErrorBody, "description": "Unknown category_id"}}
+
+    @app.get("/expenses/{expense_id}", response_model=ExpenseResponse, responses=not_found)
+    def get_expense(expense_id: ExpenseId, conn: DB):
+        expense = fetch_expense(conn, expense_id)
+        if expense is None:
+            raise HTTPException(404, f"Expense {expense_id} not found.")
+        return expense
+
+    @app.post("/expenses", status_code=201, response_model=ExpenseResponse, responses=bad_category)
+    def create_expense(expense: ExpenseCreate, conn: DB, request: Request):
+        with write_transaction(request, conn):
+            require_category(conn, expense.category_id)
+            row_id = conn.execute(
+                "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
+                (expense.amount, expense.description, expense.category_id, expense.date),
+            ).lastrowid
+            created = fetch_expense(conn, row_id)
+        return created
+
+    @app.put(
+        "/expenses/{expense_id}",
+        response_model=ExpenseResponse,
+        responses={**not_found, **bad_category},
+    )
+    def update_expense(expense_id: ExpenseId, changes: ExpenseUpdate, conn: DB, request: Request):
+        fields = {name: getattr(changes, name) for name in ExpenseUpdate.model_fields if name in changes.model_fields_set}
+        with write_transaction(request, conn):
+            if conn.execute("select 1 from expenses where id = ?", (expense_id,)).fetchone() is None:
+                raise HTTPException(404, f"Expense {expense_id} not found.")
+            if "category_id" in fields:
+                require_category(conn, fields["category_id"])
+            if fields:
+                assignments = ", ".join(f"{name} = ?" for name in fields)
+                conn.execute(
+                    f"update expenses set {assignments} where id = ?", [*fields.values(), expense_id]
+                )
+            updated = fetch_expense(conn, expense_id)
+        return updated
+
+    @app.delete("/expenses/{expense_id}", status_code=204, responses=not_found)
+    def delete_expense(expense_id: ExpenseId, conn: DB, request: Request):
+        with write_transaction(request, conn):
+            deleted = conn.execute("delete from expenses where id = ?", (expense_id,)).rowcount
+        if not deleted:
+            raise HTTPException(404, f"Expense {expense_id} not found.")
+        return Response(status_code=204)
+
+    @app.get("/summary", response_model=MonthlySummary)
+    def monthly_summary(
+        conn: DB,
+        month: Annotated[Month, Query(description="The month, YYYY-MM.")],
+    ):
+        rows = conn.execute(
+            """select c.name as category_name, t.total_cents, t.count
+            from monthly_totals t join categories c on c.id = t.category_id
+            where t.month = ? and t.count > 0
+            order by t.total_cents desc, c.name""",
+            (month,),
+        ).fetchall()
+        by_category = [
+            {"category_name": r["category_name"], "total": cents_to_amount(r["total_cents"]), "count": r["count"]}
+            for r in rows
+        ]
+        total_cents = sum(r["total_cents"] for r in rows)
+        return {
+            "month": month,
+            "total": cents_to_amount(total_cents),
+            "count": sum(r["count"] for r in rows),
+            "by_category": by_category,
+        }
+
+
+app = create_app()
+
+# ---------------------------------------------------------------------------
+# Command line: serve the API
+# ---------------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind the listening socket ourselves, so a taken port is a clear message, not a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Serve the Expense Tracker API (default http://127.0.0.1:8000, docs at /docs).",
+        epilog="example: python expense_tracker.py --db ~/expenses.db --port 8001",
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1; others are reachable from the network)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8000)")
+    parser.add_argument("--db", type=Path, help=f"database file (default ${DB_ENV} or the user data dir)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+
+    global DB_PATH
+    if args.db is not None:
+        DB_PATH = args.db.expanduser()
+    served = app
+    if not is_loopback(args.host):
+        extra = [] if args.host in ("0.0.0.0", "::") else [args.host]
+        print(
+            f"WARNING: binding to {args.host} makes your expenses reachable from other computers. "
+            f"Requests must name an allowed host; set {HOSTS_ENV} to the names clients use.",
+            file=sys.stderr,
+        )
+        served = create_app(allowed_hosts=extra)
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port} ({exc.strerror}); is another program "
+              "(or Expense Tracker) using it? Choose another with --port.", file=sys.stderr)
+        return 2
+    import uvicorn
+
+    port = sock.getsockname()[1]
+    shown_host = f"[{args.host.strip('[]')}]" if ":" in args.host else args.host
+    print(f"Expense Tracker API on http://{shown_host}:{port} (database {DB_PATH})", file=sys.stderr, flush=True)
+    server = uvicorn.Server(uvicorn.Config(served, log_level="info"))
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

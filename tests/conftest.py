@@ -1,0 +1,107 @@
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import expense_tracker
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE_URL = "http://127.0.0.1"
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory, monkeypatch):
+    """No test may touch the real user's app-data directory."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setattr(expense_tracker, "DB_PATH", home / "unused" / "expenses.db")
+    for name in (expense_tracker.DB_ENV, expense_tracker.CORS_ENV, expense_tracker.HOSTS_ENV):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "expenses.db"
+
+
+@pytest.fixture
+def client(db_path):
+    with TestClient(expense_tracker.create_app(db_path), base_url=BASE_URL) as test_client:
+        yield test_client
+
+
+def expense(**overrides):
+    body = {"amount": 12.5, "description": "Lunch", "category_id": 1, "date": "2025-03-14"}
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def add(client):
+    def add_expense(**overrides):
+        response = client.post("/expenses", json=expense(**overrides))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return add_expense
+
+
+class RunningServer:
+    def __init__(self, process: subprocess.Popen, url: str, db_path: Path, output: list[str]):
+        self.process = process
+        self.url = url
+        self.db_path = db_path
+        self.output = output
+        # Keep reading its log so that a full pipe never blocks the server.
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        for line in self.process.stderr:
+            self.output.append(line)
+
+
+def start_server(db_path: Path, *args: str, env: dict | None = None, timeout: float = 30):
+    """Start `python expense_tracker.py` on a free port; return it once it announced its URL."""
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "expense_tracker.py"), "--port", "0", "--db", str(db_path), *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + timeout
+    lines = []
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        match = re.search(r"Expense Tracker API on (http://\S+)", line)
+        if match:
+            return RunningServer(process, match.group(1), db_path, lines)
+    process.kill()
+    raise RuntimeError("server did not start:\n" + "".join(lines))
+
+
+def stop_server(server: RunningServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture
+def server(db_path):
+    running = start_server(db_path)
+    yield running
+    stop_server(running)
