@@ -4,6 +4,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -67,6 +69,18 @@ class RunningServer:
             self.output.append(line)
 
 
+def wait_until_answering(url: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=5):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer in time")
+
+
 def start_server(db_path: Path, *args: str, env: dict | None = None, timeout: float = 30):
     """Start `python expense_tracker.py` on a free port; return it once it announced its URL."""
     process = subprocess.Popen(
@@ -86,7 +100,9 @@ def start_server(db_path: Path, *args: str, env: dict | None = None, timeout: fl
         lines.append(line)
         match = re.search(r"Expense Tracker API on (http://\S+)", line)
         if match:
-            return RunningServer(process, match.group(1), db_path, lines)
+            running = RunningServer(process, match.group(1), db_path, lines)
+            wait_until_answering(running.url, deadline)
+            return running
     process.kill()
     raise RuntimeError("server did not start:\n" + "".join(lines))
 

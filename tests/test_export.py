@@ -1,0 +1,85 @@
+"""CSV export: exact text, filters, formula neutralisation and round-trips."""
+
+import csv
+import io
+
+import pytest
+
+
+def test_export_exact_csv_and_headers(client, add):
+    add(amount=12.5, description="Lunch", category_id=1, date="2025-03-14")
+    add(amount=0.1, description='Taxi, "night" ride', category_id=2, date="2025-03-15")
+    add(amount=3, description="line one\nline two", category_id=3, date="2025-03-13")
+    response = client.get("/expenses/export")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="expenses.csv"'
+    assert response.text == (
+        "id,amount,description,category,date\r\n"
+        '2,0.1,"Taxi, ""night"" ride",Transport,2025-03-15\r\n'
+        "1,12.5,Lunch,Food,2025-03-14\r\n"
+        '3,3.0,"line one\nline two",Utilities,2025-03-13\r\n'
+    )
+
+
+def test_export_empty_is_header_only(client):
+    assert client.get("/expenses/export").text == "id,amount,description,category,date\r\n"
+
+
+@pytest.mark.parametrize(
+    "query, ids",
+    [
+        ("date_from=2025-03-14", [2, 1]),
+        ("date_to=2025-03-14", [1, 3]),
+        ("date_from=2025-03-14&date_to=2025-03-14", [1]),
+        ("category_id=2", [2]),
+        ("category_id=3&date_from=2025-03-14", []),
+    ],
+)
+def test_export_filters(client, add, query, ids):
+    add(category_id=1, date="2025-03-14")
+    add(category_id=2, date="2025-03-15")
+    add(category_id=3, date="2025-03-13")
+    rows = list(csv.reader(io.StringIO(client.get(f"/expenses/export?{query}").text)))
+    assert [int(r[0]) for r in rows[1:]] == ids
+
+
+@pytest.mark.parametrize(
+    "description, cell",
+    [
+        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTab first", "'\tTab first"),
+        ("Plain = fine", "Plain = fine"),
+        ("a-b", "a-b"),
+    ],
+    ids=["equals", "plus", "minus", "at", "tab", "inner_equals", "inner_minus"],
+)
+def test_export_neutralises_formula_cells(client, db_path, description, cell):
+    import sqlite3
+
+    # Written straight to the file: the API trims leading whitespace, older data may not.
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "insert into expenses (amount, description, category_id, date) values (4.2, ?, 1, '2025-01-01')",
+            (description,),
+        )
+    rows = list(csv.reader(io.StringIO(client.get("/expenses/export").text)))
+    assert rows[1] == ["1", "4.2", cell, "Food", "2025-01-01"]
+
+
+def test_export_neutralises_category_names(client):
+    category = client.post("/categories", json={"name": "=cmd|' /C calc'!A0"}).json()
+    client.post("/expenses", json={"amount": 1, "description": "x", "category_id": category["id"], "date": "2025-01-01"})
+    rows = list(csv.reader(io.StringIO(client.get("/expenses/export").text)))
+    assert rows[1][3] == "'=cmd|' /C calc'!A0"
+
+
+def test_export_round_trips_commas_quotes_newlines_unicode(client, add):
+    texts = ['a,b', 'say "hi"', "multi\nline", "crlf\r\nline", "Café 日本 🍜", "'quoted'", "back\\slash"]
+    for text in texts:
+        add(description=text)
+    rows = list(csv.reader(io.StringIO(client.get("/expenses/export").text, newline="")))
+    assert sorted(r[2] for r in rows[1:]) == sorted(texts)
