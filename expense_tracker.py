@@ -242,8 +242,11 @@ def init_database(path: Path) -> None:
         try:
             # Another process may have migrated while we waited for the write lock.
             is_new, version = check_is_ours(conn, path)
-            if version < len(MIGRATIONS):
-                log.info("Upgrading database %s from schema %d to %d", path, version, len(MIGRATIONS))
+            if is_new:
+                log.info("Creating database %s", path)
+            elif version < len(MIGRATIONS):
+                log.info("Upgrading database %s from schema %d to %d (once; may take a few "
+                         "seconds for a large file)", path, version, len(MIGRATIONS))
             for number in range(version, len(MIGRATIONS)):
                 MIGRATIONS[number](conn, is_new)
             conn.execute(f"pragma user_version = {len(MIGRATIONS)}")
