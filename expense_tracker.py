@@ -18,7 +18,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -324,8 +324,9 @@ DB = Annotated[sqlite3.Connection, Depends(get_db)]
 
 
 @contextmanager
-def write_transaction(request: Request, conn: sqlite3.Connection) -> Iterator[None]:
-    with request.app.state.database.write_lock:
+def write_transaction(conn: sqlite3.Connection, lock: AbstractContextManager | None = None) -> Iterator[None]:
+    """One transaction holding SQLite's write lock from the start; `lock` queues this process's writers."""
+    with lock or nullcontext():
         # FULL: a commit is on disk before the client hears 201, even if the power fails.
         conn.execute("pragma synchronous = full")
         conn.execute("begin immediate")
@@ -535,6 +536,10 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = template.format(path=request.url.path, method=request.method)
         return error_response(exc.status_code, str(detail), getattr(exc, "headers", None))
 
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> JSONResponse:
+        return error_response(exc.status, str(exc))
+
     @app.exception_handler(DatabaseUnavailable)
     async def database_unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
         return error_response(503, str(exc))
@@ -603,6 +608,24 @@ EXPENSE_SELECT = """select e.id, e.amount, e.description, e.category_id,
 from expenses e left join categories c on c.id = e.category_id"""
 
 
+class AppError(Exception):
+    """A request that cannot be done, with a sentence for the user; `status` is the HTTP status."""
+
+    status = 400
+
+
+class NotFound(AppError):
+    status = 404
+
+
+class Conflict(AppError):
+    status = 409
+
+
+class InvalidInput(AppError):
+    status = 422
+
+
 def fetch_expense(conn: sqlite3.Connection, expense_id: int) -> dict | None:
     row = conn.execute(f"{EXPENSE_SELECT} where e.id = ?", (expense_id,)).fetchone()
     return dict(row) if row else None
@@ -610,12 +633,14 @@ def fetch_expense(conn: sqlite3.Connection, expense_id: int) -> dict | None:
 
 def require_category(conn: sqlite3.Connection, category_id: int) -> None:
     if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
-        raise HTTPException(400, f"Unknown category_id {category_id}: no such category.")
+        raise AppError(f"Unknown category_id {category_id}: no such category.")
 
 
 def filter_clause(
     date_from: str | None, date_to: str | None, category_id: int | None
 ) -> tuple[list[str], list[Any]]:
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(f"Invalid query parameter 'date_from': {date_from} is after date_to {date_to}.")
     conditions: list[str] = []
     params: list[Any] = []
     if date_from is not None:
@@ -643,8 +668,8 @@ def encode_cursor(sort: str, order: str, value: Any, row_id: int) -> str:
 
 
 def decode_cursor(token: str, sort: str, order: str) -> tuple[Any, int]:
-    invalid = HTTPException(
-        422, "Invalid query parameter 'cursor': use the X-Next-Cursor value of the previous page "
+    invalid = InvalidInput(
+        "Invalid query parameter 'cursor': use the X-Next-Cursor value of the previous page "
         "with the same sort and order."
     )
     try:
@@ -675,8 +700,173 @@ EXPORT_SELECT = f"""select e.id, e.amount, {csv_neutralised('e.description')},
 from expenses e left join categories c on c.id = e.category_id"""
 
 
+# ---------------------------------------------------------------------------
+# What the API and the command line do, as functions of a connection
+# ---------------------------------------------------------------------------
+
+CATEGORY_SELECT = "select id, name, color, created_at from categories"
+
+
+def list_categories(conn: sqlite3.Connection) -> list[dict]:
+    return [dict(row) for row in conn.execute(f"{CATEGORY_SELECT} order by name collate nocase, name")]
+
+
+def create_category(conn: sqlite3.Connection, category: CategoryCreate, lock: AbstractContextManager | None = None) -> dict:
+    with write_transaction(conn, lock):
+        taken = conn.execute(
+            "select 1 from categories where name = ? collate nocase", (category.name,)
+        ).fetchone()
+        if taken:
+            raise Conflict("Category already exists")
+        row_id = conn.execute(
+            "insert into categories (name, color) values (?, ?)", (category.name, category.color)
+        ).lastrowid
+        return dict(conn.execute(f"{CATEGORY_SELECT} where id = ?", (row_id,)).fetchone())
+
+
+def delete_category(conn: sqlite3.Connection, category_id: int, lock: AbstractContextManager | None = None) -> None:
+    with write_transaction(conn, lock):
+        if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
+            raise NotFound(f"Category {category_id} not found.")
+        in_use = conn.execute(
+            "select 1 from expenses where category_id = ? limit 1", (category_id,)
+        ).fetchone()
+        if in_use:
+            raise AppError("Cannot delete category with existing expenses")
+        conn.execute("delete from monthly_totals where category_id = ?", (category_id,))
+        conn.execute("delete from categories where id = ?", (category_id,))
+
+
+def find_category_id(conn: sqlite3.Connection, name_or_id: str) -> int:
+    """A category named by its name (any case) or its id, for people typing commands."""
+    row = conn.execute("select id from categories where name = ? collate nocase", (name_or_id,)).fetchone()
+    if row is None and name_or_id.isdigit():
+        row = conn.execute("select id from categories where id = ?", (int(name_or_id),)).fetchone()
+    if row is None:
+        names = ", ".join(c["name"] for c in list_categories(conn)) or "none yet"
+        raise NotFound(f"No category {name_or_id!r}; the categories are: {names}.")
+    return row[0]
+
+
+def get_expense(conn: sqlite3.Connection, expense_id: int) -> dict:
+    expense = fetch_expense(conn, expense_id)
+    if expense is None:
+        raise NotFound(f"Expense {expense_id} not found.")
+    return expense
+
+
+def create_expense(conn: sqlite3.Connection, expense: ExpenseCreate, lock: AbstractContextManager | None = None) -> dict:
+    with write_transaction(conn, lock):
+        require_category(conn, expense.category_id)
+        row_id = conn.execute(
+            "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
+            (expense.amount, expense.description, expense.category_id, expense.date),
+        ).lastrowid
+        return fetch_expense(conn, row_id)
+
+
+def update_expense(
+    conn: sqlite3.Connection, expense_id: int, changes: ExpenseUpdate, lock: AbstractContextManager | None = None
+) -> dict:
+    fields = {name: getattr(changes, name) for name in ExpenseUpdate.model_fields if name in changes.model_fields_set}
+    with write_transaction(conn, lock):
+        if conn.execute("select 1 from expenses where id = ?", (expense_id,)).fetchone() is None:
+            raise NotFound(f"Expense {expense_id} not found.")
+        if "category_id" in fields:
+            require_category(conn, fields["category_id"])
+        if fields:
+            # Column names come from the model's fixed field list, never from the request.
+            assignments = ", ".join(f"{name} = ?" for name in fields)
+            conn.execute(f"update expenses set {assignments} where id = ?", [*fields.values(), expense_id])
+        return fetch_expense(conn, expense_id)
+
+
+def delete_expense(conn: sqlite3.Connection, expense_id: int, lock: AbstractContextManager | None = None) -> None:
+    with write_transaction(conn, lock):
+        deleted = conn.execute("delete from expenses where id = ?", (expense_id,)).rowcount
+    if not deleted:
+        raise NotFound(f"Expense {expense_id} not found.")
+
+
+def list_expenses(
+    conn: sqlite3.Connection,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    category_id: int | None = None,
+    sort: str = "date",
+    order: str = "desc",
+    limit: int = 50,
+    offset: int = 0,
+    cursor: str | None = None,
+) -> tuple[list[dict], str | None]:
+    """One page of expenses and the cursor of the next page (None on the last page)."""
+    if cursor is not None and offset:
+        raise InvalidInput("Invalid query parameter 'cursor': use either cursor or offset, not both.")
+    conditions, params = filter_clause(date_from, date_to, category_id)
+    column, direction = SORT_COLUMNS[sort], ORDERS[order]
+    if cursor is not None:
+        value, last_id = decode_cursor(cursor, sort, order)
+        compare = "<" if order == "desc" else ">"
+        conditions.append(f"({column}, e.id) {compare} (?, ?)")
+        params += [value, last_id]
+    where = f"where {' and '.join(conditions)}" if conditions else ""
+    ordering = f"order by {column} {direction}, e.id {direction}"
+    # The page's ids come from an index alone; only those rows are then read and joined.
+    rows = conn.execute(
+        f"""{EXPENSE_SELECT} where e.id in (
+            select e.id from expenses e {where} {ordering} limit ? offset ?
+        ) {ordering}""",
+        [*params, limit + 1, offset],
+    ).fetchall()
+    page = [dict(row) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor(sort, order, last[sort], last["id"])
+    return page, next_cursor
+
+
+def month_summary(conn: sqlite3.Connection, month: str) -> dict:
+    rows = conn.execute(
+        """select c.name as category_name, t.total_cents, t.count
+        from monthly_totals t join categories c on c.id = t.category_id
+        where t.month = ? and t.count > 0
+        order by t.total_cents desc, c.name""",
+        (month,),
+    ).fetchall()
+    return {
+        "month": month,
+        "total": cents_to_amount(sum(r["total_cents"] for r in rows)),
+        "count": sum(r["count"] for r in rows),
+        "by_category": [
+            {"category_name": r["category_name"], "total": cents_to_amount(r["total_cents"]), "count": r["count"]}
+            for r in rows
+        ],
+    }
+
+
+def export_csv(
+    conn: sqlite3.Connection,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    category_id: int | None = None,
+) -> Iterator[bytes]:
+    """The CSV export in chunks of rows as they are read; closes the connection when done.
+
+    The query starts before this returns, so a database error surfaces here, not mid-stream.
+    """
+    conditions, params = filter_clause(date_from, date_to, category_id)
+    where = f"where {' and '.join(conditions)}" if conditions else ""
+    conn.row_factory = None
+    # Reading the file through a memory map instead of one read() call per page cuts a full
+    # export's time by about a fifth when rows are stored out of date order.
+    conn.execute(f"pragma mmap_size = {EXPORT_MMAP_BYTES}")
+    cursor = conn.execute(f"{EXPORT_SELECT} {where} order by e.date desc, e.id desc", params)
+    return csv_chunks(conn, cursor)
+
+
 def csv_chunks(conn: sqlite3.Connection, cursor: sqlite3.Cursor) -> Iterator[bytes]:
-    """CSV text in chunks of rows as they are read; closes the connection when done."""
     try:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -764,11 +954,8 @@ def add_routes(app: FastAPI) -> None:
         return {"status": "ok", "database": "connected"}
 
     @app.get("/categories", response_model=list[CategoryResponse])
-    def list_categories(conn: DB):
-        rows = conn.execute(
-            "select id, name, color, created_at from categories order by name collate nocase, name"
-        )
-        return [dict(row) for row in rows]
+    def get_categories(conn: DB):
+        return list_categories(conn)
 
     @app.post(
         "/categories",
@@ -776,20 +963,8 @@ def add_routes(app: FastAPI) -> None:
         response_model=CategoryResponse,
         responses={409: {"model": ErrorBody, "description": "Category already exists"}},
     )
-    def create_category(category: CategoryCreate, conn: DB, request: Request):
-        with write_transaction(request, conn):
-            taken = conn.execute(
-                "select 1 from categories where name = ? collate nocase", (category.name,)
-            ).fetchone()
-            if taken:
-                raise HTTPException(409, "Category already exists")
-            row_id = conn.execute(
-                "insert into categories (name, color) values (?, ?)", (category.name, category.color)
-            ).lastrowid
-            row = conn.execute(
-                "select id, name, color, created_at from categories where id = ?", (row_id,)
-            ).fetchone()
-        return dict(row)
+    def post_category(category: CategoryCreate, conn: DB, request: Request):
+        return create_category(conn, category, request.app.state.database.write_lock)
 
     @app.delete(
         "/categories/{category_id}",
@@ -799,17 +974,8 @@ def add_routes(app: FastAPI) -> None:
             404: {"model": ErrorBody, "description": "No such category"},
         },
     )
-    def delete_category(category_id: CategoryId, conn: DB, request: Request):
-        with write_transaction(request, conn):
-            if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
-                raise HTTPException(404, f"Category {category_id} not found.")
-            in_use = conn.execute(
-                "select 1 from expenses where category_id = ? limit 1", (category_id,)
-            ).fetchone()
-            if in_use:
-                raise HTTPException(400, "Cannot delete category with existing expenses")
-            conn.execute("delete from monthly_totals where category_id = ?", (category_id,))
-            conn.execute("delete from categories where id = ?", (category_id,))
+    def remove_category(category_id: CategoryId, conn: DB, request: Request):
+        delete_category(conn, category_id, request.app.state.database.write_lock)
         return Response(status_code=204)
 
     @app.get(
@@ -820,7 +986,7 @@ def add_routes(app: FastAPI) -> None:
             "schema": {"type": "string"},
         }}}},
     )
-    def list_expenses(
+    def get_expenses(
         conn: DB,
         response: Response,
         date_from: Annotated[IsoDate | None, Query(description="First date included (YYYY-MM-DD).")] = None,
@@ -836,30 +1002,12 @@ def add_routes(app: FastAPI) -> None:
             "fast at any depth. Use instead of offset.",
         )] = None,
     ):
-        if date_from and date_to and date_from > date_to:
-            raise HTTPException(422, f"Invalid query parameter 'date_from': {date_from} is after date_to {date_to}.")
-        if cursor is not None and offset:
-            raise HTTPException(422, "Invalid query parameter 'cursor': use either cursor or offset, not both.")
-        conditions, params = filter_clause(date_from, date_to, category_id)
-        column, direction = SORT_COLUMNS[sort], ORDERS[order]
-        if cursor is not None:
-            value, last_id = decode_cursor(cursor, sort, order)
-            compare = "<" if order == "desc" else ">"
-            conditions.append(f"({column}, e.id) {compare} (?, ?)")
-            params += [value, last_id]
-        where = f"where {' and '.join(conditions)}" if conditions else ""
-        ordering = f"order by {column} {direction}, e.id {direction}"
-        # The page's ids come from an index alone; only those rows are then read and joined.
-        rows = conn.execute(
-            f"""{EXPENSE_SELECT} where e.id in (
-                select e.id from expenses e {where} {ordering} limit ? offset ?
-            ) {ordering}""",
-            [*params, limit + 1, offset],
-        ).fetchall()
-        page = [dict(row) for row in rows[:limit]]
-        if len(rows) > limit:
-            last = page[-1]
-            response.headers["X-Next-Cursor"] = encode_cursor(sort, order, last[sort], last["id"])
+        page, next_cursor = list_expenses(
+            conn, date_from=date_from, date_to=date_to, category_id=category_id,
+            sort=sort, order=order, limit=limit, offset=offset, cursor=cursor,
+        )
+        if next_cursor is not None:
+            response.headers["X-Next-Cursor"] = next_cursor
         return page
 
     @app.get(
@@ -867,29 +1015,21 @@ def add_routes(app: FastAPI) -> None:
         response_class=StreamingResponse,
         responses={200: {"content": {"text/csv": {}}, "description": "CSV of the expenses."}},
     )
-    def export_expenses(
+    def get_export(
         request: Request,
         date_from: Annotated[IsoDate | None, Query()] = None,
         date_to: Annotated[IsoDate | None, Query()] = None,
         category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     ):
-        if date_from and date_to and date_from > date_to:
-            raise HTTPException(422, f"Invalid query parameter 'date_from': {date_from} is after date_to {date_to}.")
-        conditions, params = filter_clause(date_from, date_to, category_id)
-        where = f"where {' and '.join(conditions)}" if conditions else ""
         # The connection belongs to the stream: it closes when the last row is sent.
         conn = request.app.state.database.open()
         try:
-            conn.row_factory = None
-            # Reading the file through a memory map instead of one read() call per page cuts
-            # a full export's time by about a fifth when rows are stored out of date order.
-            conn.execute(f"pragma mmap_size = {EXPORT_MMAP_BYTES}")
-            rows = conn.execute(f"{EXPORT_SELECT} {where} order by e.date desc, e.id desc", params)
+            chunks = export_csv(conn, date_from, date_to, category_id)
         except BaseException:
             conn.close()
             raise
         return StreamingResponse(
-            csv_chunks(conn, rows),
+            chunks,
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="expenses.csv"'},
         )
@@ -898,76 +1038,31 @@ def add_routes(app: FastAPI) -> None:
     bad_category = {400: {"model": ErrorBody, "description": "Unknown category_id"}}
 
     @app.get("/expenses/{expense_id}", response_model=ExpenseResponse, responses=not_found)
-    def get_expense(expense_id: ExpenseId, conn: DB):
-        expense = fetch_expense(conn, expense_id)
-        if expense is None:
-            raise HTTPException(404, f"Expense {expense_id} not found.")
-        return expense
+    def get_one_expense(expense_id: ExpenseId, conn: DB):
+        return get_expense(conn, expense_id)
 
     @app.post("/expenses", status_code=201, response_model=ExpenseResponse, responses=bad_category)
-    def create_expense(expense: ExpenseCreate, conn: DB, request: Request):
-        with write_transaction(request, conn):
-            require_category(conn, expense.category_id)
-            row_id = conn.execute(
-                "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
-                (expense.amount, expense.description, expense.category_id, expense.date),
-            ).lastrowid
-            created = fetch_expense(conn, row_id)
-        return created
+    def post_expense(expense: ExpenseCreate, conn: DB, request: Request):
+        return create_expense(conn, expense, request.app.state.database.write_lock)
 
     @app.put(
         "/expenses/{expense_id}",
         response_model=ExpenseResponse,
         responses={**not_found, **bad_category},
     )
-    def update_expense(expense_id: ExpenseId, changes: ExpenseUpdate, conn: DB, request: Request):
-        fields = {name: getattr(changes, name) for name in ExpenseUpdate.model_fields if name in changes.model_fields_set}
-        with write_transaction(request, conn):
-            if conn.execute("select 1 from expenses where id = ?", (expense_id,)).fetchone() is None:
-                raise HTTPException(404, f"Expense {expense_id} not found.")
-            if "category_id" in fields:
-                require_category(conn, fields["category_id"])
-            if fields:
-                assignments = ", ".join(f"{name} = ?" for name in fields)
-                conn.execute(
-                    f"update expenses set {assignments} where id = ?", [*fields.values(), expense_id]
-                )
-            updated = fetch_expense(conn, expense_id)
-        return updated
+    def put_expense(expense_id: ExpenseId, changes: ExpenseUpdate, conn: DB, request: Request):
+        return update_expense(conn, expense_id, changes, request.app.state.database.write_lock)
 
     @app.delete("/expenses/{expense_id}", status_code=204, responses=not_found)
-    def delete_expense(expense_id: ExpenseId, conn: DB, request: Request):
-        with write_transaction(request, conn):
-            deleted = conn.execute("delete from expenses where id = ?", (expense_id,)).rowcount
-        if not deleted:
-            raise HTTPException(404, f"Expense {expense_id} not found.")
+    def remove_expense(expense_id: ExpenseId, conn: DB, request: Request):
+        delete_expense(conn, expense_id, request.app.state.database.write_lock)
         return Response(status_code=204)
 
-    @app.get("/summary", response_model=MonthlySummary)
     # Async on purpose: it reads at most one row per category from monthly_totals, which
     # costs less than the hop to a worker thread would.
-    async def monthly_summary(
-        conn: DB,
-        month: Annotated[Month, Query(description="The month, YYYY-MM.")],
-    ):
-        rows = conn.execute(
-            """select c.name as category_name, t.total_cents, t.count
-            from monthly_totals t join categories c on c.id = t.category_id
-            where t.month = ? and t.count > 0
-            order by t.total_cents desc, c.name""",
-            (month,),
-        ).fetchall()
-        by_category = [
-            {"category_name": r["category_name"], "total": cents_to_amount(r["total_cents"]), "count": r["count"]}
-            for r in rows
-        ]
-        total_cents = sum(r["total_cents"] for r in rows)
-        return {
-            "month": month,
-            "total": cents_to_amount(total_cents),
-            "count": sum(r["count"] for r in rows),
-            "by_category": by_category,
-        }
+    @app.get("/summary", response_model=MonthlySummary)
+    async def get_summary(conn: DB, month: Annotated[Month, Query(description="The month, YYYY-MM.")]):
+        return month_summary(conn, month)
 
 
 app = create_app()
