@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import re
 import socket
 import sqlite3
 import sys
@@ -29,6 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -58,6 +60,7 @@ def resolve_db_path() -> Path:
 
 
 DB_PATH = resolve_db_path()
+WEB_DIR = Path(__file__).resolve().parent / "web"
 
 MAX_ID = 2**63 - 1
 MAX_AMOUNT = 1_000_000_000_000
@@ -354,8 +357,13 @@ def check_text(value: str) -> str:
     return value
 
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def check_date(value: str) -> str:
     try:
+        if not ISO_DATE.fullmatch(value):
+            raise ValueError
         date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"must be a real calendar date in the form YYYY-MM-DD, got {value!r}") from None
@@ -933,6 +941,9 @@ def create_app(
     hosts = [*LOOPBACK_HOSTS, *env_list(HOSTS_ENV), *(allowed_hosts or [])]
     app.add_middleware(LoopbackHostOnly, allowed_hosts=hosts)
     add_routes(app)
+    if WEB_DIR.is_dir():
+        # Last, so that the API's routes win; StaticFiles refuses paths outside WEB_DIR.
+        app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
 
 

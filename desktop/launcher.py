@@ -1,0 +1,57 @@
+"""Opening the app: one server per database, the API on port 8000 or a free one, then the window."""
+
+import logging
+from pathlib import Path
+
+import expense_tracker
+from desktop import paths, window
+from desktop.instance import Instance
+from desktop.server import DEFAULT_PORT, ServerThread, bind_preferred, url_of
+
+log = logging.getLogger("expense_tracker.desktop")
+
+
+class AlreadyStarting(Exception):
+    pass
+
+
+def say(message: str) -> None:
+    log.info("%s", message)
+
+
+def desktop_app(db_path: Path, url: str):
+    """The API as the window uses it: CORS limited to its own origin unless configured."""
+    origins = expense_tracker.env_list(expense_tracker.CORS_ENV) or [url]
+    return expense_tracker.create_app(db_path, cors_origins=origins)
+
+
+def run_window(db_path: Path, *, port: int = DEFAULT_PORT, smoke_test: bool = False) -> int:
+    window.check_display()
+    closer = window.CloseOnSignal()
+    storage = str(paths.data_dir() / "webview")
+    instance = Instance(db_path)
+    if not instance.acquire():
+        running = instance.running()
+        if running is None or not running.answers():
+            raise AlreadyStarting(
+                f"Expense Tracker is already starting or stopping for {db_path}; try again in a moment."
+            )
+        say(f"Expense Tracker is already running for {db_path} at {running.url} (pid {running.pid}); "
+            "opening a window onto it.")
+        return window.show(running.url, storage, closer, smoke_test)
+    try:
+        sock, moved = bind_preferred("127.0.0.1", port)
+        url = url_of(sock)
+        if moved:
+            say(f"Port {port} is taken by another program, so the API is on {url} instead.")
+        server = ServerThread(desktop_app(db_path, url), sock)
+        server.start()
+        instance.announce(url)
+        say(f"Expense Tracker is running: API on {url}, docs at {url}/docs (database {db_path}).")
+        try:
+            return window.show(url, storage, closer, smoke_test)
+        finally:
+            server.stop()
+            say("Expense Tracker stopped.")
+    finally:
+        instance.release()

@@ -1,0 +1,108 @@
+"""The native window (pywebview, Qt backend) onto the page the API serves."""
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+TITLE = "Expense Tracker"
+SIZE = (1100, 760)
+MIN_SIZE = (800, 600)
+SMOKE_TIMEOUT_S = 60.0
+
+
+class NoDisplay(Exception):
+    pass
+
+
+def check_display() -> None:
+    """Fail with a clear message where a window cannot open (Qt would abort the process)."""
+    if not sys.platform.startswith("linux"):
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        return
+    raise NoDisplay(
+        "No display found (DISPLAY is not set), so the window cannot open. "
+        "Run `expense-tracker serve` to use the API without a window."
+    )
+
+
+def prepare_qt() -> None:
+    os.environ.setdefault("PYWEBVIEW_GUI", "qt")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Chromium refuses to run as root with its sandbox on (tests and CI run as root).
+        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+        if "--no-sandbox" not in flags:
+            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
+
+
+class CloseOnSignal:
+    """Ctrl-C and SIGTERM close the window, so the app shuts down as if the user closed it.
+
+    Qt's event loop keeps Python's signal handlers from running, so the signals are blocked
+    in every thread and taken by one waiting thread instead. Create this before any other
+    thread starts: threads inherit the blocked signals from the thread that starts them.
+    """
+
+    SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+    def __init__(self):
+        self.window = None
+        self.requested = threading.Event()
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, self.SIGNALS)
+            threading.Thread(target=self._wait, name="close-on-signal", daemon=True).start()
+
+    def _wait(self) -> None:
+        signal.sigwait(self.SIGNALS)
+        self.requested.set()
+        if self.window is not None:
+            self.window.destroy()
+
+    def attach(self, window) -> None:
+        self.window = window
+        if self.requested.is_set():
+            window.destroy()
+
+
+def page_state(window) -> dict:
+    """What the page shows, read back from the window: for the smoke test and tests."""
+    deadline = time.monotonic() + SMOKE_TIMEOUT_S
+    loaded = ""
+    while time.monotonic() < deadline:
+        loaded = window.evaluate_js("document.body ? (document.body.dataset.loaded || '') : ''") or ""
+        if loaded in ("true", "error"):
+            break
+        time.sleep(0.2)
+    text = window.evaluate_js("document.body ? document.body.innerText : ''") or ""
+    return {"loaded": loaded, "title": window.title, "url": window.get_current_url(), "text": text}
+
+
+def show(url: str, storage_dir: str, closer: CloseOnSignal, smoke_test: bool = False) -> int:
+    """Open the window onto `url`; return when it is closed. The smoke test closes it itself."""
+    if closer.requested.is_set():
+        return 0
+    prepare_qt()
+    import webview
+
+    window = webview.create_window(TITLE, url, width=SIZE[0], height=SIZE[1], min_size=MIN_SIZE)
+    closer.attach(window)
+    result = {"code": 0}
+
+    def smoke() -> None:
+        state = page_state(window)
+        print(json.dumps(state), flush=True)
+        result["code"] = 0 if state["loaded"] == "true" else 1
+        window.destroy()
+
+    webview.start(
+        smoke if smoke_test else None,
+        gui="qt",
+        private_mode=True,
+        storage_path=storage_dir,
+    )
+    return result["code"]
