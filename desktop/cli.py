@@ -55,17 +55,16 @@ def describe_invalid(exc: ValidationError) -> str:
     return f"Invalid --{field.replace('_', '-')}: {message[0].lower()}{message[1:]}."
 
 
-_db_choice: dict[str, Path] = {}
-
-
 def current_db() -> Path:
-    return _db_choice.get("path") or paths.database_path()
+    context = click.get_current_context(silent=True)
+    chosen = context.find_root().meta.get("db") if context else None
+    return chosen or paths.database_path()
 
 
 def choose_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     # --db may come before the command or after it; the last one given wins.
     if value:
-        _db_choice["path"] = paths.database_path(value)
+        ctx.find_root().meta["db"] = paths.database_path(value)
     return value
 
 

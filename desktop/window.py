@@ -33,6 +33,10 @@ def check_display() -> None:
 
 def prepare_qt() -> None:
     os.environ.setdefault("PYWEBVIEW_GUI", "qt")
+    # Qt and Mesa would otherwise keep shader caches in ~/.cache; the app keeps nothing outside its folders.
+    os.environ.setdefault("QT_DISABLE_SHADER_DISK_CACHE", "1")
+    os.environ.setdefault("QSG_RHI_DISABLE_DISK_CACHE", "1")
+    os.environ.setdefault("MESA_SHADER_CACHE_DISABLE", "true")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium refuses to run as root with its sandbox on (tests and CI run as root).
         flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")

@@ -1,5 +1,6 @@
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -121,3 +122,45 @@ def server(db_path):
     running = start_server(db_path)
     yield running
     stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def display():
+    """A virtual X screen (Xvfb) for real windows; yields its DISPLAY value."""
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is not installed (./dev test installs it as root; else: apt install xvfb)")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as announced:
+        number = announced.readline().strip()
+    if not number:
+        server.kill()
+        pytest.fail("Xvfb did not start")
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def app_env(tmp_path, display):
+    """Environment for the desktop app in a subprocess: its own screen, data and log folders."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "XDG_RUNTIME_DIR": str(home / "runtime"),
+    }
+    (home / "runtime").mkdir(mode=0o700, exist_ok=True)
+    for name in ("EXPENSE_TRACKER_DB", "EXPENSE_TRACKER_CORS_ORIGINS", "EXPENSE_TRACKER_ALLOWED_HOSTS", "WAYLAND_DISPLAY"):
+        env.pop(name, None)
+    return env

@@ -44,7 +44,8 @@ async function load() {
     const [expenses, categories] = await Promise.all([api("/expenses?limit=100"), api("/categories")]);
     const colors = new Map(categories.map((c) => [c.id, c.color]));
     renderExpenses(expenses, colors);
-    const month = new Date().toISOString().slice(0, 7);
+    const today = new Date();
+    const month = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}`;
     const summary = await api(`/summary?month=${month}`);
     document.getElementById("month-total").textContent =
       `This month: ${money.format(summary.total)} in ${summary.count} expense${summary.count === 1 ? "" : "s"}`;

@@ -1,0 +1,190 @@
+"""The command line through its real entry point: CliRunner on the click group."""
+
+import hashlib
+import json
+import os
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from desktop.cli import main
+
+COMMANDS = ["serve", "export", "add", "list", "summary", "status"]
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "expenses.db"
+
+
+@pytest.fixture
+def run(db):
+    def invoke(*args, input=None):
+        result = CliRunner().invoke(main, ["--db", str(db), *args], input=input)
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def filled(run):
+    rows = [
+        ("12.5", "Lunch, with \"Sam\"", "Food", "2025-03-14"),
+        ("0.1", "Coffee", "food", "2025-03-15"),
+        ("0.2", "Bus ticket", "Transport", "2025-03-15"),
+        ("30", "=HYPERLINK(\"x\")", "3", "2025-02-01"),
+    ]
+    for amount, description, category, day in rows:
+        result = run("add", "--amount", amount, "--description", description, "--category", category, "--date", day)
+        assert result.exit_code == 0, result.output
+
+
+def test_cli_export_exact_csv_to_stdout(run, filled):
+    result = run("export")
+    assert result.exit_code == 0
+    # Bytes: click's Result.stdout turns \r\n into \n.
+    assert result.stdout_bytes.decode() == (
+        "id,amount,description,category,date\r\n"
+        "3,0.2,Bus ticket,Transport,2025-03-15\r\n"
+        "2,0.1,Coffee,Food,2025-03-15\r\n"
+        '1,12.5,"Lunch, with ""Sam""",Food,2025-03-14\r\n'
+        "4,30.0,\"'=HYPERLINK(\"\"x\"\")\",Utilities,2025-02-01\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        (["--from", "2025-03-15"], "id,amount,description,category,date\r\n3,0.2,Bus ticket,Transport,2025-03-15\r\n2,0.1,Coffee,Food,2025-03-15\r\n"),
+        (["--to", "2025-02-28"], "id,amount,description,category,date\r\n4,30.0,\"'=HYPERLINK(\"\"x\"\")\",Utilities,2025-02-01\r\n"),
+        (["--category", "transport"], "id,amount,description,category,date\r\n3,0.2,Bus ticket,Transport,2025-03-15\r\n"),
+        (["--from", "2026-01-01"], "id,amount,description,category,date\r\n"),
+    ],
+    ids=["from", "to", "category", "nothing"],
+)
+def test_cli_export_filters(run, filled, options, expected):
+    result = run("export", *options)
+    assert result.exit_code == 0
+    assert result.stdout_bytes.decode() == expected
+
+
+def test_cli_export_to_file(run, filled, tmp_path):
+    target = tmp_path / "out.csv"
+    result = run("export", "--category", "Transport", "-o", str(target))
+    assert result.exit_code == 0
+    assert target.read_bytes() == b"id,amount,description,category,date\r\n3,0.2,Bus ticket,Transport,2025-03-15\r\n"
+    assert f"Exported to {target}." in result.stderr
+    assert not (tmp_path / "out.csv.partial").exists()
+
+
+def test_cli_add_prints_and_stores(run, db):
+    result = run("add", "--amount", "9.99", "--description", "Book 📚", "--category", "Utilities", "--date", "2025-01-02", "--json")
+    assert result.exit_code == 0
+    created = json.loads(result.stdout)
+    assert (created["amount"], created["description"], created["category_name"], created["date"]) == (9.99, "Book 📚", "Utilities", "2025-01-02")
+    stored = sqlite3.connect(db).execute("select amount, description, date from expenses").fetchall()
+    assert stored == [(9.99, "Book 📚", "2025-01-02")]
+
+
+def test_cli_list_and_summary(run, filled):
+    listed = run("list", "--from", "2025-03-01", "--sort", "amount", "--json")
+    assert listed.exit_code == 0
+    assert [json.loads(line)["description"] for line in listed.stdout.splitlines()] == [
+        'Lunch, with "Sam"', "Bus ticket", "Coffee"
+    ]
+    summary = run("summary", "--month", "2025-03")
+    assert summary.exit_code == 0
+    assert summary.stdout == (
+        "2025-03: 12.80 in 3 expenses\n"
+        "  Food                            12.60  (2)\n"
+        "  Transport                        0.20  (1)\n"
+    )
+    assert json.loads(run("summary", "--month", "2025-03", "--json").stdout)["total"] == 12.8
+
+
+USER_ERRORS = [
+    ("amount_negative", ["add", "--amount", "-3", "--description", "x", "--category", "Food"], "amount", True),
+    ("amount_decimals", ["add", "--amount", "1.234", "--description", "x", "--category", "Food"], "2 decimal places", True),
+    ("amount_nan", ["add", "--amount", "nan", "--description", "x", "--category", "Food"], "finite", True),
+    ("description_empty", ["add", "--amount", "1", "--description", " ", "--category", "Food"], "description", True),
+    ("unknown_category", ["add", "--amount", "1", "--description", "x", "--category", "Nope"], "No category 'Nope'", True),
+    ("unreal_date", ["add", "--amount", "1", "--description", "x", "--category", "Food", "--date", "2025-02-30"], "real calendar date", True),
+    ("export_bad_from", ["export", "--from", "2025-13-01"], "--from", False),
+    ("export_compact_date", ["export", "--from", "20250101"], "--from", False),
+    ("export_reversed", ["export", "--from", "2025-02-01", "--to", "2025-01-01"], "after", False),
+    ("summary_bad_month", ["summary", "--month", "2025-13"], "--month", False),
+    ("list_limit_201", ["list", "--limit", "201"], "--limit", False),
+    ("missing_option", ["add", "--amount", "1"], "--description", True),
+]
+
+
+@pytest.mark.parametrize("case, args, words, fresh", USER_ERRORS, ids=[c[0] for c in USER_ERRORS])
+def test_cli_user_error_is_one_line_exit_2(run, filled, case, args, words, fresh):
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_cli_reading_missing_database_is_clear(tmp_path):
+    missing = tmp_path / "nope.db"
+    result = CliRunner().invoke(main, ["list", "--db", str(missing)])
+    assert result.exit_code == 2
+    assert f"There is no expenses database at {missing} yet" in result.stderr
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", ["export", "list", "summary", "add"])
+def test_cli_damaged_database_named_and_untouched(tmp_path, command):
+    damaged = tmp_path / "expenses.db"
+    damaged.write_bytes(os.urandom(8192))
+    before = hashlib.sha256(damaged.read_bytes()).hexdigest()
+    extra = ["--amount", "1", "--description", "x", "--category", "Food"] if command == "add" else []
+    result = CliRunner().invoke(main, [command, "--db", str(damaged), *extra])
+    assert result.exit_code == 2
+    assert str(damaged) in result.stderr and "damaged" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert hashlib.sha256(damaged.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_cli_help_has_example_and_db_option(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+    assert "--db PATH" in result.stdout and "--version" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--version"], *[[command, "--version"] for command in COMMANDS]])
+def test_cli_version_everywhere(args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("expense-tracker, version ")
+
+
+def test_cli_db_option_before_or_after_command(tmp_path):
+    first, second = tmp_path / "a.db", tmp_path / "b.db"
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", str(first), "add", "--amount", "1", "--description", "a", "--category", "Food"]).exit_code == 0
+    assert runner.invoke(main, ["add", "--db", str(second), "--amount", "2", "--description", "b", "--category", "Food"]).exit_code == 0
+    assert sqlite3.connect(first).execute("select description from expenses").fetchall() == [("a",)]
+    assert sqlite3.connect(second).execute("select description from expenses").fetchall() == [("b",)]
+
+
+def test_cli_db_from_environment(tmp_path, monkeypatch):
+    target = tmp_path / "env.db"
+    monkeypatch.setenv("EXPENSE_TRACKER_DB", str(target))
+    result = CliRunner().invoke(main, ["add", "--amount", "3", "--description", "env", "--category", "Food"])
+    assert result.exit_code == 0
+    assert target.exists()
+
+
+def test_cli_status_when_not_running(run, db, tmp_path):
+    run("add", "--amount", "1", "--description", "x", "--category", "Food")
+    result = run("status")
+    assert result.exit_code == 0
+    assert f"database:  {db}\n" in result.stdout
+    assert "running:   no" in result.stdout
+    assert str(tmp_path) in result.stdout or "data dir:" in result.stdout

@@ -1,0 +1,100 @@
+"""The packaged app: build.spec through PyInstaller, then the built executable's real window."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_TIMEOUT_S = 600
+SMOKE_TIMEOUT_S = 120
+
+
+def last_lines(text: str, count: int = 40) -> str:
+    return "\n".join(text.splitlines()[-count:])
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory):
+    """dist/expense-tracker, built once for this module from build.spec into a temporary folder."""
+    out = tmp_path_factory.mktemp("pyinstaller")
+    # PyInstaller's own cache goes there too: --clean empties it, and it is not the user's.
+    env = {**os.environ, "PYINSTALLER_CONFIG_DIR": str(out / "cache")}
+    command = [
+        sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
+        "--distpath", str(out / "dist"), "--workpath", str(out / "build"), "build.spec",
+    ]
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+    print(f"PyInstaller build: {time.monotonic() - started:.1f} s")
+    if result.returncode != 0:
+        pytest.fail(f"PyInstaller failed (exit {result.returncode}); its last lines:\n"
+                    + last_lines(result.stdout + result.stderr))
+    return out / "dist" / "expense-tracker"
+
+
+def outside_python(env: dict) -> dict:
+    """`env` without anything that could let the repo's Python or sources stand in for the build."""
+    env = {name: value for name, value in env.items()
+           if name not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")}
+    ours = [ROOT] + ([Path(sys.prefix)] if sys.prefix != sys.base_prefix else [])  # the venv
+    env["PATH"] = os.pathsep.join(
+        entry for entry in env.get("PATH", "").split(os.pathsep)
+        if entry and not any(Path(entry).is_relative_to(folder) for folder in ours)
+    ) or "/usr/bin:/bin"
+    # The page formats amounts for the locale; pin it so the expected text does not vary.
+    env["LANG"] = "C.UTF-8"
+    env.pop("LC_ALL", None)
+    env.pop("LANGUAGE", None)
+    return env
+
+
+def test_package_layout(dist):
+    executable = dist / "expense-tracker"
+    assert executable.is_file() and os.access(executable, os.X_OK)
+    # One-folder build: the page sits in sys._MEIPASS (_internal), next to the bundled modules,
+    # where expense_tracker.WEB_DIR (relative to the module's __file__) looks for it.
+    for name in ("index.html", "app.js", "api.js", "style.css"):
+        assert (dist / "_internal" / "web" / name).is_file(), name
+
+
+def test_package_smoke_shows_expense(dist, app_env, tmp_path):
+    db = tmp_path / "expenses.db"
+    added = subprocess.run(
+        [sys.executable, "-m", "desktop", "--db", str(db), "add", "--amount", "23.45",
+         "--description", "Train ticket", "--category", "Transport", "--date", "2025-03-14"],
+        cwd=ROOT, env=app_env, capture_output=True, text=True, timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+
+    # Not from the repository: another working directory, no venv on PATH, no PYTHONPATH.
+    started = time.monotonic()
+    app = subprocess.Popen(
+        [str(dist / "expense-tracker"), "--db", str(db), "--smoke-test"],
+        cwd=tmp_path, env=outside_python(app_env),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # so that a hang can be ended with QtWebEngine's helpers
+    )
+    try:
+        stdout, stderr = app.communicate(timeout=SMOKE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(app.pid, signal.SIGKILL)
+        stdout, stderr = app.communicate()
+        pytest.fail(f"The built app did not finish within {SMOKE_TIMEOUT_S} s:\n{last_lines(stderr)}")
+    print(f"Built app smoke run: {time.monotonic() - started:.1f} s")
+
+    assert app.returncode == 0, f"exit {app.returncode}\nstdout:\n{stdout}\nstderr:\n{last_lines(stderr)}"
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1, f"expected one JSON line on stdout:\n{stdout}"
+    state = json.loads(lines[0])
+    assert state["loaded"] == "true"
+    assert state["title"] == "Expense Tracker"
+    assert state["url"].startswith("http://127.0.0.1:")
+    # The row itself (innerText separates cells with tabs), not the empty-list hint's example.
+    assert "2025-03-14\tTrain ticket\tTransport\t23.45" in state["text"].splitlines(), state["text"]
+    assert "No expenses yet" not in state["text"]
