@@ -5,6 +5,7 @@ import json
 import logging
 import logging.handlers
 import os
+import signal
 import sqlite3
 import sys
 from datetime import date
@@ -181,7 +182,7 @@ def serve(host: str, port: int | None) -> None:
             try:
                 sock = bind(host, port)
             except PortTaken as exc:
-                raise UserError(f"Cannot listen on {exc}; choose another --port.") from None
+                raise UserError(f"{exc}; choose another --port.") from None
         url = url_of(sock)
         extra_hosts = []
         if not et.is_loopback(host):
@@ -191,7 +192,14 @@ def serve(host: str, port: int | None) -> None:
         app = et.create_app(db_path, allowed_hosts=extra_hosts)
         instance.announce(url)
         click.echo(f"Expense Tracker API on {url} (database {db_path}); Ctrl-C stops it.", err=True)
-        uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False)).run(sockets=[sock])
+        # uvicorn stops cleanly on Ctrl-C or SIGTERM, then raises the signal again for us:
+        # the user asked for it, so it ends with status 0.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False)).run(sockets=[sock])
+        except KeyboardInterrupt:
+            pass
+        click.echo("Expense Tracker API stopped.", err=True)
     finally:
         instance.release()
 

@@ -31,7 +31,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-            raise PortTaken(f"{host}:{port} is in use by another program") from exc
+            raise PortTaken(f"Port {port} on {host} is in use by another program") from exc
         raise
     return sock
 

@@ -3,11 +3,19 @@
 import hashlib
 import json
 import os
+import re
+import signal
+import socket
 import sqlite3
+import subprocess
+import sys
+import threading
+import urllib.request
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import ROOT
 from desktop.cli import main
 
 COMMANDS = ["serve", "export", "add", "list", "summary", "status"]
@@ -188,3 +196,61 @@ def test_cli_status_when_not_running(run, db, tmp_path):
     assert f"database:  {db}\n" in result.stdout
     assert "running:   no" in result.stdout
     assert str(tmp_path) in result.stdout or "data dir:" in result.stdout
+
+
+def start_serve(env, *args):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop", "serve", *args], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        match = re.search(r"Expense Tracker API on (http://\S+)", line)
+        if match:
+            threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True).start()
+            return process, match.group(1), lines
+    process.wait()
+    raise AssertionError("serve did not start:\n" + "".join(lines))
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    home = tmp_path / "home"
+    return {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state")}
+
+
+def test_cli_serve_answers_and_stops_on_ctrl_c(cli_env, db):
+    process, url, lines = start_serve(cli_env, "--db", str(db), "--port", "0")
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=10) as response:
+            assert json.load(response) == {"status": "ok", "database": "connected"}
+        status = subprocess.run([sys.executable, "-m", "desktop", "--db", str(db), "status"],
+                                cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
+        assert f"running:   yes, API on {url}" in status.stdout
+        second = subprocess.run([sys.executable, "-m", "desktop", "--db", str(db), "serve", "--port", "0"],
+                                cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
+        assert second.returncode == 2
+        assert f"already running for {db} at {url}" in second.stderr
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(15) == 0
+
+
+def test_cli_serve_on_taken_port_is_one_line(cli_env, db):
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "desktop", "serve", "--db", str(db), "--port", str(port)],
+                                cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr == f"Error: Port {port} on 127.0.0.1 is in use by another program; choose another --port.\n"
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_serve_elsewhere_than_loopback_warns(cli_env, db):
+    process, url, lines = start_serve(cli_env, "--db", str(db), "--host", "0.0.0.0", "--port", "0")
+    process.send_signal(signal.SIGINT)
+    assert process.wait(15) == 0
+    assert any("WARNING: listening on 0.0.0.0" in line for line in lines)
