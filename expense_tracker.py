@@ -6,6 +6,7 @@ Run `python expense_tracker.py` to serve it on http://127.0.0.1:8000 (docs at /d
 import argparse
 import base64
 import binascii
+import calendar
 import csv
 import io
 import ipaddress
@@ -156,7 +157,11 @@ def migrate_monthly_totals(conn: sqlite3.Connection, is_new: bool) -> None:
 
 # Applied in order; PRAGMA user_version records how many have run. Never reorder or edit one
 # that has shipped: append a new one.
-MIGRATIONS = [migrate_seed_schema, migrate_monthly_totals]
+def migrate_settings(conn: sqlite3.Connection, is_new: bool) -> None:
+    conn.execute("create table if not exists settings (key text primary key, value text not null) without rowid")
+
+
+MIGRATIONS = [migrate_seed_schema, migrate_monthly_totals, migrate_settings]
 
 
 class DatabaseUnavailable(Exception):
@@ -466,6 +471,32 @@ class MonthlySummary(BaseModel):
     total: float
     count: int
     by_category: list[CategorySummary]
+
+
+class Settings(BaseModel):
+    currency: str = Field(examples=["EUR"], description="ISO 4217 code of the currency amounts are shown in.")
+    week_start: int = Field(examples=[1], description="First day of the week: 1 = Monday … 7 = Sunday.")
+
+
+class SettingsUpdate(StrictModel):
+    currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$", examples=["EUR"])] = None  # type: ignore[assignment]
+    week_start: Annotated[int, Field(strict=True, ge=1, le=7, examples=[1])] = None  # type: ignore[assignment]
+
+
+class MonthTotal(BaseModel):
+    month: str
+    total: float
+    count: int
+
+
+class Count(BaseModel):
+    count: int
+
+
+class Suggestion(BaseModel):
+    description: str
+    category_id: int
+    amount: float
 
 
 class Health(BaseModel):
@@ -854,6 +885,139 @@ def month_summary(conn: sqlite3.Connection, month: str) -> dict:
     }
 
 
+DEFAULT_SETTINGS = {"currency": "USD", "week_start": 1}
+MAX_TREND_MONTHS = 240
+SUGGESTION_WINDOW = 5000
+
+
+def get_settings(conn: sqlite3.Connection) -> dict:
+    stored = {row["key"]: row["value"] for row in conn.execute("select key, value from settings")}
+    settings = dict(DEFAULT_SETTINGS)
+    if stored.get("currency"):
+        settings["currency"] = stored["currency"]
+    if str(stored.get("week_start", "")).isdigit():
+        settings["week_start"] = int(stored["week_start"])
+    return settings
+
+
+def update_settings(conn: sqlite3.Connection, changes: SettingsUpdate, lock: AbstractContextManager | None = None) -> dict:
+    with write_transaction(conn, lock):
+        for name in changes.model_fields_set:
+            conn.execute(
+                "insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
+                (name, str(getattr(changes, name))),
+            )
+        return get_settings(conn)
+
+
+def month_range(first: str, last: str) -> list[str]:
+    if first > last:
+        raise InvalidInput(f"Invalid query parameter 'from': {first} is after 'to' {last}.")
+    year, month = int(first[:4]), int(first[5:])
+    months = []
+    while True:
+        current = f"{year:04d}-{month:02d}"
+        months.append(current)
+        if current == last:
+            return months
+        if len(months) >= MAX_TREND_MONTHS:
+            raise InvalidInput(f"Invalid query parameter 'to': at most {MAX_TREND_MONTHS} months at once.")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def month_totals(conn: sqlite3.Connection, first: str, last: str, category_id: int | None = None) -> list[dict]:
+    """Total and count of every month from `first` to `last`, months without expenses included."""
+    months = month_range(first, last)
+    where, params = "month >= ? and month <= ?", [first, last]
+    if category_id is not None:
+        where += " and category_id = ?"
+        params.append(category_id)
+    found = {
+        row["month"]: row
+        for row in conn.execute(
+            f"select month, sum(total_cents) as cents, sum(count) as count from monthly_totals where {where} group by month",
+            params,
+        )
+    }
+    return [
+        {"month": m, "total": cents_to_amount(found[m]["cents"]) if m in found else 0.0,
+         "count": found[m]["count"] if m in found else 0}
+        for m in months
+    ]
+
+
+def count_expenses(
+    conn: sqlite3.Connection, date_from: str | None = None, date_to: str | None = None, category_id: int | None = None
+) -> int:
+    """How many expenses match: whole months from monthly_totals, and only the partial months at
+    the edges of the date range through the date index, so it stays fast at a million rows."""
+    filter_clause(date_from, date_to, category_id)
+    if date_from and date_to and date_from[:7] == date_to[:7]:
+        return count_rows(conn, date_from, date_to, category_id)
+    conditions, params = ["count > 0"], []
+    edges: list[tuple[str, str]] = []
+    if category_id is not None:
+        conditions.append("category_id = ?")
+        params.append(category_id)
+    if date_from is not None:
+        first = date_from[:7]
+        if date_from[8:] != "01":
+            edges.append((date_from, last_day(first)))
+            first = next_month(first)
+        conditions.append("month >= ?")
+        params.append(first)
+    if date_to is not None:
+        last = date_to[:7]
+        if date_to != last_day(last):
+            edges.append((f"{last}-01", date_to))
+            last = previous_month(last)
+        conditions.append("month <= ?")
+        params.append(last)
+    total = conn.execute(
+        f"select coalesce(sum(count), 0) from monthly_totals where {' and '.join(conditions)}", params
+    ).fetchone()[0]
+    return total + sum(count_rows(conn, low, high, category_id) for low, high in edges)
+
+
+def count_rows(conn: sqlite3.Connection, date_from: str, date_to: str, category_id: int | None) -> int:
+    conditions, params = filter_clause(date_from, date_to, category_id)
+    return conn.execute(f"select count(*) from expenses e where {' and '.join(conditions)}", params).fetchone()[0]
+
+
+def next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + 1:04d}-01" if number == 12 else f"{year:04d}-{number + 1:02d}"
+
+
+def previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
+
+
+def last_day(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{month}-{calendar.monthrange(year, number)[1]:02d}"
+
+
+def suggestions(conn: sqlite3.Connection, prefix: str, limit: int = 8) -> list[dict]:
+    """Descriptions used recently that start with `prefix` (any case), with their last category."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        """select description, category_id, amount from (
+            select description, category_id, amount, id from expenses order by id desc limit ?
+        ) where description like ? escape '\\' order by id desc""",
+        (SUGGESTION_WINDOW, f"{escaped}%"),
+    )
+    seen: dict[str, dict] = {}
+    for row in rows:
+        key = row["description"].casefold()
+        if key not in seen:
+            seen[key] = dict(row)
+            if len(seen) == limit:
+                break
+    return list(seen.values())
+
+
 def export_csv(
     conn: sqlite3.Connection,
     date_from: str | None = None,
@@ -1045,6 +1209,19 @@ def add_routes(app: FastAPI) -> None:
             headers={"Content-Disposition": 'attachment; filename="expenses.csv"'},
         )
 
+    @app.get("/expenses/count", response_model=Count)
+    def get_count(
+        conn: DB,
+        date_from: Annotated[IsoDate | None, Query()] = None,
+        date_to: Annotated[IsoDate | None, Query()] = None,
+        category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    ):
+        return {"count": count_expenses(conn, date_from, date_to, category_id)}
+
+    @app.get("/expenses/suggestions", response_model=list[Suggestion])
+    def get_suggestions(conn: DB, q: Annotated[str, Query(min_length=1, max_length=200)]):
+        return suggestions(conn, q)
+
     not_found = {404: {"model": ErrorBody, "description": "No such expense"}}
     bad_category = {400: {"model": ErrorBody, "description": "Unknown category_id"}}
 
@@ -1068,6 +1245,23 @@ def add_routes(app: FastAPI) -> None:
     def remove_expense(expense_id: ExpenseId, conn: DB, request: Request):
         delete_expense(conn, expense_id, request.app.state.database.write_lock)
         return Response(status_code=204)
+
+    @app.get("/settings", response_model=Settings)
+    def read_settings(conn: DB):
+        return get_settings(conn)
+
+    @app.put("/settings", response_model=Settings)
+    def write_settings(changes: SettingsUpdate, conn: DB, request: Request):
+        return update_settings(conn, changes, request.app.state.database.write_lock)
+
+    @app.get("/summary/months", response_model=list[MonthTotal])
+    async def get_month_totals(
+        conn: DB,
+        first: Annotated[Month, Query(alias="from", description="First month, YYYY-MM.")],
+        last: Annotated[Month, Query(alias="to", description="Last month, YYYY-MM (at most 240 months on).")],
+        category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    ):
+        return month_totals(conn, first, last, category_id)
 
     # Async on purpose: it reads at most one row per category from monthly_totals, which
     # costs less than the hop to a worker thread would.
