@@ -1,26 +1,46 @@
-// Every request to the API goes through here; any error becomes one sentence.
+// Every request to the API goes through here; any failure becomes an ApiError with one sentence.
 export class ApiError extends Error {
-  constructor(message, status) {
+  constructor(message, status, field = null) {
     super(message);
     this.status = status;
+    this.field = field;
   }
 }
 
-export async function api(path, options = {}) {
+// "Invalid field 'amount': …" names the field; forms show the message next to it.
+function fieldOf(detail) {
+  const match = /^(?:Invalid field|The field) '([a-z_]+)'/.exec(detail);
+  return match ? match[1] : null;
+}
+
+export async function request(path, { method = "GET", body } = {}) {
   let response;
   try {
     response = await fetch(path, {
-      ...options,
-      headers: { "Content-Type": "application/json", ...(options.headers || {}) },
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw new ApiError("The Expense Tracker API cannot be reached. Is the app still running?", 0);
   }
-  if (response.status === 204) return null;
-  const body = await response.json().catch(() => null);
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
-    const detail = body && typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`;
-    throw new ApiError(detail, response.status);
+    const detail = data && typeof data.detail === "string" ? data.detail : `The API answered ${response.status}.`;
+    throw new ApiError(detail, response.status, fieldOf(detail));
   }
-  return body;
+  return { data, headers: response.headers };
+}
+
+export async function api(path, options) {
+  return (await request(path, options)).data;
+}
+
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined && value !== "") search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
 }

@@ -1,59 +1,134 @@
-import { api } from "./api.js";
-
-const money = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+// Wires the views together: load, redraw on change, keep the banner honest.
+import { api, query } from "./api.js";
+import { loadCategories, setupCategories } from "./categories.js";
+import { $, categoryOptions } from "./dom.js";
+import { focusEntry, renderEntryCategories, setupEntry } from "./entry.js";
+import { isoDay, shiftMonth, weekStart } from "./format.js";
+import { loadMonth } from "./month.js";
+import { loadSettings, setupSettings } from "./settings.js";
+import { setupShortcuts } from "./shortcuts.js";
+import { onViewChange, setView, state, thisMonth } from "./state.js";
+import { loadExpenses, resetPaging, setupTable } from "./table.js";
+import { runToastAction, toast } from "./toast.js";
 
 function showBanner(message) {
-  const banner = document.getElementById("banner");
-  banner.textContent = message;
-  banner.hidden = false;
+  $("#banner").textContent = message;
+  $("#banner").hidden = !message;
 }
 
-function cell(text, className) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
-}
-
-function renderExpenses(expenses, colors) {
-  const body = document.querySelector("#expenses tbody");
-  body.replaceChildren(
-    ...expenses.map((expense) => {
-      const row = document.createElement("tr");
-      const category = cell(expense.category_name);
-      const swatch = document.createElement("span");
-      swatch.className = "swatch";
-      swatch.style.background = colors.get(expense.category_id) || "#6c757d";
-      category.prepend(swatch);
-      row.append(
-        cell(expense.date),
-        cell(expense.description),
-        category,
-        cell(money.format(expense.amount), "num"),
-      );
-      return row;
-    }),
-  );
-  document.getElementById("empty").hidden = expenses.length > 0;
-}
-
-async function load() {
-  document.getElementById("footer").textContent = `API on ${location.origin} · docs at ${location.origin}/docs`;
+async function guarded(work) {
   try {
-    await api("/health");
-    const [expenses, categories] = await Promise.all([api("/expenses?limit=100"), api("/categories")]);
-    const colors = new Map(categories.map((c) => [c.id, c.color]));
-    renderExpenses(expenses, colors);
-    const today = new Date();
-    const month = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}`;
-    const summary = await api(`/summary?month=${month}`);
-    document.getElementById("month-total").textContent =
-      `This month: ${money.format(summary.total)} in ${summary.count} expense${summary.count === 1 ? "" : "s"}`;
-    document.body.dataset.loaded = "true";
+    await work();
+    showBanner("");
+    return true;
   } catch (error) {
     showBanner(error.message);
-    document.body.dataset.loaded = "error";
+    return false;
   }
 }
 
-load();
+function renderFilters() {
+  $("#filter-from").value = state.view.from;
+  $("#filter-to").value = state.view.to;
+  categoryOptions($("#filter-category"), state.categories, { all: "All categories", selected: state.view.category });
+}
+
+async function refreshAll() {
+  return guarded(async () => {
+    await Promise.all([loadExpenses(), loadMonth()]);
+  });
+}
+
+async function afterCategoriesChanged() {
+  await guarded(loadCategories);
+  renderEntryCategories();
+  renderFilters();
+  await refreshAll();
+}
+
+async function exportCsv() {
+  const { from, to, category } = state.view;
+  const params = query({ date_from: from, date_to: to, category_id: category });
+  const desktop = window.pywebview && window.pywebview.api && window.pywebview.api.save_export;
+  if (desktop) {
+    // In the app window the file is written by the app itself, after a native save dialog.
+    const result = await window.pywebview.api.save_export(params);
+    if (result && result.error) toast(result.error);
+    else if (result && result.path) toast(`Saved ${result.rows.toLocaleString()} expenses to ${result.path}`);
+    return;
+  }
+  const link = document.createElement("a");
+  link.href = `/expenses/export${params}`;
+  link.download = "expenses.csv";
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+function setupFilters() {
+  const apply = () => setView({
+    from: $("#filter-from").value,
+    to: $("#filter-to").value,
+    category: $("#filter-category").value,
+  });
+  $("#filter-from").addEventListener("change", apply);
+  $("#filter-to").addEventListener("change", apply);
+  $("#filter-category").addEventListener("change", apply);
+  $("#filter-clear").addEventListener("click", () => setView({ from: "", to: "", category: "" }));
+  $("#filter-week").addEventListener("click", () => setView({ from: isoDay(weekStart()), to: isoDay(new Date()) }));
+  $("#filter-month").addEventListener("click", () => {
+    const today = new Date();
+    setView({ from: isoDay(new Date(today.getFullYear(), today.getMonth(), 1)), to: isoDay(today), month: thisMonth() });
+  });
+}
+
+async function start() {
+  $("#footer").textContent = `API on ${location.origin} · docs at ${location.origin}/docs`;
+  for (const button of document.querySelectorAll("dialog .close-dialog")) {
+    button.addEventListener("click", () => button.closest("dialog").close());
+  }
+  const ready = await guarded(async () => {
+    await api("/health");
+    await Promise.all([loadCategories(), loadSettings()]);
+  });
+  if (!ready) {
+    document.body.dataset.loaded = "error";
+    setTimeout(() => location.reload(), 5000);
+    return;
+  }
+  setupEntry(async () => {
+    resetPaging();
+    await refreshAll();
+  });
+  setupTable(async () => {
+    await refreshAll();
+  });
+  setupCategories(afterCategoriesChanged);
+  setupSettings(refreshAll);
+  setupFilters();
+  setupShortcuts({
+    newExpense: focusEntry,
+    focusFilters: () => $("#filter-from").focus(),
+    previousMonth: () => setView({ month: shiftMonth(state.view.month, -1) }),
+    nextMonth: () => setView({ month: shiftMonth(state.view.month, 1) }),
+    undo: runToastAction,
+  });
+  $("#prev-month").addEventListener("click", () => setView({ month: shiftMonth(state.view.month, -1) }));
+  $("#next-month").addEventListener("click", () => setView({ month: shiftMonth(state.view.month, 1) }));
+  $("#export").addEventListener("click", exportCsv);
+  onViewChange(async (changes) => {
+    renderFilters();
+    const listChanged = ["from", "to", "category", "sort", "order"].some((key) => key in changes);
+    if (listChanged) resetPaging();
+    await guarded(async () => {
+      await Promise.all([listChanged ? loadExpenses() : null, "month" in changes ? loadMonth() : null]);
+    });
+  });
+  renderEntryCategories();
+  renderFilters();
+  const loaded = await refreshAll();
+  document.body.dataset.loaded = loaded ? "true" : "error";
+  focusEntry();
+}
+
+start();

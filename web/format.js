@@ -1,0 +1,49 @@
+// Amounts and dates as the user's settings and locale want them.
+import { state } from "./state.js";
+
+let moneyFormat = null;
+let moneyCurrency = null;
+
+export function money(amount) {
+  if (moneyCurrency !== state.settings.currency) {
+    moneyCurrency = state.settings.currency;
+    try {
+      moneyFormat = new Intl.NumberFormat(undefined, { style: "currency", currency: moneyCurrency });
+    } catch {
+      moneyFormat = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    }
+  }
+  return moneyFormat.format(amount);
+}
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+const monthFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "long", timeZone: "UTC" });
+const shortMonthFormat = new Intl.DateTimeFormat(undefined, { month: "short", timeZone: "UTC" });
+
+function utc(isoDate) {
+  const [year, month, day] = isoDate.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, day || 1));
+}
+
+export const day = (isoDate) => dayFormat.format(utc(isoDate));
+export const monthName = (month) => monthFormat.format(utc(`${month}-01`));
+export const shortMonth = (month) => shortMonthFormat.format(utc(`${month}-01`));
+
+export function isoDay(date) {
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+}
+
+export function shiftMonth(month, delta) {
+  const [year, number] = month.split("-").map(Number);
+  const index = year * 12 + (number - 1) + delta;
+  return `${String(Math.floor(index / 12)).padStart(4, "0")}-${String((index % 12) + 1).padStart(2, "0")}`;
+}
+
+// The first day of the current week, by the user's first-day-of-week setting (1 = Monday … 7 = Sunday).
+export function weekStart(today = new Date()) {
+  const weekday = today.getDay() === 0 ? 7 : today.getDay();
+  const back = (weekday - state.settings.week_start + 7) % 7;
+  const start = new Date(today);
+  start.setDate(today.getDate() - back);
+  return start;
+}

@@ -1,0 +1,166 @@
+// The expenses table: filters, sorting, paging by cursor, edit in a dialog, delete with Undo.
+import { api, query, request } from "./api.js";
+import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
+import { amountError } from "./entry.js";
+import { day, money } from "./format.js";
+import { categoryById, setView, state } from "./state.js";
+import { toast } from "./toast.js";
+
+let onChanged = async () => {};
+let loadNumber = 0;
+
+function filterParams() {
+  const { from, to, category } = state.view;
+  return { date_from: from, date_to: to, category_id: category };
+}
+
+export function resetPaging() {
+  state.page.cursors = [null];
+  state.page.index = 0;
+  state.page.total = null;
+}
+
+export async function loadExpenses({ recount = true } = {}) {
+  const number = ++loadNumber;
+  const { sort, order } = state.view;
+  const cursor = state.page.cursors[state.page.index];
+  const pageQuery = query({ ...filterParams(), sort, order, limit: state.page.size, cursor });
+  const [page, count] = await Promise.all([
+    request(`/expenses${pageQuery}`),
+    recount || state.page.total === null ? api(`/expenses/count${query(filterParams())}`) : null,
+  ]);
+  if (number !== loadNumber) return; // a newer load has started
+  if (count) state.page.total = count.count;
+  state.page.cursors[state.page.index + 1] = page.headers.get("X-Next-Cursor");
+  render(page.data);
+}
+
+function sortHeaders() {
+  for (const th of document.querySelectorAll("#expenses th[data-sort]")) {
+    const active = th.dataset.sort === state.view.sort;
+    th.setAttribute("aria-sort", active ? (state.view.order === "asc" ? "ascending" : "descending") : "none");
+    th.querySelector("button").dataset.arrow = active ? (state.view.order === "asc" ? "▲" : "▼") : "";
+  }
+}
+
+function swatch(color) {
+  return el("span", { class: "swatch", style: { background: color }, "aria-hidden": "true" });
+}
+
+function row(expense) {
+  const category = categoryById(expense.category_id);
+  return el("tr", { "data-id": String(expense.id) },
+    el("td", { text: day(expense.date) }),
+    el("td", { class: "description", text: expense.description }),
+    el("td", {}, swatch(category ? category.color : "#6c757d"), expense.category_name),
+    el("td", { class: "num", text: money(expense.amount) }),
+    el("td", { class: "muted", text: expense.created_at.slice(0, 16) }),
+    el("td", { class: "row-actions" },
+      el("button", { type: "button", class: "link", "aria-label": `Edit ${expense.description}`, text: "Edit",
+        onclick: () => openEdit(expense) }),
+      el("button", { type: "button", class: "link danger", "aria-label": `Delete ${expense.description}`, text: "Delete",
+        onclick: () => remove(expense) }),
+    ),
+  );
+}
+
+function render(expenses) {
+  sortHeaders();
+  $("#expenses tbody").replaceChildren(...expenses.map(row));
+  const { total, index, size, cursors } = state.page;
+  const filtered = Boolean(state.view.from || state.view.to || state.view.category);
+  const empty = $("#empty");
+  empty.hidden = expenses.length > 0;
+  $("#expenses").hidden = expenses.length === 0;
+  if (!expenses.length) {
+    empty.textContent = filtered
+      ? "No expenses match these filters."
+      : "Welcome! Add your first expense above: type the amount, what it was, pick a category, and press Enter.";
+  }
+  const first = index * size + 1;
+  $("#page-info").textContent = expenses.length
+    ? `${first.toLocaleString()}–${(first + expenses.length - 1).toLocaleString()} of ${(total ?? 0).toLocaleString()}`
+    : "";
+  $("#page-prev").disabled = index === 0;
+  $("#page-next").disabled = !cursors[index + 1];
+}
+
+async function remove(expense) {
+  try {
+    await api(`/expenses/${expense.id}`, { method: "DELETE" });
+  } catch (error) {
+    toast(error.message);
+    return;
+  }
+  toast(`Deleted “${expense.description}”.`, {
+    label: "Undo",
+    run: async () => {
+      const { amount, description, category_id, date } = expense;
+      await api("/expenses", { method: "POST", body: { amount, description, category_id, date } });
+      toast(`Restored “${expense.description}”.`);
+      await onChanged();
+    },
+  });
+  await onChanged();
+}
+
+let editing = null;
+
+function openEdit(expense) {
+  editing = expense;
+  clearErrors("edit");
+  $("#edit-amount").value = String(expense.amount);
+  $("#edit-description").value = expense.description;
+  categoryOptions($("#edit-category"), state.categories, { selected: expense.category_id });
+  $("#edit-date").value = expense.date;
+  $("#edit-dialog").showModal();
+  $("#edit-amount").focus();
+}
+
+async function saveEdit(event) {
+  event.preventDefault();
+  clearErrors("edit");
+  const problem = amountError($("#edit-amount").value);
+  if (problem) {
+    showFieldError("edit", { field: "amount", message: problem });
+    return;
+  }
+  const values = {
+    amount: Number($("#edit-amount").value.replace(",", ".")),
+    description: $("#edit-description").value,
+    category_id: Number($("#edit-category").value),
+    date: $("#edit-date").value,
+  };
+  // A partial update: only what changed is sent.
+  const changes = Object.fromEntries(Object.entries(values).filter(([key, value]) => value !== editing[key]));
+  try {
+    if (Object.keys(changes).length) {
+      await api(`/expenses/${editing.id}`, { method: "PUT", body: changes });
+    }
+    $("#edit-dialog").close();
+    await onChanged();
+  } catch (error) {
+    showFieldError("edit", error);
+  }
+}
+
+export function setupTable(changed) {
+  onChanged = changed;
+  for (const th of document.querySelectorAll("#expenses th[data-sort]")) {
+    th.querySelector("button").addEventListener("click", () => {
+      const sort = th.dataset.sort;
+      const order = state.view.sort === sort && state.view.order === "desc" ? "asc" : "desc";
+      setView({ sort, order });
+    });
+  }
+  $("#page-next").addEventListener("click", () => {
+    state.page.index += 1;
+    loadExpenses({ recount: false });
+  });
+  $("#page-prev").addEventListener("click", () => {
+    state.page.index = Math.max(0, state.page.index - 1);
+    loadExpenses({ recount: false });
+  });
+  $("#edit-form").addEventListener("submit", saveEdit);
+  $("#edit-cancel").addEventListener("click", () => $("#edit-dialog").close());
+}

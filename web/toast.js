@@ -1,0 +1,29 @@
+// A short message at the bottom of the window, with an optional action such as Undo.
+import { $ } from "./dom.js";
+
+let timer = null;
+let pendingAction = null;
+
+export function toast(message, action = null) {
+  $("#toast-text").textContent = message;
+  const button = $("#toast-action");
+  pendingAction = action;
+  button.hidden = !action;
+  if (action) button.textContent = action.label;
+  $("#toast").hidden = false;
+  clearTimeout(timer);
+  timer = setTimeout(hideToast, action ? 10000 : 4000);
+}
+
+export function hideToast() {
+  $("#toast").hidden = true;
+  pendingAction = null;
+}
+
+export async function runToastAction() {
+  const action = pendingAction;
+  hideToast();
+  if (action) await action.run();
+}
+
+$("#toast-action").addEventListener("click", runToastAction);
