@@ -146,7 +146,8 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     setup_logging(verbose=True)
-    sys.exit(launcher.run_window(current_db(), port=port, smoke_test=smoke_test))
+    driver = window.smoke_test if smoke_test else None
+    sys.exit(launcher.run_window(current_db(), port=port, driver=driver))
 
 
 @main.command(context_settings=CONTEXT)

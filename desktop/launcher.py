@@ -6,6 +6,7 @@ from pathlib import Path
 import expense_tracker
 from desktop import paths, window
 from desktop.instance import Instance
+from desktop.native import NativeApi
 from desktop.server import DEFAULT_PORT, ServerThread, bind_preferred, url_of
 
 log = logging.getLogger("expense_tracker.desktop")
@@ -25,7 +26,7 @@ def desktop_app(db_path: Path, url: str):
     return expense_tracker.create_app(db_path, cors_origins=origins)
 
 
-def run_window(db_path: Path, *, port: int = DEFAULT_PORT, smoke_test: bool = False) -> int:
+def run_window(db_path: Path, *, port: int = DEFAULT_PORT, driver=None) -> int:
     window.check_display()
     closer = window.CloseOnSignal()
     storage = str(paths.data_dir() / "webview")
@@ -38,7 +39,7 @@ def run_window(db_path: Path, *, port: int = DEFAULT_PORT, smoke_test: bool = Fa
             )
         say(f"Expense Tracker is already running for {db_path} at {running.url} (pid {running.pid}); "
             "opening a window onto it.")
-        return window.show(running.url, storage, closer, smoke_test)
+        return window.show(running.url, storage, closer, NativeApi(db_path), driver)
     try:
         sock, moved = bind_preferred("127.0.0.1", port)
         url = url_of(sock)
@@ -49,7 +50,7 @@ def run_window(db_path: Path, *, port: int = DEFAULT_PORT, smoke_test: bool = Fa
         instance.announce(url)
         say(f"Expense Tracker is running: API on {url}, docs at {url}/docs (database {db_path}).")
         try:
-            return window.show(url, storage, closer, smoke_test)
+            return window.show(url, storage, closer, NativeApi(db_path), driver)
         finally:
             server.stop()
             say("Expense Tracker stopped.")

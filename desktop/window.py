@@ -86,27 +86,37 @@ def page_state(window) -> dict:
     return {"loaded": loaded, "title": window.title, "url": window.get_current_url(), "text": text}
 
 
-def show(url: str, storage_dir: str, closer: CloseOnSignal, smoke_test: bool = False) -> int:
-    """Open the window onto `url`; return when it is closed. The smoke test closes it itself."""
+def smoke_test(window) -> int:
+    """Wait for the page to show data, print what it shows as JSON, close; 0 if it loaded."""
+    state = page_state(window)
+    print(json.dumps(state), flush=True)
+    return 0 if state["loaded"] == "true" else 1
+
+
+def show(url: str, storage_dir: str, closer: CloseOnSignal, native_api=None, driver=None) -> int:
+    """Open the window onto `url`; return when it is closed.
+
+    `driver(window) -> exit code`, if given, runs once the window is up (the smoke test, tests)
+    and closes it itself.
+    """
     if closer.requested.is_set():
         return 0
     prepare_qt()
     import webview
 
-    window = webview.create_window(TITLE, url, width=SIZE[0], height=SIZE[1], min_size=MIN_SIZE)
+    window = webview.create_window(
+        TITLE, url, js_api=native_api, width=SIZE[0], height=SIZE[1], min_size=MIN_SIZE
+    )
+    if native_api is not None:
+        native_api._attach(window)
     closer.attach(window)
     result = {"code": 0}
 
-    def smoke() -> None:
-        state = page_state(window)
-        print(json.dumps(state), flush=True)
-        result["code"] = 0 if state["loaded"] == "true" else 1
-        window.destroy()
+    def drive() -> None:
+        try:
+            result["code"] = driver(window)
+        finally:
+            window.destroy()
 
-    webview.start(
-        smoke if smoke_test else None,
-        gui="qt",
-        private_mode=True,
-        storage_path=storage_dir,
-    )
+    webview.start(drive if driver else None, gui="qt", private_mode=True, storage_path=storage_dir)
     return result["code"]

@@ -54,7 +54,9 @@ async function exportCsv() {
     // In the app window the file is written by the app itself, after a native save dialog.
     const result = await window.pywebview.api.save_export(params);
     if (result && result.error) toast(result.error);
-    else if (result && result.path) toast(`Saved ${result.rows.toLocaleString()} expenses to ${result.path}`);
+    else if (result && result.path) {
+      toast(`Saved ${result.rows.toLocaleString()} expense${result.rows === 1 ? "" : "s"} to ${result.path}`);
+    }
     return;
   }
   const link = document.createElement("a");
