@@ -50,11 +50,11 @@ function swatch(color) {
 function row(expense) {
   const category = categoryById(expense.category_id);
   return el("tr", { "data-id": String(expense.id) },
-    el("td", { text: day(expense.date) }),
+    el("td", { class: "nowrap", text: day(expense.date) }),
     el("td", { class: "description", text: expense.description }),
-    el("td", {}, swatch(category ? category.color : "#6c757d"), expense.category_name),
+    el("td", { class: "nowrap" }, swatch(category ? category.color : "#6c757d"), expense.category_name),
     el("td", { class: "num", text: money(expense.amount) }),
-    el("td", { class: "muted", text: expense.created_at.slice(0, 16) }),
+    el("td", { class: "muted nowrap added", text: expense.created_at.slice(0, 16) }),
     el("td", { class: "row-actions" },
       el("button", { type: "button", class: "link", "aria-label": `Edit ${expense.description}`, text: "Edit",
         onclick: () => openEdit(expense) }),
