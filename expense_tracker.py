@@ -66,6 +66,8 @@ WEB_DIR = Path(__file__).resolve().parent / "web"
 MAX_ID = 2**63 - 1
 MAX_AMOUNT = 1_000_000_000_000
 PAGE_LIMIT_MAX = 200
+# JSON bodies here are a few hundred bytes; anything near this is refused before it is read.
+MAX_BODY_BYTES = 1024 * 1024
 BUSY_TIMEOUT_S = 5.0
 EXPORT_BATCH_ROWS = 2000
 EXPORT_MMAP_BYTES = 1 << 30
@@ -244,6 +246,14 @@ def init_database(path: Path) -> None:
         is_new, version = check_is_ours(conn, path)
         if version == len(MIGRATIONS):
             return
+        if not is_new:
+            # Never change a damaged file: an upgrade would write into whatever is left of it.
+            verdict = conn.execute("pragma quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise DatabaseUnavailable(
+                    f"The file {path} is damaged (SQLite's check says: {verdict[:200]}); it was left "
+                    f"untouched: restore a backup or set {DB_ENV} to another file."
+                )
         if conn.execute("pragma journal_mode").fetchone()[0] != "wal":
             conn.execute("pragma journal_mode = wal")
         conn.execute("begin immediate")
@@ -403,7 +413,8 @@ Description = Annotated[
 RowId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID, examples=[1])]
 IsoDate = Annotated[
     str,
-    Field(strict=True, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2025-03-14"]),
+    # check_date tells what is wrong in words; a bare pattern error would show a regex.
+    Field(strict=True, examples=["2025-03-14"], json_schema_extra={"format": "date"}),
     AfterValidator(check_date),
 ]
 CategoryName = Annotated[
@@ -555,7 +566,9 @@ def describe_validation_error(errors: list[dict[str, Any]]) -> str:
 STATUS_SENTENCES = {
     404: "Not found: no such resource at {path}.",
     405: "Method {method} is not allowed on {path}.",
+    400: "The request body could not be read as JSON: it is not UTF-8 text or is nested too deeply.",
 }
+FRAMEWORK_DETAILS = ("Not Found", "Method Not Allowed", "There was an error parsing the body")
 
 
 def error_response(status_code: int, detail: str, headers: dict | None = None) -> JSONResponse:
@@ -571,7 +584,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         detail = exc.detail
         template = STATUS_SENTENCES.get(exc.status_code)
-        if template and detail in ("Not Found", "Method Not Allowed"):
+        if template and detail in FRAMEWORK_DETAILS:
             detail = template.format(path=request.url.path, method=request.method)
         return error_response(exc.status_code, str(detail), getattr(exc, "headers", None))
 
@@ -629,6 +642,44 @@ class LoopbackHostOnly:
                 )(scope, receive, send)
 
         await self.checker(scope, receive, send_json_refusal)
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with 413, in the API's error shape.
+
+    A declared Content-Length over the limit is refused before anything is read; a chunked
+    body is cut off as soon as it passes the limit, so memory never holds more than that.
+    (Starlette's own limiter answers in plain text.)
+    """
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+
+    def too_large(self) -> HTTPException:
+        return HTTPException(413, f"The request body is too large: at most {self.limit // 1024} KB is accepted.")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.limit:
+            exc = self.too_large()
+            await error_response(exc.status_code, exc.detail)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise self.too_large()
+            return message
+
+        await self.app(scope, limited_receive, send)
 
 
 def env_list(name: str) -> list[str]:
@@ -1102,6 +1153,7 @@ def create_app(
         allow_headers=["Content-Type"],
         expose_headers=["X-Next-Cursor", "Content-Disposition"],
     )
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     hosts = [*LOOPBACK_HOSTS, *env_list(HOSTS_ENV), *(allowed_hosts or [])]
     app.add_middleware(LoopbackHostOnly, allowed_hosts=hosts)
     add_routes(app)
