@@ -30,6 +30,7 @@ from fastapi import Depends, FastAPI, Path as PathParam, Query, Request, Respons
 from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -1137,6 +1138,10 @@ def create_app(
         app.state.database.close()
 
     app = FastAPI(
+        # /docs is served below from vendored files, so that it works offline; ReDoc is off
+        # because it would load its script from a CDN.
+        docs_url=None,
+        redoc_url=None,
         title="Expense Tracker",
         version=__version__,
         description="A personal expense tracker's local API. Every error is "
@@ -1163,7 +1168,20 @@ def create_app(
     return app
 
 
+SWAGGER_UI = "vendor/swagger-ui-5.35.0"
+
+
 def add_routes(app: FastAPI) -> None:
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Expense Tracker API",
+            swagger_js_url=f"/{SWAGGER_UI}.js",
+            swagger_css_url=f"/{SWAGGER_UI}.css",
+            swagger_favicon_url="data:,",
+        )
+
     @app.get("/health", response_model=Health, responses={503: {"model": Health}})
     def health(request: Request):
         database: Database = request.app.state.database

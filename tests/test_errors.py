@@ -32,3 +32,15 @@ def test_openapi_documents_error_shape(client):
     schema = client.get("/openapi.json").json()
     responses = schema["paths"]["/expenses"]["post"]["responses"]
     assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+
+
+def test_docs_page_uses_only_local_files(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    html = page.text
+    assert "http://" not in html and "https://" not in html.replace("https://swagger.io", "")
+    for asset in ("/vendor/swagger-ui-5.35.0.js", "/vendor/swagger-ui-5.35.0.css"):
+        assert asset in html
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 10_000
+    assert client.get("/redoc").status_code == 404
