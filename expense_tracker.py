@@ -364,6 +364,8 @@ def write_transaction(conn: sqlite3.Connection, lock: AbstractContextManager | N
 
 def check_text(value: str) -> str:
     value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     try:

@@ -7,10 +7,11 @@ export class ApiError extends Error {
   }
 }
 
-// "Invalid field 'amount': …" names the field; forms show the message next to it.
+// "Invalid field 'amount': …" and "Unknown category_id 4: …" name the field; forms show the
+// message next to it.
 function fieldOf(detail) {
-  const match = /^(?:Invalid field|The field) '([a-z_]+)'/.exec(detail);
-  return match ? match[1] : null;
+  const match = /^(?:Invalid field|The field) '([a-z_]+)'|^Unknown (category_id) /.exec(detail);
+  return match ? match[1] || match[2] : null;
 }
 
 export async function request(path, { method = "GET", body } = {}) {

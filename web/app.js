@@ -104,7 +104,7 @@ async function start() {
   });
   setupTable(async () => {
     await refreshAll();
-  });
+  }, guarded);
   setupCategories(afterCategoriesChanged);
   setupSettings(refreshAll);
   setupFilters();
@@ -118,6 +118,7 @@ async function start() {
   $("#prev-month").addEventListener("click", () => setView({ month: shiftMonth(state.view.month, -1) }));
   $("#next-month").addEventListener("click", () => setView({ month: shiftMonth(state.view.month, 1) }));
   $("#export").addEventListener("click", exportCsv);
+  $("#open-shortcuts").addEventListener("click", () => $("#shortcuts-dialog").showModal());
   onViewChange(async (changes) => {
     renderFilters();
     const listChanged = ["from", "to", "category", "sort", "order"].some((key) => key in changes);

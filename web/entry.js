@@ -23,7 +23,7 @@ export function focusEntry() {
 }
 
 // "12,50" is how many people type money; the API wants 12.5.
-function parseAmount(text) {
+export function parseAmount(text) {
   const cleaned = text.trim().replace(/\s/g, "");
   const normalised = /^\d+,\d{1,2}$/.test(cleaned) ? cleaned.replace(",", ".") : cleaned.replace(/,/g, "");
   return normalised === "" ? NaN : Number(normalised);

@@ -28,7 +28,7 @@ function renderChart(summary) {
       el("button", {
         type: "button",
         class: "bar-button",
-        "aria-label": `${entry.category_name}: ${money(entry.total)}, ${entry.count} expenses. Show only ${entry.category_name}`,
+        "aria-label": `${entry.category_name}: ${money(entry.total)}, ${entry.count.toLocaleString()} expense${entry.count === 1 ? "" : "s"}. Show only ${entry.category_name}`,
         onclick: () => category && showCategoryInMonth(category.id),
       },
       el("span", { class: "bar-label", text: entry.category_name }),
@@ -52,7 +52,8 @@ function renderTrend(months) {
     el("button", {
       type: "button",
       class: entry.month === state.view.month ? "trend-bar current" : "trend-bar",
-      "aria-label": `${monthName(entry.month)}: ${money(entry.total)}`,
+      // The name contains the visible "Apr", so that it can be spoken to voice control too.
+      "aria-label": `${shortMonth(entry.month)} ${entry.month.slice(0, 4)}: ${money(entry.total)}`,
       title: `${monthName(entry.month)}: ${money(entry.total)}`,
       onclick: () => setView({ month: entry.month }),
     },

@@ -1,12 +1,13 @@
 // The expenses table: filters, sorting, paging by cursor, edit in a dialog, delete with Undo.
 import { api, query, request } from "./api.js";
 import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
-import { amountError } from "./entry.js";
+import { amountError, parseAmount } from "./entry.js";
 import { day, money } from "./format.js";
 import { categoryById, setView, state } from "./state.js";
 import { toast } from "./toast.js";
 
 let onChanged = async () => {};
+let runGuarded = (work) => work();
 let loadNumber = 0;
 
 function filterParams() {
@@ -92,15 +93,21 @@ async function remove(expense) {
     toast(error.message);
     return;
   }
-  toast(`Deleted “${expense.description}”.`, {
+  const undo = {
     label: "Undo",
     run: async () => {
       const { amount, description, category_id, date } = expense;
-      await api("/expenses", { method: "POST", body: { amount, description, category_id, date } });
+      try {
+        await api("/expenses", { method: "POST", body: { amount, description, category_id, date } });
+      } catch (error) {
+        toast(error.message, undo); // say why, and keep the Undo for another try
+        return;
+      }
       toast(`Restored “${expense.description}”.`);
       await onChanged();
     },
-  });
+  };
+  toast(`Deleted “${expense.description}”.`, undo);
   await onChanged();
 }
 
@@ -126,7 +133,7 @@ async function saveEdit(event) {
     return;
   }
   const values = {
-    amount: Number($("#edit-amount").value.replace(",", ".")),
+    amount: parseAmount($("#edit-amount").value),
     description: $("#edit-description").value,
     category_id: Number($("#edit-category").value),
     date: $("#edit-date").value,
@@ -144,8 +151,21 @@ async function saveEdit(event) {
   }
 }
 
-export function setupTable(changed) {
+// Another page of the same list; if it cannot be loaded, the page shown stays the current one.
+async function turnPage(delta) {
+  const before = state.page.index;
+  state.page.index = Math.max(0, before + delta);
+  try {
+    await loadExpenses({ recount: false });
+  } catch (error) {
+    state.page.index = before;
+    throw error;
+  }
+}
+
+export function setupTable(changed, guarded) {
   onChanged = changed;
+  runGuarded = guarded;
   for (const th of document.querySelectorAll("#expenses th[data-sort]")) {
     th.querySelector("button").addEventListener("click", () => {
       const sort = th.dataset.sort;
@@ -153,14 +173,8 @@ export function setupTable(changed) {
       setView({ sort, order });
     });
   }
-  $("#page-next").addEventListener("click", () => {
-    state.page.index += 1;
-    loadExpenses({ recount: false });
-  });
-  $("#page-prev").addEventListener("click", () => {
-    state.page.index = Math.max(0, state.page.index - 1);
-    loadExpenses({ recount: false });
-  });
+  $("#page-next").addEventListener("click", () => runGuarded(() => turnPage(1)));
+  $("#page-prev").addEventListener("click", () => runGuarded(() => turnPage(-1)));
   $("#edit-form").addEventListener("submit", saveEdit);
   $("#edit-cancel").addEventListener("click", () => $("#edit-dialog").close());
 }
