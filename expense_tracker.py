@@ -12,7 +12,6 @@ import io
 import ipaddress
 import json
 import logging
-import math
 import os
 import re
 import socket
@@ -425,7 +424,11 @@ CategoryName = Annotated[
     AfterValidator(check_text),
     Field(strict=True, min_length=1, max_length=50, examples=["Groceries"]),
 ]
-Month = Annotated[str, Field(strict=True, examples=["2025-03"]), AfterValidator(check_month)]
+Month = Annotated[
+    str,
+    Field(strict=True, examples=["2025-03"], json_schema_extra={"pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}),
+    AfterValidator(check_month),
+]
 Color = Annotated[str, Field(strict=True, pattern=r"^#[0-9a-fA-F]{6}$", examples=["#2a9d8f"])]
 
 
@@ -647,6 +650,18 @@ class LoopbackHostOnly:
         await self.checker(scope, receive, send_json_refusal)
 
 
+class JsonCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, with refused preflights in the API's error shape (it answers in plain text)."""
+
+    def preflight_response(self, request_headers):
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        refused = response.body.decode().removeprefix("Disallowed CORS ")
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+        return error_response(400, f"The CORS preflight was refused: its {refused} is not allowed.", headers)
+
+
 class BodyLimit:
     """Refuse request bodies over `limit` bytes with 413, in the API's error shape.
 
@@ -770,9 +785,11 @@ def decode_cursor(token: str, sort: str, order: str) -> tuple[Any, int]:
         c_sort, c_order, value, row_id = json.loads(raw)
     except (ValueError, TypeError, binascii.Error):
         raise invalid from None
-    value_ok = isinstance(value, str) if sort != "amount" else (
-        isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    )
+    if sort == "amount":
+        # Bounded before anything converts it: a huge integer would overflow SQLite's binding.
+        value_ok = isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= MAX_AMOUNT
+    else:  # dates and timestamps are short ASCII text
+        value_ok = isinstance(value, str) and len(value) <= 40 and value.isascii()
     id_ok = isinstance(row_id, int) and not isinstance(row_id, bool) and 0 <= row_id <= MAX_ID
     if (c_sort, c_order) != (sort, order) or not value_ok or not id_ok:
         raise invalid
@@ -1039,6 +1056,8 @@ def count_rows(conn: sqlite3.Connection, date_from: str, date_to: str, category_
 
 
 def next_month(month: str) -> str:
+    if month == "9999-12":
+        return "9999-13"  # after every real month, so a range starting there is empty
     year, number = int(month[:4]), int(month[5:7])
     return f"{year + 1:04d}-01" if number == 12 else f"{year:04d}-{number + 1:02d}"
 
@@ -1111,6 +1130,8 @@ def csv_chunks(conn: sqlite3.Connection, cursor: sqlite3.Cursor) -> Iterator[byt
 # ---------------------------------------------------------------------------
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "A Host header that is not this computer, or a body that is not JSON."},
+    413: {"model": ErrorBody, "description": "The request body is over 1 MB."},
     422: {"model": ErrorBody, "description": "A parameter or field is invalid."},
     503: {"model": ErrorBody, "description": "The database cannot be used."},
 }
@@ -1154,7 +1175,7 @@ def create_app(
     install_error_handlers(app)
     origins = cors_origins if cors_origins is not None else (env_list(CORS_ENV) or ["*"])
     app.add_middleware(
-        CORSMiddleware,
+        JsonCORSMiddleware,
         allow_origins=origins,
         allow_methods=["GET", "POST", "PUT", "DELETE"],
         allow_headers=["Content-Type"],
@@ -1217,7 +1238,7 @@ def add_routes(app: FastAPI) -> None:
         "/categories/{category_id}",
         status_code=204,
         responses={
-            400: {"model": ErrorBody, "description": "Cannot delete category with existing expenses"},
+            400: {"model": ErrorBody, "description": "Cannot delete category with existing expenses (or a foreign Host)"},
             404: {"model": ErrorBody, "description": "No such category"},
         },
     )
@@ -1295,7 +1316,7 @@ def add_routes(app: FastAPI) -> None:
         return suggestions(conn, q)
 
     not_found = {404: {"model": ErrorBody, "description": "No such expense"}}
-    bad_category = {400: {"model": ErrorBody, "description": "Unknown category_id"}}
+    bad_category = {400: {"model": ErrorBody, "description": "Unknown category_id, a foreign Host, or a body that is not JSON"}}
 
     @app.get("/expenses/{expense_id}", response_model=ExpenseResponse, responses=not_found)
     def get_one_expense(expense_id: ExpenseId, conn: DB):
