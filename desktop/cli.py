@@ -17,6 +17,7 @@ from pydantic import ValidationError
 import expense_tracker as et
 from desktop import launcher, paths, window
 from desktop.instance import Instance
+from desktop.native import save_whole
 from desktop.server import DEFAULT_PORT, PortTaken, bind, bind_preferred, url_of
 
 VERSION = et.__version__
@@ -239,16 +240,7 @@ def export(date_from: str | None, date_to: str | None, category: str | None, out
             stream.write(chunk)
         stream.flush()
         return
-    # Written beside the target and renamed at the end: never a half-written file.
-    partial = output.with_name(output.name + ".partial")
-    try:
-        with open(partial, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-        partial.replace(output)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    save_whole(output, chunks)
     click.echo(f"Exported to {output}.", err=True)
 
 

@@ -67,6 +67,12 @@ def write_export(db_path: Path, target: Path, date_from=None, date_to=None, cate
     except BaseException:
         conn.close()
         raise
+    save_whole(target, chunks)
+    return rows
+
+
+def save_whole(target: Path, chunks) -> None:
+    """Write the chunks beside `target`, then rename: never a half-written file at `target`."""
     partial = target.with_name(target.name + ".partial")
     try:
         with open(partial, "wb") as out:
@@ -76,4 +82,3 @@ def write_export(db_path: Path, target: Path, date_from=None, date_to=None, cate
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return rows
