@@ -53,7 +53,8 @@ class ServerThread:
     """uvicorn serving `app` on `sock` in a daemon thread."""
 
     def __init__(self, app: FastAPI, sock: socket.socket):
-        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+        # A request still open when the window closes gets a few seconds, not forever.
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3)
         self.server = uvicorn.Server(config)
         self.sock = sock
         self.thread = threading.Thread(target=self._run, name="api-server", daemon=True)

@@ -62,7 +62,11 @@ class App:
         raise AssertionError(f"the app did not announce its URL:\n{self.log}")
 
     def wait(self, timeout=30) -> int:
-        self.process.wait(timeout)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"the app did not exit within {timeout} s; its log:\n{self.log}") from None
         for reader in self.readers:
             reader.join(5)
         return self.process.returncode
@@ -188,7 +192,7 @@ def test_desktop_api_answers_while_open_and_closing_exits_0(app_env, tmp_path, l
     ).stdout
     assert f"running:   yes, API on {url}" in status_line
     close_window(app_env["DISPLAY"])
-    assert app.wait(15) == 0, app.log
+    assert app.wait(30) == 0, app.log
     assert "Expense Tracker stopped." in app.log, app.log
     assert port_is_free(url)
 
