@@ -114,7 +114,7 @@ def find_window(screen: str, title: str, timeout=30):
         while pending:
             window = pending.pop()
             try:
-                if window.get_wm_name() == title:
+                if window.get_wm_name() == title and window.get_attributes().map_state == X.IsViewable:
                     return connection, window
                 pending.extend(window.query_tree().children)
             except Exception:  # noqa: BLE001 - windows come and go while we look
