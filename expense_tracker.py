@@ -14,13 +14,14 @@ import json
 import logging
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
-from datetime import date
+from contextlib import AbstractContextManager, asynccontextmanager, closing, contextmanager, nullcontext
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -163,7 +164,54 @@ def migrate_settings(conn: sqlite3.Connection, is_new: bool) -> None:
     conn.execute("create table if not exists settings (key text primary key, value text not null) without rowid")
 
 
-MIGRATIONS = [migrate_seed_schema, migrate_monthly_totals, migrate_settings]
+# A deleted expense moves here whole, so that it can come back with the same id; the category's
+# name and colour travel with it in case the category is deleted meanwhile.
+TRASH_AND_IMPORT_SCHEMA = [
+    """create table if not exists deleted_expenses (
+    id integer primary key,
+    amount real not null,
+    description text not null,
+    category_id integer not null,
+    category_name text not null,
+    category_color text not null,
+    date text not null,
+    created_at text not null,
+    import_batch_id integer,
+    deleted_at text not null default (datetime('now')),
+    reverted_batch_id integer
+)""",
+    "create index if not exists idx_deleted_expenses_deleted_at on deleted_expenses(deleted_at)",
+    "create index if not exists idx_deleted_expenses_reverted on deleted_expenses(reverted_batch_id) where reverted_batch_id is not null",
+    """create table if not exists import_batches (
+    id integer primary key autoincrement,
+    file_name text not null,
+    imported_at text not null default (datetime('now')),
+    profile text,
+    rows_in_file integer not null,
+    imported integer not null,
+    skipped integer not null,
+    status text not null default 'imported' check (status in ('imported', 'reverted')),
+    reverted_at text
+)""",
+    """create table if not exists import_profiles (
+    name text primary key,
+    signature text not null,
+    mapping text not null,
+    updated_at text not null default (datetime('now'))
+)""",
+    "create index if not exists idx_import_profiles_signature on import_profiles(signature)",
+    # Adding a nullable column is instant whatever the table's size.
+    "alter table expenses add column import_batch_id integer",
+    "create index if not exists idx_expenses_import_batch on expenses(import_batch_id) where import_batch_id is not null",
+]
+
+
+def migrate_trash_and_imports(conn: sqlite3.Connection, is_new: bool) -> None:
+    for statement in TRASH_AND_IMPORT_SCHEMA:
+        conn.execute(statement)
+
+
+MIGRATIONS = [migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports]
 
 
 class DatabaseUnavailable(Exception):
@@ -514,6 +562,41 @@ class Suggestion(BaseModel):
     description: str
     category_id: int
     amount: float
+
+
+class TrashItem(BaseModel):
+    id: int
+    amount: float
+    description: str
+    category_id: int
+    category_name: str
+    date: str
+    created_at: str
+    deleted_at: str = Field(description="When it was deleted (UTC).")
+    days_left: int = Field(description="Days until it is emptied from the trash for good.")
+    reverted_batch_id: int | None = Field(description="Set when it left with the revert of that import batch.")
+
+
+class Backup(BaseModel):
+    name: str = Field(examples=["expenses-2026-11-25.db"])
+    kind: Literal["daily", "manual", "before-restore", "damaged"]
+    day: str
+    created_at: str
+    size: int
+
+
+class BackupList(BaseModel):
+    folder: str
+    backups: list[Backup]
+
+
+class RestoreRequest(StrictModel):
+    name: Annotated[str, Field(strict=True, min_length=1, max_length=300, examples=["expenses-2026-11-24.db"])]
+
+
+class RestoreResult(BaseModel):
+    restored: str
+    safety_backup: str | None = Field(description="The backup of what was there before the restore.")
 
 
 class Health(BaseModel):
@@ -891,11 +974,92 @@ def update_expense(
         return fetch_expense(conn, expense_id)
 
 
+TRASH_DAYS = 30
+
+MOVE_TO_TRASH = """insert or replace into deleted_expenses
+    (id, amount, description, category_id, category_name, category_color, date, created_at,
+     import_batch_id, reverted_batch_id)
+select e.id, e.amount, e.description, e.category_id, coalesce(c.name, ''), coalesce(c.color, '#6c757d'),
+    e.date, e.created_at, e.import_batch_id, ?
+from expenses e left join categories c on c.id = e.category_id"""
+
+
 def delete_expense(conn: sqlite3.Connection, expense_id: int, lock: AbstractContextManager | None = None) -> None:
+    """Move the expense to the trash, from which `restore_expense` brings it back with its id."""
     with write_transaction(conn, lock):
+        conn.execute(f"{MOVE_TO_TRASH} where e.id = ?", (None, expense_id))
         deleted = conn.execute("delete from expenses where id = ?", (expense_id,)).rowcount
     if not deleted:
         raise NotFound(f"Expense {expense_id} not found.")
+
+
+TRASH_SELECT = f"""select id, amount, description, category_id, category_name, date, created_at, deleted_at,
+    reverted_batch_id,
+    {TRASH_DAYS} - cast(julianday('now') - julianday(deleted_at) as integer) as days_left
+from deleted_expenses"""
+TRASH_KEPT = f"deleted_at >= datetime('now', '-{TRASH_DAYS} days')"
+
+
+def list_trash(conn: sqlite3.Connection, limit: int = 50, offset: int = 0) -> list[dict]:
+    rows = conn.execute(
+        f"{TRASH_SELECT} where {TRASH_KEPT} order by deleted_at desc, id desc limit ? offset ?",
+        (limit, offset),
+    )
+    return [dict(row) for row in rows]
+
+
+def count_trash(conn: sqlite3.Connection) -> int:
+    return conn.execute(f"select count(*) from deleted_expenses where {TRASH_KEPT}").fetchone()[0]
+
+
+def category_for_restore(conn: sqlite3.Connection, trashed: sqlite3.Row) -> int:
+    """The expense's category, or one of the same name, or the category made again."""
+    if conn.execute("select 1 from categories where id = ?", (trashed["category_id"],)).fetchone():
+        return trashed["category_id"]
+    name = trashed["category_name"] or "Restored"
+    row = conn.execute("select id from categories where name = ? collate nocase", (name,)).fetchone()
+    if row:
+        return row[0]
+    return conn.execute(
+        "insert into categories (name, color) values (?, ?)", (name, trashed["category_color"])
+    ).lastrowid
+
+
+def restore_rows(conn: sqlite3.Connection, where: str, params: tuple) -> list[int]:
+    """Put trashed rows back with their own ids; call inside a write transaction."""
+    restored = []
+    for trashed in conn.execute(f"select * from deleted_expenses where {where}", params).fetchall():
+        if conn.execute("select 1 from expenses where id = ?", (trashed["id"],)).fetchone():
+            raise Conflict(f"Expense {trashed['id']} already exists, so it cannot be restored over it.")
+        conn.execute(
+            """insert into expenses (id, amount, description, category_id, date, created_at, import_batch_id)
+            values (?, ?, ?, ?, ?, ?, ?)""",
+            (trashed["id"], trashed["amount"], trashed["description"], category_for_restore(conn, trashed),
+             trashed["date"], trashed["created_at"], trashed["import_batch_id"]),
+        )
+        conn.execute("delete from deleted_expenses where id = ?", (trashed["id"],))
+        restored.append(trashed["id"])
+    return restored
+
+
+def restore_expense(conn: sqlite3.Connection, expense_id: int, lock: AbstractContextManager | None = None) -> dict:
+    with write_transaction(conn, lock):
+        if not restore_rows(conn, f"id = ? and {TRASH_KEPT}", (expense_id,)):
+            raise NotFound(f"Expense {expense_id} is not in the trash.")
+        return fetch_expense(conn, expense_id)
+
+
+def purge_trash(conn: sqlite3.Connection, lock: AbstractContextManager | None = None, everything: bool = False) -> int:
+    """Empty the trash of items older than TRASH_DAYS (or of everything); returns how many went."""
+    with write_transaction(conn, lock):
+        where = "" if everything else f"where not ({TRASH_KEPT})"
+        return conn.execute(f"delete from deleted_expenses {where}").rowcount
+
+
+def delete_from_trash(conn: sqlite3.Connection, expense_id: int, lock: AbstractContextManager | None = None) -> None:
+    with write_transaction(conn, lock):
+        if not conn.execute("delete from deleted_expenses where id = ?", (expense_id,)).rowcount:
+            raise NotFound(f"Expense {expense_id} is not in the trash.")
 
 
 def list_expenses(
@@ -1126,6 +1290,184 @@ def csv_chunks(conn: sqlite3.Connection, cursor: sqlite3.Cursor) -> Iterator[byt
 
 
 # ---------------------------------------------------------------------------
+# Backups: copies made with SQLite's online backup API, each checked before it counts
+# ---------------------------------------------------------------------------
+
+KEEP_DAILY = 7
+BACKUP_LOCK = threading.Lock()
+KEEP_WEEKLY = 4
+BACKUP_NAME = re.compile(r"(?P<stem>.+)-(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:-(?P<time>[0-9]{6})-(?P<kind>manual|before-restore|damaged)(?:-[0-9]+)?)?\.db")
+
+
+def backup_dir(db_path: Path) -> Path:
+    """Backups live in a `backups` folder beside the database: the app-data folder by default."""
+    return db_path.parent / "backups"
+
+
+def check_database_file(path: Path) -> None:
+    """Raise AppError unless `path` is an intact Expense Tracker database this version can open."""
+    if not path.is_file():
+        raise NotFound(f"There is no file {path}.")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise AppError(f"The file {path} cannot be opened ({exc}).") from exc
+    try:
+        verdict = conn.execute("pragma integrity_check").fetchone()[0]
+        if verdict != "ok":
+            raise AppError(f"The file {path} is damaged (SQLite's check says: {verdict[:200]}).")
+        check_is_ours(conn, path)
+    except DatabaseUnavailable as exc:
+        raise AppError(str(exc)) from exc
+    except sqlite3.Error as exc:
+        raise AppError(f"The file {path} is not a usable database ({exc}).") from exc
+    finally:
+        conn.close()
+
+
+def write_backup(db_path: Path, target: Path) -> Path:
+    """A checked copy of the live database at `target`; a copy that fails the check is removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    try:
+        source = connect(db_path)
+        try:
+            copy = sqlite3.connect(partial)
+            try:
+                source.backup(copy)
+                # A backup is one self-contained file, whatever the live database's journal mode.
+                copy.execute("pragma journal_mode = delete")
+            finally:
+                copy.close()
+        finally:
+            source.close()
+        check_database_file(partial)
+        os.replace(partial, target)
+    except sqlite3.Error as exc:
+        raise AppError(describe_database_error(exc, db_path)) from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def backup_name(db_path: Path, day: date, kind: str | None = None) -> str:
+    if kind is None:
+        return f"{db_path.stem}-{day.isoformat()}.db"
+    stem = f"{db_path.stem}-{day.isoformat()}-{datetime.now().strftime('%H%M%S')}-{kind}"
+    name, number = f"{stem}.db", 1
+    while (backup_dir(db_path) / name).exists():  # two in the same second
+        number += 1
+        name = f"{stem}-{number}.db"
+    return name
+
+
+def list_backups(db_path: Path) -> list[dict]:
+    """The backups of this database, newest first."""
+    found = []
+    folder = backup_dir(db_path)
+    for path in folder.glob(f"{glob_escape(db_path.stem)}-*.db") if folder.is_dir() else []:
+        match = BACKUP_NAME.fullmatch(path.name)
+        if not match or match["stem"] != db_path.stem:
+            continue
+        stat = path.stat()
+        found.append({
+            "name": path.name,
+            "kind": match["kind"] or "daily",
+            "day": match["day"],
+            "created_at": datetime.fromtimestamp(stat.st_mtime).isoformat(timespec="seconds"),
+            "size": stat.st_size,
+        })
+    return sorted(found, key=lambda b: (b["created_at"], b["name"]), reverse=True)
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?[])", r"[\1]", text)
+
+
+def backups_to_keep(days: list[date]) -> set[date]:
+    """The last KEEP_DAILY days, and the newest backup of each of the KEEP_WEEKLY weeks before them."""
+    newest_first = sorted(set(days), reverse=True)
+    keep = set(newest_first[:KEEP_DAILY])
+    weeks: dict[tuple[int, int], date] = {}
+    for day in newest_first[KEEP_DAILY:]:
+        week = tuple(day.isocalendar())[:2]
+        if week not in weeks and len(weeks) < KEEP_WEEKLY:
+            weeks[week] = day
+    return keep | set(weeks.values())
+
+
+def rotate_backups(db_path: Path) -> list[str]:
+    """Remove daily backups that the rotation no longer keeps; other kinds are kept."""
+    daily = {date.fromisoformat(b["day"]): b["name"] for b in list_backups(db_path) if b["kind"] == "daily"}
+    keep = backups_to_keep(list(daily))
+    removed = []
+    for day, name in daily.items():
+        if day not in keep:
+            (backup_dir(db_path) / name).unlink(missing_ok=True)
+            removed.append(name)
+    return removed
+
+
+def daily_backup(db_path: Path, today: date | None = None) -> Path | None:
+    """Today's automatic backup, unless there is one already; then the rotation."""
+    today = today or date.today()
+    target = backup_dir(db_path) / backup_name(db_path, today)
+    with BACKUP_LOCK:
+        if target.exists():
+            return None
+        write_backup(db_path, target)
+        rotate_backups(db_path)
+    log.info("Backed up %s to %s", db_path, target)
+    return target
+
+
+def manual_backup(db_path: Path, target: Path | None = None) -> Path:
+    if target is None:
+        target = backup_dir(db_path) / backup_name(db_path, date.today(), "manual")
+    return write_backup(db_path, target)
+
+
+def restore_backup(db_path: Path, source: Path) -> dict:
+    """Replace the database's contents with `source`, after a backup of the current contents.
+
+    `source` must pass the integrity check first. The copy goes through SQLite's backup API
+    into the live file, so a running server and its readers simply see the restored data.
+    """
+    check_database_file(source)
+    if source.resolve() == db_path.resolve():
+        raise AppError("That file is the database itself; choose a backup to restore.")
+    folder = backup_dir(db_path)
+    safety = folder / backup_name(db_path, date.today(), "before-restore")
+    damaged = False
+    if db_path.exists():
+        try:
+            check_database_file(db_path)
+        except AppError:
+            damaged = True
+        if damaged:
+            # Kept byte for byte: whatever is left of it may still matter to someone.
+            safety = folder / backup_name(db_path, date.today(), "damaged")
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(db_path, safety)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+            db_path.unlink()
+        else:
+            write_backup(db_path, safety)
+    else:
+        safety = None
+    try:
+        with closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as origin:
+            with closing(connect(db_path, create=True)) as live:
+                live.execute("pragma busy_timeout = 30000")
+                origin.backup(live)
+    except sqlite3.Error as exc:
+        raise AppError(describe_database_error(exc, db_path)) from exc
+    init_database(db_path)  # an older backup is upgraded to this version's schema
+    return {"restored": source.name, "safety_backup": safety.name if safety else None}
+
+
+# ---------------------------------------------------------------------------
 # The app
 # ---------------------------------------------------------------------------
 
@@ -1142,23 +1484,34 @@ def create_app(
     *,
     cors_origins: list[str] | None = None,
     allowed_hosts: list[str] | None = None,
+    auto_backup: bool = False,
 ) -> FastAPI:
     """The API over the database at `db_path` (default: DB_PATH, read when the app starts).
 
     CORS origins default to $EXPENSE_TRACKER_CORS_ORIGINS, else `*`. Hosts allowed in the Host
     header are the loopback names plus $EXPENSE_TRACKER_ALLOWED_HOSTS plus `allowed_hosts`.
+    With `auto_backup`, the database is backed up once a day when the app starts or stops.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.database = Database(Path(db_path) if db_path is not None else DB_PATH)
+        database = app.state.database = Database(Path(db_path) if db_path is not None else DB_PATH)
         try:
-            app.state.database.ensure_ready()
+            database.ensure_ready()
         except DatabaseUnavailable as exc:
             # Keep serving: every request then says what is wrong, in words, until it is fixed.
             log.error("%s", exc)
+        if database.ready:
+            await run_in_threadpool(start_maintenance, database)
+        if database.ready and auto_backup:
+            # In the background: a large database takes seconds to copy, and the window should not wait.
+            threading.Thread(target=safe_daily_backup, args=(database.path,), daemon=True, name="backup").start()
         yield
-        app.state.database.close()
+        if database.ready and auto_backup:
+            # Waits for the start's backup if it is still running, then makes today's if the app
+            # has been open since yesterday.
+            await run_in_threadpool(safe_daily_backup, database.path)
+        database.close()
 
     app = FastAPI(
         # /docs is served below from vendored files, so that it works offline; ReDoc is off
@@ -1189,6 +1542,23 @@ def create_app(
         # Last, so that the API's routes win; StaticFiles refuses paths outside WEB_DIR.
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
+
+
+def start_maintenance(database: Database) -> None:
+    try:
+        with closing(database.open()) as conn:
+            purged = purge_trash(conn, database.write_lock)
+        if purged:
+            log.info("Emptied %d expenses deleted more than %d days ago from the trash", purged, TRASH_DAYS)
+    except (sqlite3.Error, DatabaseUnavailable) as exc:
+        log.warning("Could not empty old items from the trash: %s", exc)
+
+
+def safe_daily_backup(db_path: Path) -> None:
+    try:
+        daily_backup(db_path)
+    except (AppError, OSError, sqlite3.Error) as exc:
+        log.error("The automatic backup of %s failed: %s", db_path, exc)
 
 
 SWAGGER_UI = "vendor/swagger-ui-5.35.0"
@@ -1339,6 +1709,66 @@ def add_routes(app: FastAPI) -> None:
         delete_expense(conn, expense_id, request.app.state.database.write_lock)
         return Response(status_code=204)
 
+    @app.get("/trash", response_model=list[TrashItem])
+    def get_trash(
+        conn: DB,
+        limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 50,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    ):
+        return list_trash(conn, limit, offset)
+
+    @app.get("/trash/count", response_model=Count)
+    def get_trash_count(conn: DB):
+        return {"count": count_trash(conn)}
+
+    not_in_trash = {404: {"model": ErrorBody, "description": "Not in the trash"}}
+
+    @app.post(
+        "/trash/{expense_id}/restore",
+        response_model=ExpenseResponse,
+        responses={**not_in_trash, 409: {"model": ErrorBody, "description": "An expense with that id exists"}},
+    )
+    def post_restore(expense_id: ExpenseId, conn: DB, request: Request):
+        return restore_expense(conn, expense_id, request.app.state.database.write_lock)
+
+    @app.delete("/trash/{expense_id}", status_code=204, responses=not_in_trash)
+    def remove_from_trash(expense_id: ExpenseId, conn: DB, request: Request):
+        delete_from_trash(conn, expense_id, request.app.state.database.write_lock)
+        return Response(status_code=204)
+
+    @app.delete("/trash", status_code=204)
+    def empty_trash(conn: DB, request: Request):
+        purge_trash(conn, request.app.state.database.write_lock, everything=True)
+        return Response(status_code=204)
+
+    @app.get("/backups", response_model=BackupList)
+    def get_backups(request: Request):
+        path = request.app.state.database.path
+        return {"folder": str(backup_dir(path)), "backups": list_backups(path)}
+
+    @app.post("/backups", status_code=201, response_model=Backup)
+    def post_backup(request: Request):
+        database: Database = request.app.state.database
+        database.ensure_ready()
+        made = manual_backup(database.path)
+        return next(b for b in list_backups(database.path) if b["name"] == made.name)
+
+    @app.post(
+        "/backups/restore",
+        response_model=RestoreResult,
+        responses={404: {"model": ErrorBody, "description": "No such backup"}},
+    )
+    def post_backup_restore(choice: RestoreRequest, request: Request):
+        database: Database = request.app.state.database
+        known = {b["name"] for b in list_backups(database.path)}
+        if choice.name not in known:
+            raise NotFound(f"There is no backup named {choice.name!r}; GET /backups lists them.")
+        with database.write_lock:
+            result = restore_backup(database.path, backup_dir(database.path) / choice.name)
+        database.close()
+        database.ready = False  # opened again by the next request
+        return result
+
     @app.get("/settings", response_model=Settings)
     def read_settings(conn: DB):
         return get_settings(conn)
@@ -1363,7 +1793,7 @@ def add_routes(app: FastAPI) -> None:
         return month_summary(conn, month)
 
 
-app = create_app()
+app = create_app(auto_backup=True)
 
 # ---------------------------------------------------------------------------
 # Command line: serve the API
@@ -1418,7 +1848,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Requests must name an allowed host; set {HOSTS_ENV} to the names clients use.",
             file=sys.stderr,
         )
-        served = create_app(allowed_hosts=extra)
+        served = create_app(allowed_hosts=extra, auto_backup=True)
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:

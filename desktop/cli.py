@@ -191,7 +191,7 @@ def serve(host: str, port: int | None) -> None:
             extra_hosts = [] if host in ("0.0.0.0", "::") else [host]
             click.echo(f"WARNING: listening on {host} makes your expenses reachable from other computers. "
                        f"Clients must use a host name listed in {et.HOSTS_ENV}.", err=True)
-        app = et.create_app(db_path, allowed_hosts=extra_hosts)
+        app = et.create_app(db_path, allowed_hosts=extra_hosts, auto_backup=True)
         instance.announce(url)
         click.echo(f"Expense Tracker API on {url} (database {db_path}); Ctrl-C stops it.", err=True)
         # uvicorn stops cleanly on Ctrl-C or SIGTERM, then raises the signal again for us:

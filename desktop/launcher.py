@@ -23,7 +23,7 @@ def say(message: str) -> None:
 def desktop_app(db_path: Path, url: str):
     """The API as the window uses it: CORS limited to its own origin unless configured."""
     origins = expense_tracker.env_list(expense_tracker.CORS_ENV) or [url]
-    return expense_tracker.create_app(db_path, cors_origins=origins)
+    return expense_tracker.create_app(db_path, cors_origins=origins, auto_backup=True)
 
 
 def run_window(db_path: Path, *, port: int = DEFAULT_PORT, driver=None) -> int:

@@ -1,0 +1,142 @@
+"""Automatic rotating backups, checked copies, and restores that never lose the current data."""
+
+import sqlite3
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+import expense_tracker as et
+from conftest import BASE_URL, expense
+
+
+def names(db_path):
+    return sorted(p.name for p in et.backup_dir(db_path).iterdir())
+
+
+def test_app_start_makes_one_checked_backup_a_day(db_path):
+    for _ in range(2):
+        with TestClient(et.create_app(db_path, auto_backup=True), base_url=BASE_URL) as client:
+            client.post("/expenses", json=expense())
+    today = date.today().isoformat()
+    assert names(db_path) == [f"expenses-{today}.db"]
+    with sqlite3.connect(et.backup_dir(db_path) / f"expenses-{today}.db") as copy:
+        assert copy.execute("pragma integrity_check").fetchone() == ("ok",)
+        assert copy.execute("pragma journal_mode").fetchone() == ("delete",)
+
+
+def test_app_without_auto_backup_makes_none(db_path, client):
+    assert not et.backup_dir(db_path).exists()
+
+
+def days(*offsets):
+    start = date(2026, 11, 25)
+    return [start - timedelta(days=n) for n in offsets]
+
+
+@pytest.mark.parametrize(
+    ("present", "kept"),
+    [
+        (days(0, 1, 2), days(0, 1, 2)),
+        (days(*range(8)), days(*range(7), 7)),  # the 8th is the newest of its week
+        # 60 daily backups: the last 7 days, then the newest of each of the 4 weeks before.
+        (days(*range(60)), days(*range(7), 7, 10, 17, 24)),
+        # 2026-11-25 is a Wednesday; 30 and 31 days before are a Monday and the Sunday before it.
+        (days(0, 1, 2, 3, 4, 5, 6, 30, 31, 60, 90, 120, 150), days(0, 1, 2, 3, 4, 5, 6, 30, 31, 60, 90)),
+    ],
+)
+def test_rotation_keeps_7_daily_and_4_weekly(present, kept):
+    assert et.backups_to_keep(present) == set(kept)
+
+
+def test_rotation_removes_only_daily_backups(db_path, client, add):
+    add()
+    folder = et.backup_dir(db_path)
+    for day in days(*range(20)):
+        et.daily_backup(db_path, day)
+    manual = et.manual_backup(db_path)
+    kept = {date.fromisoformat(n[9:19]) for n in names(db_path) if n != manual.name}
+    assert kept == et.backups_to_keep(days(*range(20)))
+    assert manual.exists() and len(list(folder.iterdir())) == 7 + 3 + 1
+
+
+def test_backup_now_and_list_through_api(client, add, db_path):
+    add()
+    made = client.post("/backups")
+    assert made.status_code == 201
+    body = made.json()
+    assert body["kind"] == "manual" and body["size"] > 0
+    listing = client.get("/backups").json()
+    assert listing["folder"] == str(et.backup_dir(db_path))
+    assert [b["name"] for b in listing["backups"]] == [body["name"]]
+
+
+def test_restore_brings_back_the_backup_and_keeps_the_present(client, add, db_path):
+    before = add(description="Before the backup")
+    yesterday = date.today() - timedelta(days=1)
+    et.daily_backup(db_path, yesterday)
+    add(description="After the backup")
+    response = client.post("/backups/restore", json={"name": f"expenses-{yesterday}.db"})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["restored"] == f"expenses-{yesterday}.db"
+    assert result["safety_backup"].endswith("-before-restore.db")
+    assert [e["description"] for e in client.get("/expenses").json()] == ["Before the backup"]
+    assert client.get(f"/expenses/{before['id']}").status_code == 200
+    # The state before the restore is itself restorable: nothing is lost.
+    client.post("/backups/restore", json={"name": result["safety_backup"]})
+    assert sorted(e["description"] for e in client.get("/expenses").json()) == ["After the backup", "Before the backup"]
+
+
+@pytest.mark.parametrize("name", ["../expenses.db", "/etc/passwd", "expenses.db", "nope.db"])
+def test_restore_unknown_name_is_404(client, name):
+    response = client.post("/backups/restore", json={"name": name})
+    assert response.status_code == 404
+    assert "no backup named" in response.json()["detail"]
+
+
+def test_damaged_backup_is_never_restored(client, add, db_path):
+    add(description="Precious")
+    made = et.manual_backup(db_path)
+    data = bytearray(made.read_bytes())
+    data[4096 * 2:4096 * 3] = b"\xff" * 4096  # a page of the tables becomes garbage
+    made.write_bytes(bytes(data))
+    response = client.post("/backups/restore", json={"name": made.name})
+    assert response.status_code == 400
+    assert "damaged" in response.json()["detail"] or "not a usable database" in response.json()["detail"]
+    assert [e["description"] for e in client.get("/expenses").json()] == ["Precious"]
+
+
+def test_restore_other_programs_file_is_refused(tmp_path, db_path, client, add):
+    add()
+    foreign = tmp_path / "other.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("create table notes (t text)")
+    with pytest.raises(et.AppError, match="another program"):
+        et.restore_backup(db_path, foreign)
+
+
+def test_restore_over_damaged_database_keeps_the_damaged_bytes(tmp_path):
+    db_path = tmp_path / "data" / "expenses.db"
+    with TestClient(et.create_app(db_path), base_url=BASE_URL) as client:
+        client.post("/expenses", json=expense(description="Saved"))
+    good = et.manual_backup(db_path, tmp_path / "good.db")
+    db_path.write_bytes(b"this is not a database at all" * 100)
+    result = et.restore_backup(db_path, good)
+    assert result["safety_backup"].endswith("-damaged.db")
+    assert (et.backup_dir(db_path) / result["safety_backup"]).read_bytes().startswith(b"this is not")
+    with TestClient(et.create_app(db_path), base_url=BASE_URL) as client:
+        assert [e["description"] for e in client.get("/expenses").json()] == ["Saved"]
+
+
+def test_restore_old_schema_backup_is_upgraded(tmp_path, db_path, client):
+    from test_database import SEED_DDL
+
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        conn.executescript(SEED_DDL)
+        conn.execute("insert into categories (name) values ('Food')")
+        conn.execute("insert into expenses (amount, description, category_id, date) values (9.5, 'Old', 1, '2024-01-02')")
+    et.restore_backup(db_path, old)
+    assert [e["description"] for e in client.get("/expenses").json()] == ["Old"]
+    assert client.get("/summary", params={"month": "2024-01"}).json()["total"] == 9.5
