@@ -1805,7 +1805,9 @@ def check_database_file(path: Path) -> None:
         verdict = conn.execute("pragma integrity_check").fetchone()[0]
         if verdict != "ok":
             raise AppError(f"The file {path} is damaged (SQLite's check says: {verdict[:200]}).")
-        check_is_ours(conn, path)
+        is_empty, _ = check_is_ours(conn, path)
+        if is_empty:
+            raise AppError(f"The file {path} is empty, so it is not a backup.")
     except DatabaseUnavailable as exc:
         raise AppError(str(exc)) from exc
     except sqlite3.Error as exc:
