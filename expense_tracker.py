@@ -1534,14 +1534,17 @@ def find_duplicates(conn: sqlite3.Connection, planned: list[PlannedRow], progres
         return
     first = (date.fromisoformat(min(p.row.date for p in candidates)) - timedelta(days=DUPLICATE_DAYS)).isoformat()
     last = (date.fromisoformat(max(p.row.date for p in candidates)) + timedelta(days=DUPLICATE_DAYS)).isoformat()
-    existing: dict[int, list[dict]] = {}
+    # Only amounts that occur in the file matter; the rest of the range is skipped unread.
+    wanted = {round(p.row.amount * 100) for p in candidates}
+    existing: dict[tuple[int, int], list[tuple]] = {}
     for expense_id, amount, day, description in conn.execute(
         "select id, amount, date, description from expenses where date between ? and ?", (first, last)
     ):
-        existing.setdefault(round(amount * 100), []).append(
-            {"id": expense_id, "date": day, "amount": amount, "description": description,
-             "key": similar_text(description), "day": date.fromisoformat(day).toordinal()}
-        )
+        cents = round(amount * 100)
+        if cents in wanted:
+            key = (cents, date.fromisoformat(day).toordinal())
+            existing.setdefault(key, []).append((expense_id, day, amount, description))
+    nearest_first = sorted(range(-DUPLICATE_DAYS, DUPLICATE_DAYS + 1), key=abs)
     seen_in_file: dict[tuple, PlannedRow] = {}
     for number, item in enumerate(candidates):
         if number % IMPORT_CHUNK_ROWS == 0:
@@ -1557,17 +1560,19 @@ def find_duplicates(conn: sqlite3.Connection, planned: list[PlannedRow], progres
                           "amount": float(twin.row.amount), "description": twin.row.description}
             continue
         seen_in_file[(cents, item.row.date, key)] = item
-        pool = existing.get(cents, [])
-        for index, other in enumerate(pool):
-            if abs(other["day"] - day) <= DUPLICATE_DAYS and descriptions_match(key, other["key"]):
-                gap = abs(other["day"] - day)
-                when = "the same day" if gap == 0 else f"{gap} day{'s' if gap > 1 else ''} apart"
-                item.status = "duplicate"
-                item.reason = f"Looks like expense {other['id']}: same amount, {when}, similar description."
-                item.match = {"id": other["id"], "line": None, "date": other["date"],
-                              "amount": other["amount"], "description": other["description"]}
-                del pool[index]
-                break
+        for offset in nearest_first:
+            pool = existing.get((cents, day + offset), ())
+            found = next((i for i, other in enumerate(pool) if descriptions_match(key, similar_text(other[3]))), None)
+            if found is None:
+                continue
+            other_id, other_date, other_amount, other_description = pool.pop(found)
+            gap = abs(offset)
+            when = "the same day" if gap == 0 else f"{gap} day{'s' if gap > 1 else ''} apart"
+            item.status = "duplicate"
+            item.reason = f"Looks like expense {other_id}: same amount, {when}, similar description."
+            item.match = {"id": other_id, "line": None, "date": other_date,
+                          "amount": other_amount, "description": other_description}
+            break
     progress("Looking for duplicates", len(candidates), len(candidates))
 
 
