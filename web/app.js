@@ -1,14 +1,17 @@
 // Wires the views together: load, redraw on change, keep the banner honest.
 import { api, query } from "./api.js";
+import { setupBackups } from "./backups.js";
 import { loadCategories, setupCategories } from "./categories.js";
 import { $, categoryOptions } from "./dom.js";
 import { focusEntry, renderEntryCategories, setupEntry } from "./entry.js";
 import { isoDay, shiftMonth, weekStart } from "./format.js";
+import { setupImport } from "./import.js";
 import { loadMonth } from "./month.js";
 import { loadSettings, setupSettings } from "./settings.js";
 import { setupShortcuts } from "./shortcuts.js";
 import { onViewChange, setView, state, thisMonth } from "./state.js";
 import { loadExpenses, resetPaging, setupTable } from "./table.js";
+import { setupTrash } from "./trash.js";
 import { runToastAction, toast } from "./toast.js";
 
 function showBanner(message) {
@@ -43,6 +46,15 @@ async function afterCategoriesChanged() {
   await guarded(loadCategories);
   renderEntryCategories();
   renderFilters();
+  await refreshAll();
+}
+
+// After a restore or an import, anything may have changed: categories and settings too.
+async function reloadEverything() {
+  await guarded(() => Promise.all([loadCategories(), loadSettings()]));
+  renderEntryCategories();
+  renderFilters();
+  resetPaging();
   await refreshAll();
 }
 
@@ -107,6 +119,9 @@ async function start() {
   }, guarded);
   setupCategories(afterCategoriesChanged);
   setupSettings(refreshAll);
+  setupTrash(reloadEverything);
+  setupBackups(reloadEverything);
+  setupImport(reloadEverything);
   setupFilters();
   setupShortcuts({
     newExpense: focusEntry,

@@ -47,3 +47,19 @@ export function weekStart(today = new Date()) {
   start.setDate(today.getDate() - back);
   return start;
 }
+
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+// SQLite's datetime('now'), "2025-03-20 10:00:00", is UTC; shown in the computer's time zone.
+export const whenUtc = (text) => dateTimeFormat.format(new Date(`${text.replace(" ", "T")}Z`));
+// The backups list gives the computer's local time, "2025-03-20T10:00:00".
+export const whenLocal = (text) => dateTimeFormat.format(new Date(text));
+
+export function plural(count, word, words = `${word}s`) {
+  return `${count.toLocaleString()} ${count === 1 ? word : words}`;
+}
+
+export function fileSize(bytes) {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024)).toLocaleString()} KB`;
+  return `${(bytes / (1024 * 1024)).toLocaleString(undefined, { maximumFractionDigits: 1 })} MB`;
+}

@@ -21,6 +21,8 @@ export const state = {
   categories: [],
   settings: { currency: "USD", week_start: 1 },
   page: { cursors: [null], index: 0, total: null, size: 50 },
+  // The bank file being imported and the user's choices for it (import.js), or null.
+  importing: null,
 };
 
 export function categoryById(id) {

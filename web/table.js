@@ -5,6 +5,7 @@ import { amountError, parseAmount } from "./entry.js";
 import { day, money } from "./format.js";
 import { categoryById, setView, state } from "./state.js";
 import { toast } from "./toast.js";
+import { restoreExpense } from "./trash.js";
 
 let onChanged = async () => {};
 let runGuarded = (work) => work();
@@ -96,9 +97,8 @@ async function remove(expense) {
   const undo = {
     label: "Undo",
     run: async () => {
-      const { amount, description, category_id, date } = expense;
       try {
-        await api("/expenses", { method: "POST", body: { amount, description, category_id, date } });
+        await restoreExpense(expense.id); // from the trash, under its own id
       } catch (error) {
         toast(error.message, undo); // say why, and keep the Undo for another try
         return;

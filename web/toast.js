@@ -4,7 +4,7 @@ import { $ } from "./dom.js";
 let timer = null;
 let pendingAction = null;
 
-export function toast(message, action = null) {
+export function toast(message, action = null, seconds = action ? 10 : 4) {
   $("#toast-text").textContent = message;
   const button = $("#toast-action");
   pendingAction = action;
@@ -12,7 +12,7 @@ export function toast(message, action = null) {
   if (action) button.textContent = action.label;
   $("#toast").hidden = false;
   clearTimeout(timer);
-  timer = setTimeout(hideToast, action ? 10000 : 4000);
+  timer = setTimeout(hideToast, seconds * 1000);
 }
 
 export function hideToast() {
