@@ -428,7 +428,7 @@ def integrity(db_path: Path) -> list[str]:
 def all_expenses(db_path: Path) -> list[tuple]:
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
     try:
-        return conn.execute("select * from expenses order by id").fetchall()
+        return conn.execute("select id, amount, description, category_id, date, created_at from expenses order by id").fetchall()
     finally:
         conn.close()
 
