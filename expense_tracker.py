@@ -1534,16 +1534,31 @@ def find_duplicates(conn: sqlite3.Connection, planned: list[PlannedRow], progres
         return
     first = (date.fromisoformat(min(p.row.date for p in candidates)) - timedelta(days=DUPLICATE_DAYS)).isoformat()
     last = (date.fromisoformat(max(p.row.date for p in candidates)) + timedelta(days=DUPLICATE_DAYS)).isoformat()
-    # Only amounts that occur in the file matter; the rest of the range is skipped unread.
+    # Only amounts that occur in the file matter. The scan reads the (date, amount) index alone;
+    # an expense's text is read only when its amount and day fit a row of the file.
     wanted = {round(p.row.amount * 100) for p in candidates}
-    existing: dict[tuple[int, int], list[tuple]] = {}
-    for expense_id, amount, day, description in conn.execute(
-        "select id, amount, date, description from expenses where date between ? and ?", (first, last)
+    day_numbers: dict[str, int] = {}
+    existing: dict[tuple[int, int], list[int]] = {}
+    for expense_id, day, cents in conn.execute(
+        "select id, date, cast(round(amount * 100) as integer) from expenses where date between ? and ?",
+        (first, last),
     ):
-        cents = round(amount * 100)
         if cents in wanted:
-            key = (cents, date.fromisoformat(day).toordinal())
-            existing.setdefault(key, []).append((expense_id, day, amount, description))
+            number = day_numbers.get(day)
+            if number is None:
+                try:
+                    number = day_numbers[day] = date.fromisoformat(day).toordinal()
+                except ValueError:  # written by another program; it cannot match a real date
+                    continue
+            existing.setdefault((cents, number), []).append(expense_id)
+    details: dict[int, tuple] = {}
+
+    def detail(expense_id: int) -> tuple:
+        if expense_id not in details:
+            row = conn.execute("select date, amount, description from expenses where id = ?", (expense_id,)).fetchone()
+            details[expense_id] = (row[0], row[1], row[2], similar_text(row[2]))
+        return details[expense_id]
+
     nearest_first = sorted(range(-DUPLICATE_DAYS, DUPLICATE_DAYS + 1), key=abs)
     seen_in_file: dict[tuple, PlannedRow] = {}
     for number, item in enumerate(candidates):
@@ -1561,11 +1576,14 @@ def find_duplicates(conn: sqlite3.Connection, planned: list[PlannedRow], progres
             continue
         seen_in_file[(cents, item.row.date, key)] = item
         for offset in nearest_first:
-            pool = existing.get((cents, day + offset), ())
-            found = next((i for i, other in enumerate(pool) if descriptions_match(key, similar_text(other[3]))), None)
+            pool = existing.get((cents, day + offset))
+            if not pool:
+                continue
+            found = next((i for i, other in enumerate(pool) if descriptions_match(key, detail(other)[3])), None)
             if found is None:
                 continue
-            other_id, other_date, other_amount, other_description = pool.pop(found)
+            other_id = pool.pop(found)
+            other_date, other_amount, other_description, _ = detail(other_id)
             gap = abs(offset)
             when = "the same day" if gap == 0 else f"{gap} day{'s' if gap > 1 else ''} apart"
             item.status = "duplicate"
@@ -1577,15 +1595,25 @@ def find_duplicates(conn: sqlite3.Connection, planned: list[PlannedRow], progres
 
 
 def plan_import(
-    conn: sqlite3.Connection, data: bytes, file_name: str, options: "ImportOptions", progress: Progress = no_progress
+    conn: sqlite3.Connection,
+    data: bytes,
+    file_name: str,
+    options: "ImportOptions",
+    progress: Progress = no_progress,
+    reuse: ImportPlan | None = None,
 ) -> ImportPlan:
+    """What importing `data` would do. `reuse`, an earlier plan of the same bytes, saves reading
+    the file again (and parsing it, when the mapping is the same)."""
     import bank_files
 
     progress("Reading the file", 0, 1)
-    table = read_bank_file(data, file_name)
+    table = reuse.table if reuse is not None else read_bank_file(data, file_name)
     mapping, date_formats, profile = choose_mapping(conn, table, options)
     try:
-        parsed = bank_files.parse_rows(table, mapping)
+        if reuse is not None and reuse.mapping == mapping:
+            parsed = [item.row for item in reuse.rows]
+        else:
+            parsed = bank_files.parse_rows(table, mapping)
     except bank_files.BankFileError as exc:
         raise InvalidInput(f"Invalid field 'mapping': {exc}") from None
     progress("Reading the file", 1, 1)
@@ -1595,9 +1623,7 @@ def plan_import(
             planned.append(PlannedRow(row, "problem", row.problem[:1].upper() + row.problem[1:]))
         elif row.is_income:
             planned.append(PlannedRow(row, "income", "Money in: this app tracks expenses, so it is skipped unless you include it."))
-        elif row.amount is not None and row.amount * 100 != int(row.amount * 100):
-            planned.append(PlannedRow(row, "problem", "The amount has more than two decimals."))
-        elif row.amount is not None and row.amount > MAX_AMOUNT:
+        elif row.amount > MAX_AMOUNT:  # bank_files already refuses more than two decimals
             planned.append(PlannedRow(row, "problem", "The amount is too large."))
         else:
             planned.append(PlannedRow(row, "ready"))
@@ -1660,13 +1686,14 @@ def run_import(
     options: "ImportOptions",
     lock: AbstractContextManager | None = None,
     progress: Progress = no_progress,
+    reuse: ImportPlan | None = None,
 ) -> dict:
     """Import the rows the plan selects as one batch, in one transaction: all of them or none."""
     # Seven indexes take the new rows; a bigger page cache for this short-lived connection
     # saves about a quarter of the writing time on a large file.
     conn.execute("pragma cache_size = -65536")
     with write_transaction(conn, lock):
-        plan = plan_import(conn, data, file_name, options, progress)
+        plan = plan_import(conn, data, file_name, options, progress, reuse)
         if plan.needs_default_category:
             raise InvalidInput(
                 "Invalid field 'default_category_id': some rows have no category; choose the category they go in."

@@ -932,13 +932,13 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
         fields["mapping"] = mapping
         if save_profile is None and used_profile is not None:
             fields["save_profile"] = used_profile
-        plan = et.plan_import(conn, data, name, import_options(**fields), progress)
+        plan = et.plan_import(conn, data, name, import_options(**fields), progress, reuse=plan)
     if include_duplicates or include_income:
         flagged = {item.row.line for item in plan.rows
                    if (include_duplicates and item.status == "duplicate") or (include_income and item.status == "income")}
         if flagged - set(fields["include_lines"]):
             fields["include_lines"] = sorted(flagged | set(fields["include_lines"]))
-            plan = et.plan_import(conn, data, name, import_options(**fields), progress)
+            plan = et.plan_import(conn, data, name, import_options(**fields), progress, reuse=plan)
     options = import_options(**fields)
     preview = et.preview_of(plan)
     preview["profile"] = used_profile
@@ -963,7 +963,7 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
     if preview["counts"]["selected"] == 0:
         click.echo(f"Nothing to import from {name}{because}; nothing was changed.")
         return
-    batch = et.run_import(conn, data, name, options, progress=progress)
+    batch = et.run_import(conn, data, name, options, progress=progress, reuse=plan)
     progress.clear()
     if batch["skipped"] != len(plan.rows) - preview["counts"]["selected"]:  # the data changed meanwhile
         because = f" ({plural(batch['skipped'], 'row')} skipped)" if batch["skipped"] else ""
