@@ -165,9 +165,10 @@ FILTERS = [
 # Settings that force each way plan_search can take (see the constants it uses).
 PLANS = {
     "few_matches_by_id": {},
-    "walk": {"SEARCH_PROBE_ROWS": 1, "SEARCH_DRIVE_COST": 1e9, "SEARCH_MEMBER_COST": 1e9, "SEARCH_WALK_COST": 0},
-    "drive": {"SEARCH_PROBE_ROWS": 1, "SEARCH_WALK_COST": 1e9, "SEARCH_MEMBER_COST": 1e9, "SEARCH_DRIVE_COST": 0},
-    "member": {"SEARCH_PROBE_ROWS": 1, "SEARCH_WALK_COST": 1e9, "SEARCH_DRIVE_COST": 1e9, "SEARCH_MEMBER_COST": 0},
+    "walk": {"SEARCH_PROBE_ROWS": 1, "SEARCH_DRIVE_COST": 1e9, "SEARCH_COLLECT_COST": 1e9, "SEARCH_WALK_COST": 0},
+    "drive": {"SEARCH_PROBE_ROWS": 1, "SEARCH_WALK_COST": 1e9, "SEARCH_COLLECT_COST": 1e9, "SEARCH_DRIVE_COST": 0},
+    "member": {"SEARCH_PROBE_ROWS": 1, "SEARCH_WALK_COST": 1e9, "SEARCH_DRIVE_COST": 1e9,
+               "SEARCH_COLLECT_COST": 0, "SEARCH_MEMBER_COST": 0},
 }
 
 
@@ -226,6 +227,26 @@ def test_search_combines_with_filters_sort_and_paging(searchable, monkeypatch, p
             assert [int(line.split(",")[0]) for line in exported] == [
                 row["id"] for row in expected_rows(rows, q, {**export, "sort": "date", "order": "desc"})
             ], q
+
+
+PLAN_CONDITIONS = {
+    "few_matches_by_id": "e.id in (select rowid from expense_search where expense_search match ?)",
+    "walk": "exists (select 1 from expense_search_text t where t.id = e.id and instr(t.text, ?) > 0)",
+    "drive": "e.id in (select rowid from expense_search where expense_search match ?)",
+    "member": "+e.id in (select rowid from expense_search where expense_search match ?)",
+}
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_search_plan_chosen(searchable, monkeypatch, plan):
+    path, _ = searchable
+    for name, value in PLANS[plan].items():
+        monkeypatch.setattr(et, name, value)
+    conn = et.connect(path)
+    try:
+        assert et.plan_search(conn, "CAFÉ", 10, lambda: 40).conditions == [PLAN_CONDITIONS[plan]]
+    finally:
+        conn.close()
 
 
 # ---------------------------------------------------------------------------
