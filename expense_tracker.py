@@ -168,14 +168,12 @@ def migrate_settings(conn: sqlite3.Connection, is_new: bool) -> None:
 
 # --- Budgets, recurring expenses and search (one migration) ---------------------------------
 
+# The overall monthly budget is the setting OVERALL_BUDGET_KEY, in cents: every request opens a
+# connection that parses the whole schema, so a table earns its place.
 BUDGETS_RECURRING_SCHEMA = [
     # Monthly limits in integer cents, like monthly_totals, so that spent and remaining are exact.
     """create table if not exists budgets (
     category_id integer primary key references categories(id) on delete cascade,
-    amount_cents integer not null check (amount_cents > 0)
-)""",
-    """create table if not exists overall_budget (
-    id integer primary key check (id = 1),
     amount_cents integer not null check (amount_cents > 0)
 )""",
     # Also for programs that delete categories with foreign keys off (the sqlite3 tool's default).
@@ -343,11 +341,14 @@ def create_search_index(conn: sqlite3.Connection) -> None:
     finally:
         conn.create_function("expense_tracker_fold", 1, None)
     conn.execute("insert into expense_search (expense_search) values ('rebuild')")
-    # Each write adds a small segment to the index; by default FTS5 merges segments a little on
-    # every commit (4 of a size), which more than doubled the CPU time of adding an expense.
-    # Merging 16 at a time halves that; a search then reads at most a few dozen segments.
-    # The setting lives in the index, so it holds for every program that writes.
+    # Each write adds a small segment to the index. By default FTS5 merges segments a little
+    # after every commit once 4 are alike, which more than doubled the CPU time of adding an
+    # expense; 16 halves that, and a search then reads at most a few dozen segments. A level
+    # reaching 'crisismerge' segments is merged all at once, inside one unlucky commit (half
+    # a second on a 1M-row file at the default 16): 64 leaves merging to the small steps.
+    # These settings live in the index, so they hold for every program that writes.
     conn.execute("insert into expense_search (expense_search, rank) values ('automerge', 16)")
+    conn.execute("insert into expense_search (expense_search, rank) values ('crisismerge', 64)")
     for statement in SEARCH_SYNC:
         conn.execute(statement)
 
@@ -1387,6 +1388,12 @@ def list_expenses(
     return page, next_cursor
 
 
+OVERALL_BUDGET_KEY = "overall_budget_cents"
+# (A value another program stored that is not a positive number of cents counts as no budget.)
+OVERALL_BUDGET_SELECT = """select null, null, null, null, cast(value as integer) from settings
+        where key = ? and cast(value as integer) > 0"""
+
+
 def to_cents(amount: float) -> int:
     return round(amount * 100)
 
@@ -1404,39 +1411,42 @@ def budget_status(limit_cents: int, spent_cents: int) -> dict:
 def month_summary(conn: sqlite3.Connection, month: str) -> dict:
     """A month's total, count and totals by category; with `budgets` (each category that has
     one, spending or not) and `overall_budget` only when such budgets are set."""
+    # One statement: on the new connection every request has, each statement costs a parse.
     rows = conn.execute(
-        """select c.name as category_name, t.total_cents, t.count
-        from monthly_totals t join categories c on c.id = t.category_id
-        where t.month = ? and t.count > 0
-        order by t.total_cents desc, c.name""",
-        (month,),
+        f"""select c.id as category_id, c.name, coalesce(t.total_cents, 0) as total_cents,
+            coalesce(t.count, 0) as count, b.amount_cents
+        from categories c
+        left join monthly_totals t on t.month = ? and t.category_id = c.id
+        left join budgets b on b.category_id = c.id
+        where t.count > 0 or b.amount_cents is not null
+        union all
+        {OVERALL_BUDGET_SELECT}""",
+        (month, OVERALL_BUDGET_KEY),
     ).fetchall()
-    total_cents = sum(r["total_cents"] for r in rows)
+    spent = sorted((r for r in rows if r["count"]), key=lambda r: (-r["total_cents"], r["name"]))
+    total_cents = sum(r["total_cents"] for r in spent)
     summary: dict[str, Any] = {
         "month": month,
         "total": cents_to_amount(total_cents),
-        "count": sum(r["count"] for r in rows),
+        "count": sum(r["count"] for r in spent),
         "by_category": [
-            {"category_name": r["category_name"], "total": cents_to_amount(r["total_cents"]), "count": r["count"]}
-            for r in rows
+            {"category_name": r["name"], "total": cents_to_amount(r["total_cents"]), "count": r["count"]} for r in spent
         ],
     }
-    budgets = conn.execute(
-        """select b.category_id, c.name, b.amount_cents, coalesce(t.total_cents, 0) as spent_cents
-        from budgets b join categories c on c.id = b.category_id
-        left join monthly_totals t on t.category_id = b.category_id and t.month = ?
-        order by c.name collate nocase, c.name""",
-        (month,),
-    ).fetchall()
-    if budgets:
+    # By name as SQLite's "collate nocase, name" orders them: ASCII letters folded, then exact.
+    budgeted = sorted(
+        (r for r in rows if r["category_id"] is not None and r["amount_cents"] is not None),
+        key=lambda r: (r["name"].encode("utf-8", "surrogatepass").lower(), r["name"]),
+    )
+    if budgeted:
         summary["budgets"] = [
-            {"category_id": b["category_id"], "category_name": b["name"],
-             **budget_status(b["amount_cents"], b["spent_cents"])}
-            for b in budgets
+            {"category_id": r["category_id"], "category_name": r["name"],
+             **budget_status(r["amount_cents"], r["total_cents"])}
+            for r in budgeted
         ]
-    overall = conn.execute("select amount_cents from overall_budget where id = 1").fetchone()
-    if overall:
-        summary["overall_budget"] = budget_status(overall[0], total_cents)
+    for r in rows:
+        if r["category_id"] is None:
+            summary["overall_budget"] = budget_status(r["amount_cents"], total_cents)
     return summary
 
 
@@ -1445,15 +1455,20 @@ def month_summary(conn: sqlite3.Connection, month: str) -> dict:
 # ---------------------------------------------------------------------------
 
 
+def overall_budget_cents(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute(OVERALL_BUDGET_SELECT, (OVERALL_BUDGET_KEY,)).fetchone()
+    return row[4] if row else None
+
+
 def list_budgets(conn: sqlite3.Connection) -> dict:
-    overall = conn.execute("select amount_cents from overall_budget where id = 1").fetchone()
+    overall = overall_budget_cents(conn)
     rows = conn.execute(
         """select b.category_id, c.name as category_name, b.amount_cents
         from budgets b join categories c on c.id = b.category_id
         order by c.name collate nocase, c.name"""
     )
     return {
-        "overall": cents_to_amount(overall[0]) if overall else None,
+        "overall": cents_to_amount(overall) if overall is not None else None,
         "categories": [
             {"category_id": r["category_id"], "category_name": r["category_name"], "amount": cents_to_amount(r["amount_cents"])}
             for r in rows
@@ -1469,9 +1484,8 @@ def set_budget(
     with write_transaction(conn, lock):
         if category_id is None:
             conn.execute(
-                "insert into overall_budget (id, amount_cents) values (1, ?) "
-                "on conflict (id) do update set amount_cents = excluded.amount_cents",
-                (cents,),
+                "insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
+                (OVERALL_BUDGET_KEY, str(cents)),
             )
             return {"amount": cents_to_amount(cents)}
         row = conn.execute("select name from categories where id = ?", (category_id,)).fetchone()
@@ -1489,7 +1503,7 @@ def delete_budget(conn: sqlite3.Connection, category_id: int | None, lock: Abstr
     """Clear the budget of a category, or the overall one (category_id None)."""
     with write_transaction(conn, lock):
         if category_id is None:
-            if not conn.execute("delete from overall_budget where id = 1").rowcount:
+            if not conn.execute("delete from settings where key = ?", (OVERALL_BUDGET_KEY,)).rowcount:
                 raise NotFound("No overall budget is set.")
             return
         if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:

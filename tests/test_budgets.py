@@ -200,3 +200,15 @@ def test_category_deleted_by_another_program_takes_its_budget(client, db_path):
     conn = sqlite3.connect(db_path)
     assert conn.execute("select count(*) from budgets").fetchone()[0] == 0
     conn.close()
+
+
+@pytest.mark.parametrize("stored", ["abc", "0", "-5", ""], ids=["text", "zero", "negative", "empty"])
+def test_overall_budget_damaged_by_another_program_counts_as_none(client, db_path, stored):
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("insert into settings (key, value) values ('overall_budget_cents', ?)", (stored,))
+    conn.close()
+    assert client.get("/budgets").json()["overall"] is None
+    assert "overall_budget" not in client.get("/summary?month=2025-01").json()
+    assert client.put("/budgets/overall", json={"amount": 5}).json() == {"amount": 5.0}
+    assert client.get("/summary?month=2025-01").json()["overall_budget"]["limit"] == 5.0
