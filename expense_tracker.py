@@ -9,6 +9,7 @@ import binascii
 import calendar
 import csv
 import difflib
+import functools
 import io
 import ipaddress
 import json
@@ -24,7 +25,7 @@ import threading
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, closing, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -225,12 +226,210 @@ end""",
 ]
 
 
+# --- Budgets, recurring expenses and search (one migration) ---------------------------------
+
+# The overall monthly budget is the setting OVERALL_BUDGET_KEY, in cents: every request opens a
+# connection that parses the whole schema, so a table earns its place.
+BUDGETS_RECURRING_SCHEMA = [
+    # Monthly limits in integer cents, like monthly_totals, so that spent and remaining are exact.
+    """create table if not exists budgets (
+    category_id integer primary key references categories(id) on delete cascade,
+    amount_cents integer not null check (amount_cents > 0)
+)""",
+    # Also for programs that delete categories with foreign keys off (the sqlite3 tool's default).
+    """create trigger if not exists categories_budget_delete after delete on categories begin
+    delete from budgets where category_id = old.id;
+end""",
+    # AUTOINCREMENT: a deleted template's id is never reused, so its bookkeeping can never
+    # stand in the way of a new template.
+    """create table if not exists recurring (
+    id integer primary key autoincrement,
+    amount real not null check (amount > 0),
+    description text not null,
+    category_id integer not null references categories(id),
+    frequency text not null check (frequency in ('daily', 'weekly', 'monthly', 'yearly')),
+    interval integer not null default 1 check (interval >= 1),
+    day_of_month integer check (day_of_month between 1 and 31),
+    start_date text not null,
+    end_date text,
+    posted_through text,
+    created_at text not null default (datetime('now'))
+)""",
+    # One row per template and date that was posted or skipped: the primary key is what makes
+    # posting idempotent across processes, crashes and clocks. It is written in the same
+    # transaction as the expense it records. expense_id is deliberately not a foreign key:
+    # deleting (or trashing) that expense must stay possible and must not re-post the date.
+    """create table if not exists recurring_occurrences (
+    recurring_id integer not null references recurring(id) on delete cascade,
+    date text not null,
+    status text not null check (status in ('posted', 'skipped')),
+    expense_id integer,
+    recorded_at text not null default (datetime('now')),
+    primary key (recurring_id, date)
+) without rowid""",
+]
+
+# Search folds text (case, accents, compatibility forms) one character at a time through the
+# table search_fold_map, in plain SQL, so that the triggers work for any program that writes to
+# the file, such as the sqlite3 command-line tool, which has none of this app's Python functions.
+# (A trigger calling a Python function would make every other program's insert fail with
+# "no such function".) The query text is folded by the same SQL, so both always agree.
+SEARCH_FOLD_LENGTH = 1000  # characters folded per description; any rest is indexed as it is
+SEARCH_ACCENT_BLOCKS = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+# Where characters that fold live: the Basic Multilingual Plane, plane 1 (e.g. mathematical
+# letters) and the CJK compatibility ideographs of plane 2.
+SEARCH_FOLD_RANGES = ((0x41, 0x5A), (0x80, 0x1FFFF), (0x2F800, 0x2FA1F))
+
+
+def is_accent(char: str) -> bool:
+    return any(low <= ord(char) <= high for low, high in SEARCH_ACCENT_BLOCKS)
+
+
+# Latin letters that Unicode does not decompose but that people write without their stroke.
+LATIN_BASES = {"æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "ŧ": "t", "ı": "i", "þ": "th"}
+
+
+def fold_char(char: str) -> str:
+    if 0xAC00 <= ord(char) <= 0xD7A3:  # Hangul syllables stay whole (NFKD would split them)
+        return char
+    folded = "".join(c for c in unicodedata.normalize("NFKD", char) if not is_accent(c)).casefold()
+    return "".join(LATIN_BASES.get(c, c) for c in folded)
+
+
+@functools.cache
+def search_fold_map() -> dict[str, str]:
+    """Every character that search folds, and what it folds to (already fully folded)."""
+    folds = {}
+    for low, high in SEARCH_FOLD_RANGES:
+        for code in range(low, high + 1):
+            char = chr(code)
+            if 0xD800 <= code <= 0xDFFF or (
+                not unicodedata.decomposition(char) and char.casefold() == char and not is_accent(char)
+                and char not in LATIN_BASES
+            ):
+                continue
+            folded = fold_char(char)
+            for _ in range(4):  # until nothing changes: a folded character never folds again
+                refolded = "".join(fold_char(c) for c in folded)
+                if refolded == folded:
+                    break
+                folded = refolded
+            if folded != char:
+                folds[char] = folded
+    return folds
+
+
+def fold_sql(text: str) -> str:
+    """SQL folding the text expression `text` for search: ASCII text is only lowercased, other
+    text goes through search_fold_map one character at a time.
+
+    group_concat sees the characters in order: SQLite keeps a FROM-subquery's ORDER BY when
+    the subquery has a LIMIT and the outer query is an aggregate (select.c, "Beware of these
+    cases where the ORDER BY clause may not be safely omitted").
+    """
+    return f"""(case when {text} glob '*[^ -~]*' then (
+    select coalesce(group_concat(c, ''), '') from (
+        select coalesce(m.folded, substr({text}, p.n, 1)) as c
+        from search_positions p left join search_fold_map m on m.ch = substr({text}, p.n, 1)
+        where p.n <= length({text}) order by p.n limit {SEARCH_FOLD_LENGTH}
+    )) || substr({text}, {SEARCH_FOLD_LENGTH + 1})
+    else lower({text}) end)"""
+
+
+def fold_in_python(text: str, table: dict[int, str]) -> str:
+    """What fold_sql computes, in Python (used to fill the index of an existing file quickly)."""
+    if text.isascii() and text.isprintable():  # only " " to "~", as the glob of fold_sql
+        return text.lower()
+    return text[:SEARCH_FOLD_LENGTH].translate(table) + text[SEARCH_FOLD_LENGTH:]
+
+
+# expense_search_text holds each expense's folded description; expense_search is a trigram
+# FTS5 index over it (external content, so the text is stored once). Triggers on expenses keep
+# both, whoever writes: a delete and a re-insert with the same id (the trash) leave the index
+# right, and so does another program's INSERT OR REPLACE (whose implicit delete fires no
+# trigger) because every insert first takes out what is indexed under its id. The fold is in
+# one trigger only, on the view expense_search_input: each connection parses every trigger
+# when it opens, and every request opens one.
+DELETE_FROM_SEARCH = """insert into expense_search (expense_search, rowid, text)
+        select 'delete', id, text from expense_search_text where id = {id};
+    delete from expense_search_text where id = {id};"""
+SEARCH_SYNC = [
+    "create view if not exists expense_search_input (id, description) as select null, null where 0",
+    f"""create trigger if not exists expense_search_input_insert instead of insert on expense_search_input begin
+    {DELETE_FROM_SEARCH.format(id="new.id")}
+    insert into expense_search_text (id, text) values (new.id, {fold_sql('new.description')});
+    insert into expense_search (rowid, text) select id, text from expense_search_text where id = new.id;
+end""",
+    """create trigger if not exists expenses_search_insert after insert on expenses begin
+    insert into expense_search_input (id, description) values (new.id, new.description);
+end""",
+    f"""create trigger if not exists expenses_search_delete after delete on expenses begin
+    {DELETE_FROM_SEARCH.format(id="old.id")}
+end""",
+    f"""create trigger if not exists expenses_search_update after update of id, description on expenses begin
+    {DELETE_FROM_SEARCH.format(id="old.id")}
+    insert into expense_search_input (id, description) values (new.id, new.description);
+end""",
+]
+
+
 def migrate_trash_and_imports(conn: sqlite3.Connection, is_new: bool) -> None:
     for statement in TRASH_AND_IMPORT_SCHEMA:
         conn.execute(statement)
 
 
-MIGRATIONS = [migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports]
+
+
+def create_search_index(conn: sqlite3.Connection) -> None:
+    folds = search_fold_map()
+    conn.execute("create table if not exists search_fold_map (ch text primary key, folded text not null) without rowid")
+    conn.executemany("insert or replace into search_fold_map (ch, folded) values (?, ?)", folds.items())
+    conn.execute("create table if not exists search_positions (n integer primary key)")
+    conn.executemany(
+        "insert or ignore into search_positions (n) values (?)", ((n,) for n in range(1, SEARCH_FOLD_LENGTH + 1))
+    )
+    conn.execute("create table if not exists expense_search_text (id integer primary key, text text not null)")
+    conn.execute(
+        "create virtual table if not exists expense_search using fts5(text, content='expense_search_text', "
+        "content_rowid='id', tokenize='trigram case_sensitive 1', columnsize=0)"
+    )
+    # Existing rows are folded in Python (the same fold, from the same table, about ten times
+    # faster than the SQL on a million rows); values that are not text go through the SQL.
+    table = str.maketrans(folds)
+    conn.create_function(
+        "expense_tracker_fold", 1, lambda text: fold_in_python(text, table) if isinstance(text, str) else None,
+        deterministic=True,
+    )
+    try:
+        conn.execute(
+            "insert into expense_search_text (id, text) select id, "
+            f"coalesce(expense_tracker_fold(description), {fold_sql('description')}) from expenses"
+        )
+    finally:
+        conn.create_function("expense_tracker_fold", 1, None)
+    conn.execute("insert into expense_search (expense_search) values ('rebuild')")
+    # Each write adds a small segment to the index. By default FTS5 merges segments a little
+    # after every commit once 4 are alike, which more than doubled the CPU time of adding an
+    # expense; 16 halves that, and a search then reads at most a few dozen segments. A level
+    # reaching 'crisismerge' segments is merged all at once, inside one unlucky commit (half
+    # a second on a 1M-row file at the default 16): 64 leaves merging to the small steps.
+    # These settings live in the index, so they hold for every program that writes.
+    conn.execute("insert into expense_search (expense_search, rank) values ('automerge', 16)")
+    conn.execute("insert into expense_search (expense_search, rank) values ('crisismerge', 64)")
+    for statement in SEARCH_SYNC:
+        conn.execute(statement)
+
+
+def migrate_budgets_recurring_search(conn: sqlite3.Connection, is_new: bool) -> None:
+    for statement in BUDGETS_RECURRING_SCHEMA:
+        conn.execute(statement)
+    create_search_index(conn)
+
+
+MIGRATIONS = [
+    migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports,
+    migrate_budgets_recurring_search,
+]
 
 
 class DatabaseUnavailable(Exception):
@@ -441,6 +640,17 @@ def check_text(value: str) -> str:
     return value
 
 
+def check_search(value: str | None) -> str | None:
+    if value is not None:
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text (it contains a lone surrogate)") from None
+    return value
+
+
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -501,6 +711,13 @@ Color = Annotated[str, Field(strict=True, pattern=r"^#[0-9a-fA-F]{6}$", examples
 
 ExpenseId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 CategoryId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+RecurringId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+
+
+SearchQuery = Annotated[Annotated[str, Field(max_length=200)] | None, AfterValidator(check_search), Query(
+    description="Search: every word must occur in the description, in any case and with or without "
+    "accents (e.g. `cafe` finds Café). Plain text: quotes, * or AND have no special meaning.",
+)]
 
 
 class StrictModel(BaseModel):
@@ -550,13 +767,6 @@ class CategorySummary(BaseModel):
     count: int
 
 
-class MonthlySummary(BaseModel):
-    month: str
-    total: float
-    count: int
-    by_category: list[CategorySummary]
-
-
 class Settings(BaseModel):
     currency: str = Field(examples=["EUR"], description="ISO 4217 code of the currency amounts are shown in.")
     week_start: int = Field(examples=[1], description="First day of the week: 1 = Monday … 7 = Sunday.")
@@ -565,6 +775,121 @@ class Settings(BaseModel):
 class SettingsUpdate(StrictModel):
     currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$", examples=["EUR"])] = None  # type: ignore[assignment]
     week_start: Annotated[int, Field(strict=True, ge=1, le=7, examples=[1])] = None  # type: ignore[assignment]
+
+
+class BudgetSet(StrictModel):
+    amount: Amount = Field(description="The monthly limit, in the same currency as the expenses.")
+
+
+class CategoryBudget(BaseModel):
+    category_id: int
+    category_name: str
+    amount: float
+
+
+class OverallBudget(BaseModel):
+    amount: float
+
+
+class Budgets(BaseModel):
+    overall: float | None = Field(description="The monthly limit of all spending together; null when none is set.")
+    categories: list[CategoryBudget] = Field(description="Each category's monthly limit, by category name.")
+
+
+class BudgetStatus(BaseModel):
+    limit: float
+    spent: float
+    remaining: float = Field(description="limit − spent; negative when over the budget.")
+    percent: float = Field(description="spent ÷ limit × 100, to one decimal.")
+
+
+class CategoryBudgetStatus(BaseModel):
+    category_id: int
+    category_name: str
+    limit: float
+    spent: float
+    remaining: float = Field(description="limit − spent; negative when over the budget.")
+    percent: float = Field(description="spent ÷ limit × 100, to one decimal.")
+
+
+class MonthlySummary(BaseModel):
+    month: str
+    total: float
+    count: int
+    by_category: list[CategorySummary]
+    # Present only when set, so that a summary without budgets stays what it always was.
+    budgets: list[CategoryBudgetStatus] | None = Field(
+        None, description="Present when some category has a budget: every such category, spending or not, by name."
+    )
+    overall_budget: BudgetStatus | None = Field(None, description="Present when an overall budget is set.")
+
+
+Frequency = Literal["daily", "weekly", "monthly", "yearly"]
+Interval = Annotated[int, Field(strict=True, ge=1, le=1000, description="Every how many days, weeks, months or years.")]
+DayOfMonth = Annotated[int, Field(
+    strict=True, ge=1, le=31,
+    description="Monthly only (default: the start date's day); 29–31 mean the last day in shorter months.",
+)]
+
+
+class RecurringCreate(StrictModel):
+    amount: Amount
+    description: Description
+    category_id: RowId
+    frequency: Frequency
+    interval: Interval = 1
+    day_of_month: DayOfMonth | None = None
+    start_date: IsoDate
+    end_date: IsoDate | None = Field(None, description="Last date that may be posted (inclusive); null: no end.")
+
+
+class RecurringUpdate(StrictModel):
+    # As ExpenseUpdate: a field that is sent changes, one not sent stays; end_date and
+    # day_of_month may be sent as null to clear them.
+    amount: Amount = None  # type: ignore[assignment]
+    description: Description = None  # type: ignore[assignment]
+    category_id: RowId = None  # type: ignore[assignment]
+    frequency: Frequency = None  # type: ignore[assignment]
+    interval: Interval = None  # type: ignore[assignment]
+    day_of_month: DayOfMonth | None = None
+    start_date: IsoDate = None  # type: ignore[assignment]
+    end_date: IsoDate | None = None
+
+
+class RecurringResponse(BaseModel):
+    id: int
+    amount: float
+    description: str
+    category_id: int
+    category_name: str
+    frequency: Frequency
+    interval: int
+    day_of_month: int | None
+    start_date: str
+    end_date: str | None
+    next_date: str | None = Field(description="The next date from today on that is neither posted nor skipped.")
+    created_at: str
+
+
+class OccurrenceDate(StrictModel):
+    date: IsoDate
+
+
+class Occurrence(BaseModel):
+    recurring_id: int
+    date: str
+    status: Literal["posted", "skipped"]
+    expense_id: int | None
+
+
+class UpcomingOccurrence(BaseModel):
+    recurring_id: int
+    date: str
+    amount: float
+    description: str
+    category_id: int
+    category_name: str
+    status: Literal["scheduled", "skipped"]
 
 
 class MonthTotal(BaseModel):
@@ -1035,6 +1360,9 @@ def delete_category(conn: sqlite3.Connection, category_id: int, lock: AbstractCo
         ).fetchone()
         if in_use:
             raise AppError("Cannot delete category with existing expenses")
+        if conn.execute("select 1 from recurring where category_id = ? limit 1", (category_id,)).fetchone():
+            raise AppError("Cannot delete category used by recurring expenses")
+        conn.execute("delete from budgets where category_id = ?", (category_id,))
         conn.execute("delete from monthly_totals where category_id = ?", (category_id,))
         conn.execute("delete from categories where id = ?", (category_id,))
 
@@ -1170,6 +1498,123 @@ def delete_from_trash(conn: sqlite3.Connection, expense_id: int, lock: AbstractC
         if not conn.execute("delete from deleted_expenses where id = ?", (expense_id,)).rowcount:
             raise NotFound(f"Expense {expense_id} is not in the trash.")
 
+# Search: every whitespace-separated term of q must occur in the description, ignoring case and
+# accents. Terms are folded by the same SQL as the descriptions (fold_sql), so that both sides
+# always agree. A term of 3 or more characters is looked up in the trigram index. A shorter
+# term has no trigram to look up (the trigram tokenizer cannot match fewer than 3 characters),
+# so it is found with instr() over the folded texts: correct, and fast when the term is common,
+# but a rare 1- or 2-character term means reading every folded text once. The user's text only
+# ever reaches FTS5 inside a quoted string, so quotes, *, AND, NEAR( and the like are plain text.
+SEARCH_PROBE_ROWS = 1000
+# Rough costs per row, in microseconds, measured on a 1M-row file: testing a row's folded text
+# while reading rows in the caller's order (walk); fetching a match by id to filter and sort it
+# (drive); collecting a match from the index, and testing a row read in the caller's order
+# against that collection (member).
+SEARCH_WALK_COST = 2.0
+SEARCH_DRIVE_COST = 1.5
+SEARCH_COLLECT_COST = 0.4
+SEARCH_MEMBER_COST = 0.5
+
+
+@dataclass
+class SearchPlan:
+    """How to find the rows of a search: `conditions` on `expenses e`, and `count_sql`, which
+    counts the matches among all expenses (for a count with no other filter)."""
+
+    conditions: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+    count_sql: str = ""
+    count_params: list[Any] = field(default_factory=list)
+
+
+def search_terms(conn: sqlite3.Connection, q: str | None) -> list[str]:
+    """The folded terms of q, each once; none for an empty or blank q."""
+    if q is None or not q.strip():
+        return []
+    try:
+        check_search(q)
+    except ValueError as exc:
+        raise InvalidInput(f"Invalid query parameter 'q': {exc}.") from None
+    folded = conn.execute(f"select {fold_sql('x')} from (select ? as x)", (q,)).fetchone()[0]
+    return list(dict.fromkeys(folded.split()))
+
+
+def fts_phrases(terms: list[str]) -> str:
+    """An FTS5 query that is each term as a quoted string (all of them must match)."""
+    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def contains_all(alias: str, terms: list[str]) -> str:
+    return " and ".join(f"instr({alias}.text, ?) > 0" for _ in terms)
+
+
+def plan_search(conn: sqlite3.Connection, q: str | None, wanted: int | None, filtered_rows: Any) -> SearchPlan:
+    """Plan the search q by how many rows match it.
+
+    `wanted`: how many matching rows the caller reads in its order (None: all of them);
+    `filtered_rows()`: how many rows the caller's other filters let through.
+    """
+    terms = search_terms(conn, q)
+    if not terms:
+        return SearchPlan()
+    long_terms = [term for term in terms if len(term) >= 3]
+    short_terms = [term for term in terms if len(term) < 3]
+    text_check = (
+        [f"exists (select 1 from expense_search_text t where t.id = e.id and {contains_all('t', short_terms)})"]
+        if short_terms else []
+    )
+    walk = SearchPlan(
+        [f"exists (select 1 from expense_search_text t where t.id = e.id and {contains_all('t', terms)})"], terms
+    )
+    if not long_terms:
+        walk.count_sql = f"select count(*) from expense_search_text t where {contains_all('t', terms)}"
+        walk.count_params = terms
+        probe = [row[0] for row in conn.execute(
+            f"select id from expense_search_text t where {contains_all('t', terms)} order by id limit ?",
+            [*terms, SEARCH_PROBE_ROWS + 1],
+        )]
+        if len(probe) <= SEARCH_PROBE_ROWS:  # few matches: read exactly those rows
+            ids = json.dumps(probe)
+            return SearchPlan(["e.id in (select value from json_each(?))"], [ids], "select json_array_length(?)", [ids])
+        found, last = len(probe), probe[-1]
+    else:
+        match = fts_phrases(long_terms)
+        matching = "select rowid from expense_search where expense_search match ?"
+        if short_terms:
+            count_sql = (f"select count(*) from expense_search s join expense_search_text t on t.id = s.rowid "
+                         f"where s.expense_search match ? and {contains_all('t', short_terms)}")
+        else:
+            count_sql = "select count(*) from expense_search where expense_search match ?"
+        count_params = [match, *short_terms]
+        walk.count_sql, walk.count_params = count_sql, count_params
+        found, last = conn.execute(
+            f"select count(*), max(rowid) from ({matching} limit ?)", (match, SEARCH_PROBE_ROWS + 1)
+        ).fetchone()
+        driven = SearchPlan([f"e.id in ({matching})", *text_check], [match, *short_terms], count_sql, count_params)
+        if found <= SEARCH_PROBE_ROWS:  # few matches: read exactly those rows
+            return driven
+    # Many matches. Estimate how many from how far into the ids the probe had to read, and how
+    # many rows a walk in the caller's order would test before it has what it wants.
+    # (Two subqueries: SQLite looks min() and max() up in the index only when each is alone.)
+    low, high = conn.execute("select (select min(id) from expenses), (select max(id) from expenses)").fetchone()
+    density = found / max(1, last - low + 1)
+    matches = density * (high - low + 1)
+    visits = filtered_rows()
+    if wanted is not None:
+        visits = min(visits, wanted / density)
+    costs = {"walk": visits * SEARCH_WALK_COST}
+    if long_terms:
+        costs["drive"] = matches * SEARCH_DRIVE_COST
+        costs["member"] = matches * SEARCH_COLLECT_COST + visits * SEARCH_MEMBER_COST
+    best = min(costs, key=costs.__getitem__)
+    if best == "drive":
+        return driven
+    if best == "member":
+        # The unary + keeps SQLite from reading rows by these ids: it collects the matches
+        # once, then tests each row it reads in the caller's order against them.
+        return SearchPlan([f"+e.id in ({matching})", *text_check], [match, *short_terms], count_sql, count_params)
+    return walk
+
 
 def list_expenses(
     conn: sqlite3.Connection,
@@ -1182,14 +1627,22 @@ def list_expenses(
     limit: int = 50,
     offset: int = 0,
     cursor: str | None = None,
+    q: str | None = None,
 ) -> tuple[list[dict], str | None]:
-    """One page of expenses and the cursor of the next page (None on the last page)."""
+    """One page of expenses and the cursor of the next page (None on the last page).
+
+    q: search text; every word of it must occur in the description (any case, any accents).
+    """
     if cursor is not None and offset:
         raise InvalidInput("Invalid query parameter 'cursor': use either cursor or offset, not both.")
     conditions, params = filter_clause(date_from, date_to, category_id)
     column, direction = SORT_COLUMNS[sort], ORDERS[order]
     if cursor is not None:
         value, last_id = decode_cursor(cursor, sort, order)
+    search = plan_search(conn, q, offset + limit + 1, lambda: count_expenses(conn, date_from, date_to, category_id))
+    conditions += search.conditions
+    params += search.params
+    if cursor is not None:
         compare = "<" if order == "desc" else ">"
         conditions.append(f"({column}, e.id) {compare} (?, ?)")
         params += [value, last_id]
@@ -1210,23 +1663,446 @@ def list_expenses(
     return page, next_cursor
 
 
-def month_summary(conn: sqlite3.Connection, month: str) -> dict:
-    rows = conn.execute(
-        """select c.name as category_name, t.total_cents, t.count
-        from monthly_totals t join categories c on c.id = t.category_id
-        where t.month = ? and t.count > 0
-        order by t.total_cents desc, c.name""",
-        (month,),
-    ).fetchall()
+OVERALL_BUDGET_KEY = "overall_budget_cents"
+# (A value another program stored that is not a positive number of cents counts as no budget.)
+OVERALL_BUDGET_SELECT = """select null, null, null, null, cast(value as integer) from settings
+        where key = ? and cast(value as integer) > 0"""
+
+
+def to_cents(amount: float) -> int:
+    return round(amount * 100)
+
+
+def budget_status(limit_cents: int, spent_cents: int) -> dict:
     return {
+        "limit": cents_to_amount(limit_cents),
+        "spent": cents_to_amount(spent_cents),
+        "remaining": cents_to_amount(limit_cents - spent_cents),
+        # Tenths of a percent in integers, rounded half up: 60.15 is 60.2, as a person rounds it.
+        "percent": (spent_cents * 2000 + limit_cents) // (2 * limit_cents) / 10,
+    }
+
+
+def month_summary(conn: sqlite3.Connection, month: str) -> dict:
+    """A month's total, count and totals by category; with `budgets` (each category that has
+    one, spending or not) and `overall_budget` only when such budgets are set."""
+    # One statement: on the new connection every request has, each statement costs a parse.
+    rows = conn.execute(
+        f"""select c.id as category_id, c.name, coalesce(t.total_cents, 0) as total_cents,
+            coalesce(t.count, 0) as count, b.amount_cents
+        from categories c
+        left join monthly_totals t on t.month = ? and t.category_id = c.id
+        left join budgets b on b.category_id = c.id
+        where t.count > 0 or b.amount_cents is not null
+        union all
+        {OVERALL_BUDGET_SELECT}""",
+        (month, OVERALL_BUDGET_KEY),
+    ).fetchall()
+    spent = sorted((r for r in rows if r["count"]), key=lambda r: (-r["total_cents"], r["name"]))
+    total_cents = sum(r["total_cents"] for r in spent)
+    summary: dict[str, Any] = {
         "month": month,
-        "total": cents_to_amount(sum(r["total_cents"] for r in rows)),
-        "count": sum(r["count"] for r in rows),
+        "total": cents_to_amount(total_cents),
+        "count": sum(r["count"] for r in spent),
         "by_category": [
-            {"category_name": r["category_name"], "total": cents_to_amount(r["total_cents"]), "count": r["count"]}
+            {"category_name": r["name"], "total": cents_to_amount(r["total_cents"]), "count": r["count"]} for r in spent
+        ],
+    }
+    # By name as SQLite's "collate nocase, name" orders them: ASCII letters folded, then exact.
+    budgeted = sorted(
+        (r for r in rows if r["category_id"] is not None and r["amount_cents"] is not None),
+        key=lambda r: (r["name"].encode("utf-8", "surrogatepass").lower(), r["name"]),
+    )
+    if budgeted:
+        summary["budgets"] = [
+            {"category_id": r["category_id"], "category_name": r["name"],
+             **budget_status(r["amount_cents"], r["total_cents"])}
+            for r in budgeted
+        ]
+    for r in rows:
+        if r["category_id"] is None:
+            summary["overall_budget"] = budget_status(r["amount_cents"], total_cents)
+    return summary
+
+
+# ---------------------------------------------------------------------------
+# Budgets: a monthly limit per category, and one for all spending together
+# ---------------------------------------------------------------------------
+
+
+def overall_budget_cents(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute(OVERALL_BUDGET_SELECT, (OVERALL_BUDGET_KEY,)).fetchone()
+    return row[4] if row else None
+
+
+def list_budgets(conn: sqlite3.Connection) -> dict:
+    overall = overall_budget_cents(conn)
+    rows = conn.execute(
+        """select b.category_id, c.name as category_name, b.amount_cents
+        from budgets b join categories c on c.id = b.category_id
+        order by c.name collate nocase, c.name"""
+    )
+    return {
+        "overall": cents_to_amount(overall) if overall is not None else None,
+        "categories": [
+            {"category_id": r["category_id"], "category_name": r["category_name"], "amount": cents_to_amount(r["amount_cents"])}
             for r in rows
         ],
     }
+
+
+def set_budget(
+    conn: sqlite3.Connection, category_id: int | None, budget: BudgetSet, lock: AbstractContextManager | None = None
+) -> dict:
+    """Set or change the monthly budget of a category, or the overall one (category_id None)."""
+    cents = to_cents(budget.amount)
+    with write_transaction(conn, lock):
+        if category_id is None:
+            conn.execute(
+                "insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
+                (OVERALL_BUDGET_KEY, str(cents)),
+            )
+            return {"amount": cents_to_amount(cents)}
+        row = conn.execute("select name from categories where id = ?", (category_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"Category {category_id} not found.")
+        conn.execute(
+            "insert into budgets (category_id, amount_cents) values (?, ?) "
+            "on conflict (category_id) do update set amount_cents = excluded.amount_cents",
+            (category_id, cents),
+        )
+        return {"category_id": category_id, "category_name": row["name"], "amount": cents_to_amount(cents)}
+
+
+def delete_budget(conn: sqlite3.Connection, category_id: int | None, lock: AbstractContextManager | None = None) -> None:
+    """Clear the budget of a category, or the overall one (category_id None)."""
+    with write_transaction(conn, lock):
+        if category_id is None:
+            if not conn.execute("delete from settings where key = ?", (OVERALL_BUDGET_KEY,)).rowcount:
+                raise NotFound("No overall budget is set.")
+            return
+        if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
+            raise NotFound(f"Category {category_id} not found.")
+        if not conn.execute("delete from budgets where category_id = ?", (category_id,)).rowcount:
+            raise NotFound(f"Category {category_id} has no budget.")
+
+
+# ---------------------------------------------------------------------------
+# Recurring expenses: templates, their schedules, and posting what is due
+# ---------------------------------------------------------------------------
+
+# How many past dates a new or changed template may post at once: a start date typed with the
+# wrong year should be a clear refusal, not thousands of expenses.
+MAX_CATCH_UP = 1000
+UPCOMING_DAYS_MAX = 366
+SCHEDULE_FIELDS = ("frequency", "interval", "day_of_month", "start_date", "end_date")
+RECURRING_SELECT = """select r.id, r.amount, r.description, r.category_id, coalesce(c.name, '') as category_name,
+    r.frequency, r.interval, r.day_of_month, r.start_date, r.end_date, r.posted_through, r.created_at
+from recurring r left join categories c on c.id = r.category_id"""
+
+
+def schedule_dates(rule: Any, first: date, last: date) -> Iterator[date]:
+    """The dates of a template's schedule from `first` to `last` (inclusive), within its start
+    and end dates, in order. A monthly day past the month's end is its last day; so is Feb 29
+    of a yearly schedule in a year that has none."""
+    start = date.fromisoformat(rule["start_date"])
+    first = max(first, start)
+    if rule["end_date"]:
+        last = min(last, date.fromisoformat(rule["end_date"]))
+    if first > last:
+        return
+    interval = rule["interval"]
+    if rule["frequency"] in ("daily", "weekly"):
+        step = interval * (7 if rule["frequency"] == "weekly" else 1)
+        day = start + timedelta(days=-(-(first - start).days // step) * step)
+        while day <= last:
+            yield day
+            if (date.max - day).days < step:
+                return
+            day += timedelta(days=step)
+        return
+    months = interval * (1 if rule["frequency"] == "monthly" else 12)
+    day_of_month = rule["day_of_month"] if rule["frequency"] == "monthly" else start.day
+    base = start.year * 12 + start.month - 1
+    number = max(0, (first.year * 12 + first.month - 1 - base) // months)
+    while True:
+        year, month = divmod(base + number * months, 12)
+        if year > 9999:
+            return
+        day = date(year, month + 1, min(day_of_month, calendar.monthrange(year, month + 1)[1]))
+        if day > last:
+            return
+        if day >= first:
+            yield day
+        number += 1
+
+
+def is_scheduled(rule: Any, day: date) -> bool:
+    return next(schedule_dates(rule, day, day), None) == day
+
+
+def recorded_dates(conn: sqlite3.Connection, recurring_id: int, since: str) -> dict[str, str]:
+    return {
+        row["date"]: row["status"]
+        for row in conn.execute(
+            "select date, status from recurring_occurrences where recurring_id = ? and date >= ?", (recurring_id, since)
+        )
+    }
+
+
+def recurring_response(conn: sqlite3.Connection, row: Any, today: date) -> dict:
+    recorded = recorded_dates(conn, row["id"], today.isoformat())
+    next_date = next(
+        (d.isoformat() for d in schedule_dates(row, today, date.max) if d.isoformat() not in recorded), None
+    )
+    result = {key: row[key] for key in row.keys() if key != "posted_through"}
+    return {**result, "next_date": next_date}
+
+
+def list_recurring(conn: sqlite3.Connection, today: date | None = None) -> list[dict]:
+    today = today or date.today()
+    rows = conn.execute(f"{RECURRING_SELECT} order by r.description collate nocase, r.id").fetchall()
+    return [recurring_response(conn, row, today) for row in rows]
+
+
+def fetch_recurring(conn: sqlite3.Connection, recurring_id: int) -> Any:
+    row = conn.execute(f"{RECURRING_SELECT} where r.id = ?", (recurring_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"Recurring expense {recurring_id} not found.")
+    return row
+
+
+def get_recurring(conn: sqlite3.Connection, recurring_id: int, today: date | None = None) -> dict:
+    return recurring_response(conn, fetch_recurring(conn, recurring_id), today or date.today())
+
+
+def check_schedule(rule: dict, today: date, posted_through: str | None) -> None:
+    """Refuse, in one sentence, a schedule whose fields do not fit together."""
+    if rule["day_of_month"] is not None and rule["frequency"] != "monthly":
+        raise InvalidInput("Invalid field 'day_of_month': only a monthly schedule has a day of the month.")
+    if rule["end_date"] is not None and rule["end_date"] < rule["start_date"]:
+        raise InvalidInput(
+            f"Invalid field 'end_date': {rule['end_date']} is before start_date {rule['start_date']}."
+        )
+    since = date.fromisoformat(posted_through) + timedelta(days=1) if posted_through else date.min
+    backlog = sum(1 for _ in zip(range(MAX_CATCH_UP + 1), schedule_dates(rule, since, today)))
+    if backlog > MAX_CATCH_UP:
+        raise InvalidInput(
+            f"Invalid field 'start_date': {rule['start_date']} would post more than {MAX_CATCH_UP} past "
+            "expenses at once; choose a later start date."
+        )
+
+
+def create_recurring(
+    conn: sqlite3.Connection, rule: RecurringCreate, lock: AbstractContextManager | None = None,
+    today: date | None = None,
+) -> dict:
+    """A new template. Dates already due are posted by the next post_due (the API runs it at once)."""
+    today = today or date.today()
+    fields = rule.model_dump()
+    if fields["frequency"] == "monthly" and fields["day_of_month"] is None:
+        fields["day_of_month"] = int(fields["start_date"][8:])
+    check_schedule(fields, today, None)
+    with write_transaction(conn, lock):
+        require_category(conn, rule.category_id)
+        # Column names come from the model's fixed field list, never from the request.
+        recurring_id = conn.execute(
+            f"insert into recurring ({', '.join(fields)}) values ({', '.join('?' for _ in fields)})",
+            list(fields.values()),
+        ).lastrowid
+        return recurring_response(conn, fetch_recurring(conn, recurring_id), today)
+
+
+def update_recurring(
+    conn: sqlite3.Connection, recurring_id: int, changes: RecurringUpdate,
+    lock: AbstractContextManager | None = None, today: date | None = None,
+) -> dict:
+    """Change a template; expenses it already posted stay as they are. A changed schedule
+    applies from today on: earlier dates are not posted afterwards."""
+    today = today or date.today()
+    sent = {name: getattr(changes, name) for name in RecurringUpdate.model_fields if name in changes.model_fields_set}
+    with write_transaction(conn, lock):
+        current = fetch_recurring(conn, recurring_id)
+        merged = {name: current[name] for name in RecurringUpdate.model_fields} | sent
+        if merged["frequency"] != "monthly" and "day_of_month" not in sent:
+            merged["day_of_month"] = None
+        elif merged["frequency"] == "monthly" and merged["day_of_month"] is None:
+            merged["day_of_month"] = int(merged["start_date"][8:])
+        posted_through = current["posted_through"]
+        if posted_through and any(merged[name] != current[name] for name in SCHEDULE_FIELDS):
+            posted_through = min(posted_through, (today - timedelta(days=1)).isoformat())
+        check_schedule(merged, today, posted_through)
+        if "category_id" in sent:
+            require_category(conn, merged["category_id"])
+        assignments = ", ".join(f"{name} = ?" for name in merged)
+        conn.execute(
+            f"update recurring set {assignments}, posted_through = ? where id = ?",
+            [*merged.values(), posted_through, recurring_id],
+        )
+        return recurring_response(conn, fetch_recurring(conn, recurring_id), today)
+
+
+def delete_recurring(conn: sqlite3.Connection, recurring_id: int, lock: AbstractContextManager | None = None) -> None:
+    """Delete a template and its bookkeeping; the expenses it posted stay."""
+    with write_transaction(conn, lock):
+        conn.execute("delete from recurring_occurrences where recurring_id = ?", (recurring_id,))
+        if not conn.execute("delete from recurring where id = ?", (recurring_id,)).rowcount:
+            raise NotFound(f"Recurring expense {recurring_id} not found.")
+
+
+def record_posting(conn: sqlite3.Connection, rule: Any, day: str) -> int:
+    """Insert the expense of `rule` on `day` and the record that it was posted. The caller's
+    transaction holds both, so a crash leaves either both or neither."""
+    expense_id = conn.execute(
+        "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
+        (rule["amount"], rule["description"], rule["category_id"], day),
+    ).lastrowid
+    conn.execute(
+        "insert into recurring_occurrences (recurring_id, date, status, expense_id) values (?, ?, 'posted', ?) "
+        "on conflict (recurring_id, date) do update set status = 'posted', expense_id = excluded.expense_id, "
+        "recorded_at = datetime('now')",
+        (rule["id"], day, expense_id),
+    )
+    return expense_id
+
+
+DUE_TEMPLATES = f"""{RECURRING_SELECT}
+where c.id is not null and r.start_date <= ? and (r.posted_through is null
+    or (r.posted_through < ? and (r.end_date is null or r.posted_through < r.end_date)))
+order by r.id"""
+
+
+def post_due(conn: sqlite3.Connection, today: date, lock: AbstractContextManager | None = None) -> int:
+    """Post every date of every template that is due up to and including `today`; return how
+    many expenses were posted.
+
+    Idempotent: a date that was posted or skipped is never posted again (the primary key of
+    recurring_occurrences, checked in the same transaction as the insert), whatever the number
+    of processes, crashes, or a clock that goes back (templates remember how far they were
+    posted, and a date before that is never looked at again).
+    """
+    day = today.isoformat()
+    if conn.execute(f"select exists ({DUE_TEMPLATES})", (day, day)).fetchone()[0] == 0:
+        return 0  # nothing due: no write transaction, so the minutely check costs no disk write
+    posted = 0
+    with write_transaction(conn, lock):
+        # Read again inside the write lock: another process may have posted meanwhile.
+        for rule in conn.execute(DUE_TEMPLATES, (day, day)).fetchall():
+            since = date.fromisoformat(rule["posted_through"]) + timedelta(days=1) if rule["posted_through"] else date.min
+            recorded = recorded_dates(conn, rule["id"], since.isoformat())
+            for due in schedule_dates(rule, since, today):
+                if due.isoformat() not in recorded:
+                    record_posting(conn, rule, due.isoformat())
+                    posted += 1
+            conn.execute("update recurring set posted_through = ? where id = ?", (day, rule["id"]))
+    if posted:
+        log.info("Posted %d recurring expense%s due by %s", posted, "" if posted == 1 else "s", day)
+    return posted
+
+
+def scheduled_rule(conn: sqlite3.Connection, recurring_id: int, day: str) -> Any:
+    rule = fetch_recurring(conn, recurring_id)
+    if not is_scheduled(rule, date.fromisoformat(day)):
+        raise InvalidInput(f"Invalid field 'date': {day} is not a date of recurring expense {recurring_id}'s schedule.")
+    return rule
+
+
+def occurrence(conn: sqlite3.Connection, recurring_id: int, day: str) -> Any:
+    return conn.execute(
+        "select recurring_id, date, status, expense_id from recurring_occurrences where recurring_id = ? and date = ?",
+        (recurring_id, day),
+    ).fetchone()
+
+
+def skip_occurrence(
+    conn: sqlite3.Connection, recurring_id: int, day: str, lock: AbstractContextManager | None = None
+) -> dict:
+    """Mark one date of a template as skipped, so that it is never posted (skipping twice is fine)."""
+    with write_transaction(conn, lock):
+        scheduled_rule(conn, recurring_id, day)
+        found = occurrence(conn, recurring_id, day)
+        if found is not None and found["status"] == "posted":
+            raise Conflict(f"Recurring expense {recurring_id} was already posted for {day}; delete that expense instead.")
+        if found is None:
+            conn.execute(
+                "insert into recurring_occurrences (recurring_id, date, status) values (?, ?, 'skipped')",
+                (recurring_id, day),
+            )
+        return dict(occurrence(conn, recurring_id, day))
+
+
+def post_occurrence(
+    conn: sqlite3.Connection, recurring_id: int, day: str, lock: AbstractContextManager | None = None
+) -> dict:
+    """Post one date of a template now, dated that date; once: a second time is refused. A
+    skipped date can be posted this way after all."""
+    with write_transaction(conn, lock):
+        rule = scheduled_rule(conn, recurring_id, day)
+        found = occurrence(conn, recurring_id, day)
+        if found is not None and found["status"] == "posted":
+            raise Conflict(f"Recurring expense {recurring_id} was already posted for {day}.")
+        require_category(conn, rule["category_id"])
+        return fetch_expense(conn, record_posting(conn, rule, day))
+
+
+def upcoming(conn: sqlite3.Connection, today: date, days: int = 30) -> list[dict]:
+    """Every template's dates from today to `days` days on that are not posted yet, in date
+    order; skipped ones are included with status "skipped"."""
+    last = today + timedelta(days=min(days, (date.max - today).days))
+    found = []
+    for rule in conn.execute(f"{RECURRING_SELECT} order by r.id").fetchall():
+        recorded = recorded_dates(conn, rule["id"], today.isoformat())
+        for day in schedule_dates(rule, today, last):
+            status = recorded.get(day.isoformat(), "scheduled")
+            if status != "posted":
+                found.append({
+                    "recurring_id": rule["id"], "date": day.isoformat(), "amount": rule["amount"],
+                    "description": rule["description"], "category_id": rule["category_id"],
+                    "category_name": rule["category_name"], "status": status,
+                })
+    found.sort(key=lambda item: (item["date"], item["recurring_id"]))
+    return found
+
+
+class RecurringPoster:
+    """Posts due recurring expenses while the server runs: every `period` seconds and just
+    after midnight, on its own thread and connection; stopped by `stop()`."""
+
+    def __init__(self, database: "Database", today: Any = date.today, period: float = 60.0):
+        self.database = database
+        self.today = today
+        self.period = period
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> int:
+        try:
+            conn = self.database.open()
+            try:
+                return post_due(conn, self.today(), self.database.write_lock)
+            finally:
+                conn.close()
+        except (DatabaseUnavailable, sqlite3.Error) as exc:
+            log.warning("Could not post recurring expenses: %s", exc)
+            return 0
+
+    def seconds_to_wait(self) -> float:
+        now = datetime.now()
+        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time())
+        return max(0.5, min(self.period, (midnight - now).total_seconds() + 0.5))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.seconds_to_wait()):
+            self.run_once()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="recurring-poster", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
 
 
 DEFAULT_SETTINGS = {"currency": "USD", "week_start": 1}
@@ -1291,11 +2167,22 @@ def month_totals(conn: sqlite3.Connection, first: str, last: str, category_id: i
 
 
 def count_expenses(
-    conn: sqlite3.Connection, date_from: str | None = None, date_to: str | None = None, category_id: int | None = None
+    conn: sqlite3.Connection,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    category_id: int | None = None,
+    q: str | None = None,
 ) -> int:
     """How many expenses match: whole months from monthly_totals, and only the partial months at
-    the edges of the date range through the date index, so it stays fast at a million rows."""
-    filter_clause(date_from, date_to, category_id)
+    the edges of the date range through the date index, so it stays fast at a million rows.
+    With a search q, the rows that match it (see search_filter)."""
+    conditions, params = filter_clause(date_from, date_to, category_id)
+    search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id))
+    if search.conditions and not conditions:
+        return conn.execute(search.count_sql, search.count_params).fetchone()[0]
+    if search.conditions:
+        where = " and ".join([*conditions, *search.conditions])
+        return conn.execute(f"select count(*) from expenses e where {where}", [*params, *search.params]).fetchone()[0]
     if date_from and date_to and date_from[:7] == date_to[:7]:
         return count_rows(conn, date_from, date_to, category_id)
     conditions, params = ["count > 0"], []
@@ -1369,12 +2256,17 @@ def export_csv(
     date_from: str | None = None,
     date_to: str | None = None,
     category_id: int | None = None,
+    q: str | None = None,
 ) -> Iterator[bytes]:
     """The CSV export in chunks of rows as they are read; closes the connection when done.
 
     The query starts before this returns, so a database error surfaces here, not mid-stream.
+    q: search text, as for list_expenses.
     """
     conditions, params = filter_clause(date_from, date_to, category_id)
+    search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id))
+    conditions += search.conditions
+    params += search.params
     where = f"where {' and '.join(conditions)}" if conditions else ""
     conn.row_factory = None
     # Reading the file through a memory map instead of one read() call per page cuts a full
@@ -2008,19 +2900,24 @@ def create_app(
     cors_origins: list[str] | None = None,
     allowed_hosts: list[str] | None = None,
     auto_backup: bool = False,
+    today: Callable[[], date] = date.today,
 ) -> FastAPI:
     """The API over the database at `db_path` (default: DB_PATH, read when the app starts).
 
     CORS origins default to $EXPENSE_TRACKER_CORS_ORIGINS, else `*`. Hosts allowed in the Host
     header are the loopback names plus $EXPENSE_TRACKER_ALLOWED_HOSTS plus `allowed_hosts`.
     With `auto_backup`, the database is backed up once a day when the app starts or stops.
+    `today` gives the date recurring expenses are posted up to (tests pass a make-believe one).
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.today = today
         database = app.state.database = Database(Path(db_path) if db_path is not None else DB_PATH)
+        poster = RecurringPoster(database, today)
         try:
             database.ensure_ready()
+            poster.run_once()  # what fell due while the app was closed, before the first request
         except DatabaseUnavailable as exc:
             # Keep serving: every request then says what is wrong, in words, until it is fixed.
             log.error("%s", exc)
@@ -2029,12 +2926,16 @@ def create_app(
         if database.ready and auto_backup:
             # In the background: a large database takes seconds to copy, and the window should not wait.
             threading.Thread(target=safe_daily_backup, args=(database.path,), daemon=True, name="backup").start()
-        yield
-        if database.ready and auto_backup:
-            # Waits for the start's backup if it is still running, then makes today's if the app
-            # has been open since yesterday.
-            await run_in_threadpool(safe_daily_backup, database.path)
-        database.close()
+        poster.start()
+        try:
+            yield
+        finally:
+            poster.stop()
+            if database.ready and auto_backup:
+                # Waits for the start's backup if it is still running, then makes today's if the
+                # app has been open since yesterday.
+                await run_in_threadpool(safe_daily_backup, database.path)
+            database.close()
 
     app = FastAPI(
         # /docs is served below from vendored files, so that it works offline; ReDoc is off
@@ -2188,10 +3089,11 @@ def add_routes(app: FastAPI) -> None:
             description="Keyset cursor from the previous page's X-Next-Cursor header; "
             "fast at any depth. Use instead of offset.",
         )] = None,
+        q: SearchQuery = None,
     ):
         page, next_cursor = list_expenses(
             conn, date_from=date_from, date_to=date_to, category_id=category_id,
-            sort=sort, order=order, limit=limit, offset=offset, cursor=cursor,
+            sort=sort, order=order, limit=limit, offset=offset, cursor=cursor, q=q,
         )
         if next_cursor is not None:
             response.headers["X-Next-Cursor"] = next_cursor
@@ -2207,11 +3109,12 @@ def add_routes(app: FastAPI) -> None:
         date_from: Annotated[IsoDate | None, Query()] = None,
         date_to: Annotated[IsoDate | None, Query()] = None,
         category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        q: SearchQuery = None,
     ):
         # The connection belongs to the stream: it closes when the last row is sent.
         conn = request.app.state.database.open()
         try:
-            chunks = export_csv(conn, date_from, date_to, category_id)
+            chunks = export_csv(conn, date_from, date_to, category_id, q)
         except BaseException:
             conn.close()
             raise
@@ -2227,8 +3130,9 @@ def add_routes(app: FastAPI) -> None:
         date_from: Annotated[IsoDate | None, Query()] = None,
         date_to: Annotated[IsoDate | None, Query()] = None,
         category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        q: SearchQuery = None,
     ):
-        return {"count": count_expenses(conn, date_from, date_to, category_id)}
+        return {"count": count_expenses(conn, date_from, date_to, category_id, q)}
 
     @app.get("/expenses/suggestions", response_model=list[Suggestion])
     def get_suggestions(conn: DB, q: Annotated[str, Query(min_length=1, max_length=200)]):
@@ -2391,6 +3295,99 @@ def add_routes(app: FastAPI) -> None:
         database.ready = False  # opened again by the next request
         return result
 
+    # -- Budgets ---------------------------------------------------------------------------
+
+    no_budget = {404: {"model": ErrorBody, "description": "No such category, or no budget to clear"}}
+
+    @app.get("/budgets", response_model=Budgets)
+    def get_budgets(conn: DB):
+        return list_budgets(conn)
+
+    # Before /budgets/{category_id}, which would otherwise refuse "overall" as an id.
+    @app.put("/budgets/overall", response_model=OverallBudget)
+    def put_overall_budget(budget: BudgetSet, conn: DB, request: Request):
+        """Set or change the monthly limit of all spending together."""
+        return set_budget(conn, None, budget, request.app.state.database.write_lock)
+
+    @app.delete("/budgets/overall", status_code=204, responses=no_budget)
+    def remove_overall_budget(conn: DB, request: Request):
+        delete_budget(conn, None, request.app.state.database.write_lock)
+        return Response(status_code=204)
+
+    @app.put("/budgets/{category_id}", response_model=CategoryBudget, responses=no_budget)
+    def put_budget(category_id: CategoryId, budget: BudgetSet, conn: DB, request: Request):
+        """Set or change a category's monthly limit."""
+        return set_budget(conn, category_id, budget, request.app.state.database.write_lock)
+
+    @app.delete("/budgets/{category_id}", status_code=204, responses=no_budget)
+    def remove_budget(category_id: CategoryId, conn: DB, request: Request):
+        delete_budget(conn, category_id, request.app.state.database.write_lock)
+        return Response(status_code=204)
+
+    # -- Recurring expenses ------------------------------------------------------------------
+
+    no_recurring = {404: {"model": ErrorBody, "description": "No such recurring expense"}}
+
+    @app.get("/recurring", response_model=list[RecurringResponse])
+    def get_recurring_list(conn: DB, request: Request):
+        return list_recurring(conn, request.app.state.today())
+
+    @app.post("/recurring", status_code=201, response_model=RecurringResponse, responses=bad_category)
+    def post_recurring(rule: RecurringCreate, conn: DB, request: Request):
+        """Create a template; dates already due (from start_date to today) are posted at once."""
+        database: Database = request.app.state.database
+        today = request.app.state.today()
+        created = create_recurring(conn, rule, database.write_lock, today)
+        post_due(conn, today, database.write_lock)
+        return get_recurring(conn, created["id"], today)
+
+    # Before /recurring/{recurring_id}.
+    @app.get("/recurring/upcoming", response_model=list[UpcomingOccurrence])
+    def get_upcoming(
+        conn: DB,
+        request: Request,
+        days: Annotated[int, Query(ge=0, le=UPCOMING_DAYS_MAX, description="How many days ahead of today.")] = 30,
+    ):
+        """The dates of the next `days` days (today included) not posted yet; skipped ones are marked."""
+        return upcoming(conn, request.app.state.today(), days)
+
+    @app.get("/recurring/{recurring_id}", response_model=RecurringResponse, responses=no_recurring)
+    def get_one_recurring(recurring_id: RecurringId, conn: DB, request: Request):
+        return get_recurring(conn, recurring_id, request.app.state.today())
+
+    @app.put("/recurring/{recurring_id}", response_model=RecurringResponse, responses={**no_recurring, **bad_category})
+    def put_recurring(recurring_id: RecurringId, changes: RecurringUpdate, conn: DB, request: Request):
+        """Change a template. Expenses it posted stay as they were; a changed schedule applies from today on."""
+        database: Database = request.app.state.database
+        today = request.app.state.today()
+        update_recurring(conn, recurring_id, changes, database.write_lock, today)
+        post_due(conn, today, database.write_lock)
+        return get_recurring(conn, recurring_id, today)
+
+    @app.delete("/recurring/{recurring_id}", status_code=204, responses=no_recurring)
+    def remove_recurring(recurring_id: RecurringId, conn: DB, request: Request):
+        """Delete a template; the expenses it posted stay."""
+        delete_recurring(conn, recurring_id, request.app.state.database.write_lock)
+        return Response(status_code=204)
+
+    occurrence_errors = {
+        **no_recurring,
+        409: {"model": ErrorBody, "description": "That date was already posted"},
+    }
+
+    @app.post("/recurring/{recurring_id}/skip", response_model=Occurrence, responses=occurrence_errors)
+    def skip_recurring(recurring_id: RecurringId, body: OccurrenceDate, conn: DB, request: Request):
+        """Skip one date of the schedule: it will never be posted (unless posted by hand)."""
+        return skip_occurrence(conn, recurring_id, body.date, request.app.state.database.write_lock)
+
+    @app.post(
+        "/recurring/{recurring_id}/post", status_code=201, response_model=ExpenseResponse,
+        responses={**occurrence_errors, **bad_category},
+    )
+    def post_recurring_now(recurring_id: RecurringId, body: OccurrenceDate, conn: DB, request: Request):
+        """Post one date of the schedule now (the expense is dated that date); only once."""
+        return post_occurrence(conn, recurring_id, body.date, request.app.state.database.write_lock)
+
     @app.get("/settings", response_model=Settings)
     def read_settings(conn: DB):
         return get_settings(conn)
@@ -2410,7 +3407,7 @@ def add_routes(app: FastAPI) -> None:
 
     # Async on purpose: it reads at most one row per category from monthly_totals, which
     # costs less than the hop to a worker thread would.
-    @app.get("/summary", response_model=MonthlySummary)
+    @app.get("/summary", response_model=MonthlySummary, response_model_exclude_none=True)
     async def get_summary(conn: DB, month: Annotated[Month, Query(description="The month, YYYY-MM.")]):
         return month_summary(conn, month)
 
