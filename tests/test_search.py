@@ -279,14 +279,9 @@ def test_search_follows_update_and_delete(client, add, db_path):
 def test_search_follows_delete_and_reinsert_with_the_same_id(client, add, db_path):
     """As the trash does: the row leaves expenses and comes back with its id."""
     created = add(description="Crème brûlée")
-    conn = sqlite3.connect(db_path)
-    with conn:
-        row = conn.execute("select * from expenses where id = ?", (created["id"],)).fetchone()
-        conn.execute("delete from expenses where id = ?", (created["id"],))
+    assert client.delete(f"/expenses/{created['id']}").status_code == 204
     assert found(client, "creme") == []
-    with conn:
-        conn.execute("insert into expenses values (?, ?, ?, ?, ?, ?)", row)
-    conn.close()
+    assert client.post(f"/trash/{created['id']}/restore").json()["id"] == created["id"]
     assert found(client, "creme") == ["Crème brûlée"]
     assert client.get("/expenses/count", params={"q": "brulee"}).json() == {"count": 1}
     assert index_is_sound(db_path)
