@@ -247,3 +247,17 @@ def test_real_bank_export_imports_end_to_end(client, name):
     assert batch["imported"] + batch["skipped"] == counts["rows"]
     again = preview(client, data, name, **options)
     assert again["counts"]["selected"] == 0, "importing the same file twice must find every row already there"
+
+
+def test_imported_rows_are_found_by_search_and_leave_with_a_revert(client, db_path):
+    from test_search import index_is_sound
+
+    batch = run_import(client, GIRO)
+    found = [e["description"] for e in client.get("/expenses", params={"q": "backerei"}).json()]
+    assert found == ["Bäckerei Müller"]
+    assert client.get("/expenses/count", params={"q": "MUNCHEN"}).json() == {"count": 1}
+    client.post(f"/imports/{batch['id']}/revert")
+    assert client.get("/expenses", params={"q": "backerei"}).json() == []
+    client.post(f"/imports/{batch['id']}/restore")
+    assert [e["description"] for e in client.get("/expenses", params={"q": "müller"}).json()] == ["Bäckerei Müller"]
+    assert index_is_sound(db_path)
