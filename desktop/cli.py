@@ -148,6 +148,8 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
       expense-tracker delete 12                         to the trash; `trash restore 12` undoes it
       expense-tracker import statement.csv --dry-run    preview a bank file, then import it
       expense-tracker backup ~/expenses-backup.db       a checked copy; `restore` puts one back
+      expense-tracker budget set Food 500               a monthly limit; `summary` shows how it stands
+      expense-tracker recurring add --amount 40 --description Internet --category Utilities --every monthly --start 2025-01-31
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -217,10 +219,13 @@ def serve(host: str, port: int | None) -> None:
 @click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First date included.")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last date included.")
 @click.option("--category", metavar="NAME|ID", help="Only this category.")
+@click.option("--search", metavar="TEXT",
+              help="Only expenses whose description has every word of TEXT (any case, any accents).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Write to this file instead of standard output.")
 @user_errors
-def export(date_from: str | None, date_to: str | None, category: str | None, output: Path | None) -> None:
+def export(date_from: str | None, date_to: str | None, category: str | None, search: str | None,
+           output: Path | None) -> None:
     """Export expenses as CSV, straight from the database (no server needed).
 
     Columns: id,amount,description,category,date, newest first. Streams, so any size takes
@@ -230,12 +235,13 @@ def export(date_from: str | None, date_to: str | None, category: str | None, out
     Examples:
       expense-tracker export > all.csv
       expense-tracker export --from 2025-01-01 --to 2025-03-31 --category Food -o q1-food.csv
+      expense-tracker export --search "coffee shop" > coffee.csv
     """
     date_from = checked("--from", date_from, et.check_date)
     date_to = checked("--to", date_to, et.check_date)
     conn = open_existing()
     try:
-        chunks = et.export_csv(conn, date_from, date_to, category_id_of(conn, category))
+        chunks = et.export_csv(conn, date_from, date_to, category_id_of(conn, category), q=search)
     except BaseException:
         conn.close()
         raise
@@ -291,12 +297,14 @@ def format_row(expense: dict) -> str:
 @click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First date included.")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last date included.")
 @click.option("--category", metavar="NAME|ID", help="Only this category.")
+@click.option("--search", metavar="TEXT",
+              help="Only expenses whose description has every word of TEXT (any case, any accents).")
 @click.option("--sort", type=click.Choice(["date", "amount", "created_at"]), default="date", show_default=True)
 @click.option("--order", type=click.Choice(["asc", "desc"]), default="desc", show_default=True)
 @click.option("--limit", type=click.IntRange(1, et.PAGE_LIMIT_MAX), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @user_errors
-def list_command(date_from, date_to, category, sort, order, limit, as_json) -> None:
+def list_command(date_from, date_to, category, search, sort, order, limit, as_json) -> None:
     """List expenses, newest first.
 
     Columns: id, date, amount, category, description.
@@ -304,6 +312,7 @@ def list_command(date_from, date_to, category, sort, order, limit, as_json) -> N
     \b
     Example:
       expense-tracker list --from 2025-03-01 --category Food --sort amount --limit 5
+      expense-tracker list --search cafe
     """
     date_from = checked("--from", date_from, et.check_date)
     date_to = checked("--to", date_to, et.check_date)
@@ -311,7 +320,7 @@ def list_command(date_from, date_to, category, sort, order, limit, as_json) -> N
     try:
         page, _ = et.list_expenses(conn, date_from=date_from, date_to=date_to,
                                    category_id=category_id_of(conn, category),
-                                   sort=sort, order=order, limit=limit)
+                                   sort=sort, order=order, limit=limit, q=search)
     finally:
         conn.close()
     for expense in page:
@@ -327,7 +336,10 @@ def list_command(date_from, date_to, category, sort, order, limit, as_json) -> N
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @user_errors
 def summary(month: str | None, as_json: bool) -> None:
-    """Show a month's total and its totals by category.
+    """Show a month's total, its totals by category, and how each budget stands.
+
+    Budgets (see `budget`) show what was spent of the limit and what is left, or how much
+    over it the month is.
 
     \b
     Example:
@@ -345,6 +357,23 @@ def summary(month: str | None, as_json: bool) -> None:
     click.echo(f"{month}: {result['total']:,.2f} in {result['count']} expense{'s' if result['count'] != 1 else ''}")
     for row in result["by_category"]:
         click.echo(f"  {row['category_name'][:24]:<24} {row['total']:>12,.2f}  ({row['count']})")
+    budgets = [(row["category_name"], row) for row in result.get("budgets", [])]
+    if "overall_budget" in result:
+        budgets.append(("Overall", result["overall_budget"]))
+    if budgets:
+        click.echo("Budgets:")
+    for name, status in budgets:
+        click.echo(f"  {name[:24]:<24} {budget_line(status)}")
+
+
+def budget_line(status: dict) -> str:
+    """'spent 420.00 of 500.00 (84%)  80.00 left', or '… 12.00 over  OVER BUDGET'."""
+    percent = status["percent"]
+    shown = f"{percent:,.0f}" if percent == int(percent) else f"{percent:,.1f}"
+    spent = f"spent {status['spent']:,.2f} of {status['limit']:,.2f} ({shown}%)"
+    if status["remaining"] < 0:
+        return f"{spent}  {-status['remaining']:,.2f} over  OVER BUDGET"
+    return f"{spent}  {status['remaining']:,.2f} left"
 
 
 @main.command(context_settings=CONTEXT)
@@ -1092,3 +1121,422 @@ def imports_profiles() -> None:
         click.echo(f"{profile['name']}  (saved {local_time(profile['updated_at'])})")
     if not profiles:
         click.echo("No saved profiles yet; an import saves one.", err=True)
+
+
+# -- budgets -------------------------------------------------------------------
+
+def today() -> date:
+    """Today, for the recurring commands (one place, so that tests can choose the day)."""
+    return date.today()
+
+
+def amount_of(name: str, text: str) -> float:
+    """An amount typed as an argument, refused in one line (click's own error is a usage block)."""
+    try:
+        return float(text.replace(",", "")) if text.strip() else float("nan")
+    except ValueError:
+        raise UserError(f"Invalid {name}: must be a number such as 12.50, got {text!r}.") from None
+
+
+def build(model, names: dict[str, str], **fields: Any):
+    """A library model from command-line values; its complaints name the option the user typed."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "value"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise UserError(f"Invalid {names.get(field, field)}: {message[0].lower()}{message[1:]}.") from None
+
+
+OVERALL = "overall"
+
+
+def option_words(exc: et.InvalidInput, names: dict[str, str]) -> UserError:
+    """The library's "Invalid field 'start_date': …" as the user typed it: "Invalid --start: …"."""
+    text = str(exc)
+    for field, option in names.items():
+        text = text.replace(f"Invalid field '{field}'", f"Invalid {option}")
+        if "_" in field:  # a field named in the sentence, e.g. "is before start_date 2025-01-31"
+            text = text.replace(f" {field} ", f" {option} ")
+    return UserError(text)
+
+
+def budget_category(conn: sqlite3.Connection, category: str) -> tuple[int | None, str]:
+    """CATEGORY of the budget commands: `overall`, else a category's name or id."""
+    if category.strip().casefold() == OVERALL:
+        return None, "the overall budget"
+    category_id = et.find_category_id(conn, category)
+    name = next(c["name"] for c in et.list_categories(conn) if c["id"] == category_id)
+    return category_id, f"the budget of {name}"
+
+
+@main.group(context_settings=CONTEXT)
+@db_option
+@version_option
+def budget() -> None:
+    """Set, list or clear monthly budgets: one per category and one for all spending.
+
+    `summary` shows how each stands in a month: spent, left, or over.
+
+    \b
+    Examples:
+      expense-tracker budget set Food 500
+      expense-tracker budget set overall 2000
+      expense-tracker budget list
+      expense-tracker budget clear Food
+    """
+
+
+@budget.command("set", context_settings={**CONTEXT, "ignore_unknown_options": True})
+@db_option
+@version_option
+@click.argument("category", metavar="CATEGORY")
+@click.argument("amount", metavar="AMOUNT")
+@user_errors
+def budget_set(category: str, amount: str) -> None:
+    """Set or change a monthly budget.
+
+    CATEGORY is a category's name or id, or `overall` for all spending together.
+
+    \b
+    Examples:
+      expense-tracker budget set Food 500
+      expense-tracker budget set overall 2000
+    """
+    limit = build(et.BudgetSet, {"amount": "AMOUNT"}, amount=amount_of("AMOUNT", amount))
+    conn = open_existing(create=True)
+    try:
+        category_id, which = budget_category(conn, category)
+        saved = et.set_budget(conn, category_id, limit)
+    finally:
+        conn.close()
+    click.echo(f"Set {which} to {saved['amount']:,.2f} a month.")
+
+
+@budget.command("clear", context_settings=CONTEXT)
+@db_option
+@version_option
+@click.argument("category", metavar="CATEGORY")
+@user_errors
+def budget_clear(category: str) -> None:
+    """Remove a monthly budget.
+
+    CATEGORY is a category's name or id, or `overall`.
+
+    \b
+    Example:
+      expense-tracker budget clear Food
+    """
+    conn = open_existing()
+    try:
+        category_id, which = budget_category(conn, category)
+        try:
+            et.delete_budget(conn, category_id)
+        except et.NotFound:
+            raise UserError(f"There is no {which.removeprefix('the ')} to clear.") from None
+    finally:
+        conn.close()
+    click.echo(f"Cleared {which}.")
+
+
+@budget.command("list", context_settings=CONTEXT)
+@db_option
+@version_option
+@click.option("--json", "as_json", is_flag=True, help="Print the budgets as JSON.")
+@user_errors
+def budget_list(as_json: bool) -> None:
+    """List the monthly budgets: the overall one first, then by category.
+
+    \b
+    Example:
+      expense-tracker budget list
+    """
+    conn = open_existing()
+    try:
+        budgets = et.list_budgets(conn)
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps(budgets, ensure_ascii=False))
+        return
+    if budgets["overall"] is not None:
+        click.echo(f"  {'Overall':<24} {budgets['overall']:>12,.2f} a month")
+    for row in budgets["categories"]:
+        click.echo(f"  {row['category_name'][:24]:<24} {row['amount']:>12,.2f} a month")
+    if budgets["overall"] is None and not budgets["categories"]:
+        click.echo("No budgets set; `budget set CATEGORY AMOUNT` sets one.", err=True)
+
+
+# -- recurring expenses ----------------------------------------------------------
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]
+UNITS = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year"}
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 11 <= number % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def schedule_words(rule: dict) -> str:
+    """As the window says it: 'Monthly on the 31st (last day in shorter months)', 'Every 2 weeks on Monday'."""
+    frequency, start = rule["frequency"], date.fromisoformat(rule["start_date"])
+    every = frequency.capitalize() if rule["interval"] == 1 else f"Every {rule['interval']} {UNITS[frequency]}s"
+    when = ""
+    if frequency == "weekly":
+        when = f" on {WEEKDAYS[start.weekday()]}"
+    elif frequency == "monthly":
+        day = rule["day_of_month"] or start.day
+        when = f" on the {ordinal(day)}" + (" (last day in shorter months)" if day >= 29 else "")
+    elif frequency == "yearly":
+        when = f" on {MONTHS[start.month - 1]} {start.day}"
+    until = f", until {rule['end_date']}" if rule["end_date"] else ""
+    return f"{every}{when}{until}"
+
+
+def format_recurring(rule: dict) -> str:
+    next_date = rule["next_date"] or "none"
+    return (f"{rule['id']:>5}  {rule['description'][:24]:<24}  {rule['amount']:>12,.2f}  "
+            f"{rule['category_name'][:16]:<16}  next {next_date:<10}  {schedule_words(rule)}")
+
+
+recurring_id_argument = click.argument("recurring_id", metavar="ID", type=click.IntRange(1, et.MAX_ID))
+RECURRING_OPTION_NAMES = {"amount": "--amount", "description": "--description", "category_id": "--category",
+                          "frequency": "--every", "interval": "--interval", "day_of_month": "--day",
+                          "start_date": "--start", "end_date": "--end"}
+
+
+@main.group(context_settings=CONTEXT)
+@db_option
+@version_option
+def recurring() -> None:
+    """Expenses that come back on a schedule: rent, subscriptions, insurance.
+
+    While the app runs it posts each one on its day (and any it missed); `recurring post-due`
+    posts what is due now without the app.
+
+    \b
+    Examples:
+      expense-tracker recurring add --amount 40 --description Internet --category Utilities --every monthly --start 2025-01-31
+      expense-tracker recurring list
+      expense-tracker recurring upcoming --days 60
+      expense-tracker recurring skip 1 2025-02-28
+    """
+
+
+@recurring.command("list", context_settings=CONTEXT)
+@db_option
+@version_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@user_errors
+def recurring_list(as_json: bool) -> None:
+    """List the recurring expenses, by description.
+
+    Columns: id, description, amount, category, next date, schedule.
+
+    \b
+    Example:
+      expense-tracker recurring list
+    """
+    conn = open_existing()
+    try:
+        rules = et.list_recurring(conn, today())
+    finally:
+        conn.close()
+    for rule in rules:
+        click.echo(json.dumps(rule, ensure_ascii=False) if as_json else format_recurring(rule))
+    if not rules and not as_json:
+        click.echo("No recurring expenses yet; `recurring add` adds one.", err=True)
+
+
+@recurring.command("add", context_settings=CONTEXT)
+@db_option
+@version_option
+@click.option("--amount", required=True, metavar="AMOUNT", help="A positive amount, at most 2 decimals.")
+@click.option("--description", required=True, help="What it is (1–200 characters).")
+@click.option("--category", required=True, metavar="NAME|ID", help="An existing category.")
+@click.option("--every", "frequency", required=True, type=click.Choice(["daily", "weekly", "monthly", "yearly"]),
+              help="How often.")
+@click.option("--interval", metavar="N", default="1", show_default=True,
+              help="Every N days, weeks, months or years.")
+@click.option("--day", "day_of_month", metavar="1-31",
+              help="Monthly only: the day of the month (default the start date's); 29–31 mean the last day "
+                   "in shorter months.")
+@click.option("--start", "start_date", required=True, metavar="YYYY-MM-DD", help="The first date.")
+@click.option("--end", "end_date", metavar="YYYY-MM-DD", help="The last date that may be posted (default: no end).")
+@click.option("--json", "as_json", is_flag=True, help="Print the new recurring expense as JSON.")
+@user_errors
+def recurring_add(amount: str, description: str, category: str, frequency: str, interval: str,
+                  day_of_month: str | None, start_date: str, end_date: str | None, as_json: bool) -> None:
+    """Add a recurring expense.
+
+    Dates already due are posted when the app runs, or by `recurring post-due`.
+
+    \b
+    Examples:
+      expense-tracker recurring add --amount 40 --description Internet --category Utilities --every monthly --start 2025-01-31
+      expense-tracker recurring add --amount 5 --description Bus --category Transport --every weekly --interval 2 --start 2025-03-03 --end 2025-12-31
+    """
+    start_date = checked("--start", start_date, et.check_date)
+    end_date = checked("--end", end_date, et.check_date)
+    if end_date is not None and end_date < start_date:
+        raise UserError(f"Invalid --end: {end_date} is before --start {start_date}.")
+    if day_of_month is not None and frequency != "monthly":
+        raise UserError("Invalid --day: only --every monthly has a day of the month.")
+    numbers = {}
+    for name, value in (("--interval", interval), ("--day", day_of_month)):
+        if value is not None and not value.strip().isdigit():
+            raise UserError(f"Invalid {name}: must be a whole number, got {value!r}.")
+        numbers[name] = None if value is None else int(value)
+    conn = open_existing(create=True)
+    try:
+        rule = build(et.RecurringCreate, RECURRING_OPTION_NAMES, amount=amount_of("--amount", amount),
+                     description=description, category_id=category_id_of(conn, category), frequency=frequency,
+                     interval=numbers["--interval"], day_of_month=numbers["--day"], start_date=start_date,
+                     end_date=end_date)
+        try:
+            created = et.create_recurring(conn, rule, today=today())
+        except et.InvalidInput as exc:
+            raise option_words(exc, RECURRING_OPTION_NAMES) from None
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps(created, ensure_ascii=False))
+        return
+    click.echo(f"Added recurring expense {created['id']}: {created['description']}, {created['amount']:,.2f} "
+               f"in {created['category_name']}, {schedule_words(created).lower()[:1]}{schedule_words(created)[1:]}; "
+               f"next {created['next_date'] or 'none'}.")
+    if start_date <= today().isoformat():
+        click.echo(f"Dates already due are posted when the app runs, or now with: {command_hint('recurring', 'post-due')}")
+
+
+@recurring.command("remove", context_settings=CONTEXT)
+@db_option
+@version_option
+@recurring_id_argument
+@user_errors
+def recurring_remove(recurring_id: int) -> None:
+    """Remove a recurring expense; the expenses it already posted stay.
+
+    \b
+    Example:
+      expense-tracker recurring remove 3
+    """
+    conn = open_existing()
+    try:
+        rule = et.get_recurring(conn, recurring_id, today())
+        et.delete_recurring(conn, recurring_id)
+    finally:
+        conn.close()
+    click.echo(f"Removed recurring expense {recurring_id} ({rule['description']}); the expenses it posted stay.")
+
+
+@recurring.command("upcoming", context_settings=CONTEXT)
+@db_option
+@version_option
+@click.option("--days", type=click.IntRange(0, et.UPCOMING_DAYS_MAX), default=30, show_default=True,
+              help="How many days ahead of today.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@user_errors
+def recurring_upcoming(days: int, as_json: bool) -> None:
+    """List the dates to come that are not posted yet, skipped ones marked.
+
+    Columns: recurring id, date, amount, category, description.
+
+    \b
+    Example:
+      expense-tracker recurring upcoming --days 60
+    """
+    conn = open_existing()
+    try:
+        items = et.upcoming(conn, today(), days)
+    finally:
+        conn.close()
+    for item in items:
+        if as_json:
+            click.echo(json.dumps(item, ensure_ascii=False))
+            continue
+        skipped = "  (skipped)" if item["status"] == "skipped" else ""
+        click.echo(f"{item['recurring_id']:>5}  {item['date']}  {item['amount']:>12,.2f}  "
+                   f"{item['category_name'][:16]:<16}  {item['description']}{skipped}")
+    if not items and not as_json:
+        click.echo(f"Nothing is due in the next {plural(days, 'day')}.", err=True)
+
+
+@recurring.command("skip", context_settings=CONTEXT)
+@db_option
+@version_option
+@recurring_id_argument
+@click.argument("day", metavar="DATE")
+@user_errors
+def recurring_skip(recurring_id: int, day: str) -> None:
+    """Skip one date of a recurring expense, so that it is never posted.
+
+    `recurring post ID DATE` posts it after all.
+
+    \b
+    Example:
+      expense-tracker recurring skip 1 2025-02-28
+    """
+    day = checked("DATE", day, et.check_date)
+    conn = open_existing()
+    try:
+        rule = et.get_recurring(conn, recurring_id, today())
+        try:
+            et.skip_occurrence(conn, recurring_id, day)
+        except et.InvalidInput as exc:
+            raise option_words(exc, {"date": "DATE"}) from None
+    finally:
+        conn.close()
+    click.echo(f"Skipped {day} of recurring expense {recurring_id} ({rule['description']}).")
+
+
+@recurring.command("post", context_settings=CONTEXT)
+@db_option
+@version_option
+@recurring_id_argument
+@click.argument("day", metavar="DATE")
+@user_errors
+def recurring_post(recurring_id: int, day: str) -> None:
+    """Post one date of a recurring expense now, dated that date (also a skipped or future one).
+
+    \b
+    Example:
+      expense-tracker recurring post 1 2025-02-28
+    """
+    day = checked("DATE", day, et.check_date)
+    conn = open_existing()
+    try:
+        try:
+            expense = et.post_occurrence(conn, recurring_id, day)
+        except et.InvalidInput as exc:
+            raise option_words(exc, {"date": "DATE"}) from None
+    finally:
+        conn.close()
+    click.echo(f"Added expense {expense['id']}: {format_row(expense)}")
+
+
+@recurring.command("post-due", context_settings=CONTEXT)
+@db_option
+@version_option
+@user_errors
+def recurring_post_due() -> None:
+    """Post every recurring expense that is due up to today and not posted or skipped yet.
+
+    The app does this by itself while it runs; posting twice never posts a date twice.
+
+    \b
+    Example:
+      expense-tracker recurring post-due
+    """
+    day = today()
+    conn = open_existing()
+    try:
+        posted = et.post_due(conn, day)
+    finally:
+        conn.close()
+    click.echo(f"Posted {plural(posted, 'recurring expense')} due by {day.isoformat()}." if posted
+               else f"Nothing was due by {day.isoformat()}; no expenses posted.")

@@ -1,12 +1,15 @@
 // Wires the views together: load, redraw on change, keep the banner honest.
 import { api, query } from "./api.js";
 import { setupBackups } from "./backups.js";
+import { setupBudgets } from "./budgets.js";
 import { loadCategories, setupCategories } from "./categories.js";
 import { $, categoryOptions } from "./dom.js";
 import { focusEntry, renderEntryCategories, setupEntry } from "./entry.js";
 import { isoDay, shiftMonth, weekStart } from "./format.js";
 import { setupImport } from "./import.js";
 import { loadMonth } from "./month.js";
+import { setupRecurring } from "./recurring.js";
+import { renderSearch, setupSearch } from "./search.js";
 import { loadSettings, setupSettings } from "./settings.js";
 import { setupShortcuts } from "./shortcuts.js";
 import { onViewChange, setView, state, thisMonth } from "./state.js";
@@ -31,6 +34,7 @@ async function guarded(work) {
 }
 
 function renderFilters() {
+  renderSearch();
   $("#filter-from").value = state.view.from;
   $("#filter-to").value = state.view.to;
   categoryOptions($("#filter-category"), state.categories, { all: "All categories", selected: state.view.category });
@@ -59,8 +63,8 @@ async function reloadEverything() {
 }
 
 async function exportCsv() {
-  const { from, to, category } = state.view;
-  const params = query({ date_from: from, date_to: to, category_id: category });
+  const { q, from, to, category } = state.view;
+  const params = query({ q: q.trim(), date_from: from, date_to: to, category_id: category });
   const desktop = window.pywebview && window.pywebview.api && window.pywebview.api.save_export;
   if (desktop) {
     // In the app window the file is written by the app itself, after a native save dialog.
@@ -88,7 +92,7 @@ function setupFilters() {
   $("#filter-from").addEventListener("change", apply);
   $("#filter-to").addEventListener("change", apply);
   $("#filter-category").addEventListener("change", apply);
-  $("#filter-clear").addEventListener("click", () => setView({ from: "", to: "", category: "" }));
+  $("#filter-clear").addEventListener("click", () => setView({ q: "", from: "", to: "", category: "" }));
   $("#filter-week").addEventListener("click", () => setView({ from: isoDay(weekStart()), to: isoDay(new Date()) }));
   $("#filter-month").addEventListener("click", () => {
     const today = new Date();
@@ -123,6 +127,9 @@ async function start() {
   setupBackups(reloadEverything);
   setupImport(reloadEverything);
   setupFilters();
+  setupSearch();
+  setupBudgets(() => guarded(loadMonth));
+  setupRecurring(refreshAll);
   setupShortcuts({
     newExpense: focusEntry,
     focusFilters: () => $("#filter-from").focus(),
@@ -136,7 +143,7 @@ async function start() {
   $("#open-shortcuts").addEventListener("click", () => $("#shortcuts-dialog").showModal());
   onViewChange(async (changes) => {
     renderFilters();
-    const listChanged = ["from", "to", "category", "sort", "order"].some((key) => key in changes);
+    const listChanged = ["q", "from", "to", "category", "sort", "order"].some((key) => key in changes);
     if (listChanged) resetPaging();
     await guarded(async () => {
       await Promise.all([listChanged ? loadExpenses() : null, "month" in changes ? loadMonth() : null]);

@@ -1,5 +1,6 @@
 // The month view: total, count, spending by category, and the last 12 months.
 import { api, query } from "./api.js";
+import { renderBudgets } from "./budgets.js";
 import { $, el } from "./dom.js";
 import { money, monthName, shiftMonth, shortMonth } from "./format.js";
 import { setView, state } from "./state.js";
@@ -16,6 +17,7 @@ export async function loadMonth() {
   $("#month-total").textContent = money(summary.total);
   $("#month-count").textContent = `${summary.count.toLocaleString()} expense${summary.count === 1 ? "" : "s"}`;
   renderChart(summary);
+  renderBudgets(summary);
   renderTrend(trend);
 }
 

@@ -1,5 +1,5 @@
 // The page's state, in one object; the filters, sort and month also live in the URL.
-const URL_KEYS = ["from", "to", "category", "sort", "order", "month"];
+const URL_KEYS = ["q", "from", "to", "category", "sort", "order", "month"];
 const listeners = new Set();
 
 function thisMonth() {
@@ -13,7 +13,7 @@ function fromUrl() {
   const sort = ["date", "amount", "created_at"].includes(value("sort")) ? value("sort") : "date";
   const order = value("order") === "asc" ? "asc" : "desc";
   const month = /^\d{4}-(0[1-9]|1[0-2])$/.test(value("month")) ? value("month") : thisMonth();
-  return { from: value("from"), to: value("to"), category: value("category"), sort, order, month };
+  return { q: value("q"), from: value("from"), to: value("to"), category: value("category"), sort, order, month };
 }
 
 export const state = {

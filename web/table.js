@@ -5,6 +5,7 @@ import { amountError, parseAmount } from "./entry.js";
 import { day, money } from "./format.js";
 import { categoryById, setView, state } from "./state.js";
 import { toast } from "./toast.js";
+import { highlight } from "./search.js";
 import { restoreExpense } from "./trash.js";
 
 let onChanged = async () => {};
@@ -12,8 +13,8 @@ let runGuarded = (work) => work();
 let loadNumber = 0;
 
 function filterParams() {
-  const { from, to, category } = state.view;
-  return { date_from: from, date_to: to, category_id: category };
+  const { q, from, to, category } = state.view;
+  return { q: q.trim(), date_from: from, date_to: to, category_id: category };
 }
 
 export function resetPaging() {
@@ -53,7 +54,7 @@ function row(expense) {
   const category = categoryById(expense.category_id);
   return el("tr", { "data-id": String(expense.id) },
     el("td", { class: "nowrap", text: day(expense.date) }),
-    el("td", { class: "description", text: expense.description }),
+    el("td", { class: "description" }, ...highlight(expense.description, state.view.q)),
     el("td", { class: "nowrap" }, swatch(category ? category.color : "#6c757d"), expense.category_name),
     el("td", { class: "num", text: money(expense.amount) }),
     el("td", { class: "muted nowrap added", text: expense.created_at.slice(0, 16) }),
@@ -70,7 +71,7 @@ function render(expenses) {
   sortHeaders();
   $("#expenses tbody").replaceChildren(...expenses.map(row));
   const { total, index, size, cursors } = state.page;
-  const filtered = Boolean(state.view.from || state.view.to || state.view.category);
+  const filtered = Boolean(state.view.q.trim() || state.view.from || state.view.to || state.view.category);
   const empty = $("#empty");
   empty.hidden = expenses.length > 0;
   $("#expenses").hidden = expenses.length === 0;
