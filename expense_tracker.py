@@ -77,6 +77,7 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # bank files, on the import routes only
 UPLOAD_PATHS = ("/imports", "/imports/preview")
 BUSY_TIMEOUT_S = 5.0
+MIGRATION_BUSY_TIMEOUT_S = 300
 EXPORT_BATCH_ROWS = 2000
 EXPORT_MMAP_BYTES = 1 << 30
 # Stamped into files this app creates, to tell them from other programs' SQLite files.
@@ -527,6 +528,9 @@ def init_database(path: Path) -> None:
                     f"The file {path} is damaged (SQLite's check says: {verdict[:200]}); it was left "
                     f"untouched: restore a backup or set {DB_ENV} to another file."
                 )
+        # Another process may be upgrading the same file right now, which takes seconds on a
+        # large file: wait for it rather than report a lock.
+        conn.execute(f"pragma busy_timeout = {MIGRATION_BUSY_TIMEOUT_S * 1000}")
         if conn.execute("pragma journal_mode").fetchone()[0] != "wal":
             conn.execute("pragma journal_mode = wal")
         conn.execute("begin immediate")
