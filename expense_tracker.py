@@ -814,13 +814,9 @@ class BudgetStatus(BaseModel):
     percent: float = Field(description="spent ÷ limit × 100, to one decimal.")
 
 
-class CategoryBudgetStatus(BaseModel):
+class CategoryBudgetStatus(BudgetStatus):
     category_id: int
     category_name: str
-    limit: float
-    spent: float
-    remaining: float = Field(description="limit − spent; negative when over the budget.")
-    percent: float = Field(description="spent ÷ limit × 100, to one decimal.")
 
 
 class MonthlySummary(BaseModel):
