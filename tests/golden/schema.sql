@@ -1,0 +1,160 @@
+CREATE TABLE categories (
+    id integer primary key autoincrement,
+    name text not null unique,
+    color text not null default '#6c757d',
+    created_at text not null default (datetime('now'))
+);
+CREATE TABLE sqlite_sequence(name,seq);
+CREATE TABLE expenses (
+    id integer primary key autoincrement,
+    amount real not null check(amount > 0),
+    description text not null,
+    category_id integer not null references categories(id),
+    date text not null,
+    created_at text not null default (datetime('now'))
+, import_batch_id integer);
+CREATE INDEX idx_expenses_date on expenses(date);
+CREATE INDEX idx_expenses_category on expenses(category_id);
+CREATE TABLE monthly_totals (
+    month text not null,
+    category_id integer not null,
+    total_cents integer not null,
+    count integer not null,
+    primary key (month, category_id)
+) without rowid;
+CREATE TRIGGER expenses_totals_delete after delete on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+end;
+CREATE TRIGGER expenses_totals_update
+after update of amount, date, category_id on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, cast(round(new.amount * 100) as integer), 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE INDEX idx_expenses_amount on expenses(amount);
+CREATE INDEX idx_expenses_created_at on expenses(created_at);
+CREATE INDEX idx_expenses_category_date_amount on expenses(category_id, date, amount);
+CREATE INDEX idx_expenses_date_amount on expenses(date, amount);
+CREATE TABLE settings (key text primary key, value text not null) without rowid;
+CREATE TABLE deleted_expenses (
+    id integer primary key,
+    amount real not null,
+    description text not null,
+    category_id integer not null,
+    category_name text not null,
+    category_color text not null,
+    date text not null,
+    created_at text not null,
+    import_batch_id integer,
+    deleted_at text not null default (datetime('now')),
+    reverted_batch_id integer
+);
+CREATE INDEX idx_deleted_expenses_deleted_at on deleted_expenses(deleted_at);
+CREATE INDEX idx_deleted_expenses_reverted on deleted_expenses(reverted_batch_id) where reverted_batch_id is not null;
+CREATE TABLE import_batches (
+    id integer primary key autoincrement,
+    file_name text not null,
+    imported_at text not null default (datetime('now')),
+    profile text,
+    rows_in_file integer not null,
+    imported integer not null,
+    skipped integer not null,
+    status text not null default 'imported' check (status in ('imported', 'reverted')),
+    reverted_at text
+);
+CREATE TABLE import_profiles (
+    name text primary key,
+    signature text not null,
+    mapping text not null,
+    updated_at text not null default (datetime('now'))
+);
+CREATE INDEX idx_import_profiles_signature on import_profiles(signature);
+CREATE INDEX idx_expenses_import_batch on expenses(import_batch_id) where import_batch_id is not null;
+CREATE TABLE import_in_progress (batch_id integer primary key);
+CREATE TRIGGER expenses_totals_insert after insert on expenses
+when new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
+begin
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, cast(round(new.amount * 100) as integer), 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE TABLE budgets (
+    category_id integer primary key references categories(id) on delete cascade,
+    amount_cents integer not null check (amount_cents > 0)
+);
+CREATE TRIGGER categories_budget_delete after delete on categories begin
+    delete from budgets where category_id = old.id;
+end;
+CREATE TABLE recurring (
+    id integer primary key autoincrement,
+    amount real not null check (amount > 0),
+    description text not null,
+    category_id integer not null references categories(id),
+    frequency text not null check (frequency in ('daily', 'weekly', 'monthly', 'yearly')),
+    interval integer not null default 1 check (interval >= 1),
+    day_of_month integer check (day_of_month between 1 and 31),
+    start_date text not null,
+    end_date text,
+    posted_through text,
+    created_at text not null default (datetime('now'))
+);
+CREATE TABLE recurring_occurrences (
+    recurring_id integer not null references recurring(id) on delete cascade,
+    date text not null,
+    status text not null check (status in ('posted', 'skipped')),
+    expense_id integer,
+    recorded_at text not null default (datetime('now')),
+    primary key (recurring_id, date)
+) without rowid;
+CREATE TABLE search_fold_map (ch text primary key, folded text not null) without rowid;
+CREATE TABLE search_positions (n integer primary key);
+CREATE TABLE expense_search_text (id integer primary key, text text not null);
+CREATE VIRTUAL TABLE expense_search using fts5(text, content='expense_search_text', content_rowid='id', tokenize='trigram case_sensitive 1', columnsize=0);
+CREATE TABLE 'expense_search_data'(id INTEGER PRIMARY KEY, block BLOB);
+CREATE TABLE 'expense_search_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE 'expense_search_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+CREATE VIEW expense_search_input (id, description) as select null, null where 0;
+CREATE TRIGGER expense_search_input_insert instead of insert on expense_search_input begin
+    insert into expense_search (expense_search, rowid, text)
+        select 'delete', id, text from expense_search_text where id = new.id;
+    delete from expense_search_text where id = new.id;
+    insert into expense_search_text (id, text) values (new.id, (case when new.description glob '*[^ -~]*' then (
+    select coalesce(group_concat(c, ''), '') from (
+        select coalesce(m.folded, substr(new.description, p.n, 1)) as c
+        from search_positions p left join search_fold_map m on m.ch = substr(new.description, p.n, 1)
+        where p.n <= length(new.description) order by p.n limit 1000
+    )) || substr(new.description, 1001)
+    else lower(new.description) end));
+    insert into expense_search (rowid, text) select id, text from expense_search_text where id = new.id;
+end;
+CREATE TRIGGER expenses_search_insert after insert on expenses
+when new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
+begin
+    insert into expense_search_input (id, description) values (new.id, new.description);
+end;
+CREATE TRIGGER expenses_search_delete after delete on expenses begin
+    insert into expense_search (expense_search, rowid, text)
+        select 'delete', id, text from expense_search_text where id = old.id;
+    delete from expense_search_text where id = old.id;
+end;
+CREATE TRIGGER expenses_search_update after update of id, description on expenses begin
+    insert into expense_search (expense_search, rowid, text)
+        select 'delete', id, text from expense_search_text where id = old.id;
+    delete from expense_search_text where id = old.id;
+    insert into expense_search_input (id, description) values (new.id, new.description);
+end;
+pragma application_id = 1163423828;
+pragma user_version = 5;
+pragma journal_mode = wal;
+-- category 1 Food #e67e22
+-- category 2 Transport #3498db
+-- category 3 Utilities #8e44ad
