@@ -1,0 +1,207 @@
+"""The schema, as an ordered list of migrations: PRAGMA user_version records how many have run."""
+
+import sqlite3
+
+from tracker.search_index import create_search_index
+
+# Stamped into files this app creates, to tell them from other programs' SQLite files.
+APPLICATION_ID = 0x45587054
+
+
+SEED_SCHEMA = [
+    """create table if not exists categories (
+    id integer primary key autoincrement,
+    name text not null unique,
+    color text not null default '#6c757d',
+    created_at text not null default (datetime('now'))
+)""",
+    """create table if not exists expenses (
+    id integer primary key autoincrement,
+    amount real not null check(amount > 0),
+    description text not null,
+    category_id integer not null references categories(id),
+    date text not null,
+    created_at text not null default (datetime('now'))
+)""",
+    "create index if not exists idx_expenses_date on expenses(date)",
+    "create index if not exists idx_expenses_category on expenses(category_id)",
+]
+
+DEFAULT_CATEGORIES = [("Food", "#e67e22"), ("Transport", "#3498db"), ("Utilities", "#8e44ad")]
+
+# Totals per month and category, kept exact in integer cents by triggers, so that a month's
+# summary reads a dozen rows instead of every expense of the month.
+MONTHLY_TOTALS_SCHEMA = [
+    """create table if not exists monthly_totals (
+    month text not null,
+    category_id integer not null,
+    total_cents integer not null,
+    count integer not null,
+    primary key (month, category_id)
+) without rowid""",
+    """create trigger if not exists expenses_totals_insert after insert on expenses begin
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, cast(round(new.amount * 100) as integer), 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+    """create trigger if not exists expenses_totals_delete after delete on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+end""",
+    """create trigger if not exists expenses_totals_update
+after update of amount, date, category_id on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, cast(round(new.amount * 100) as integer), 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+    """insert into monthly_totals (month, category_id, total_cents, count)
+    select substr(date, 1, 7), category_id, sum(cast(round(amount * 100) as integer)), count(*)
+    from expenses group by 1, 2""",
+    "create index if not exists idx_expenses_amount on expenses(amount)",
+    "create index if not exists idx_expenses_created_at on expenses(created_at)",
+    # Covering indexes for the list's filters, so that a page's ids come from the index alone.
+    "create index if not exists idx_expenses_category_date_amount on expenses(category_id, date, amount)",
+    "create index if not exists idx_expenses_date_amount on expenses(date, amount)",
+]
+
+
+def migrate_seed_schema(conn: sqlite3.Connection, is_new: bool) -> None:
+    for statement in SEED_SCHEMA:
+        conn.execute(statement)
+    if is_new:
+        conn.executemany(
+            "insert or ignore into categories (name, color) values (?, ?)", DEFAULT_CATEGORIES
+        )
+
+
+def migrate_monthly_totals(conn: sqlite3.Connection, is_new: bool) -> None:
+    for statement in MONTHLY_TOTALS_SCHEMA:
+        conn.execute(statement)
+
+
+# Applied in order; PRAGMA user_version records how many have run. Never reorder or edit one
+# that has shipped: append a new one.
+def migrate_settings(conn: sqlite3.Connection, is_new: bool) -> None:
+    conn.execute("create table if not exists settings (key text primary key, value text not null) without rowid")
+
+
+# A deleted expense moves here whole, so that it can come back with the same id; the category's
+# name and colour travel with it in case the category is deleted meanwhile.
+TRASH_AND_IMPORT_SCHEMA = [
+    """create table if not exists deleted_expenses (
+    id integer primary key,
+    amount real not null,
+    description text not null,
+    category_id integer not null,
+    category_name text not null,
+    category_color text not null,
+    date text not null,
+    created_at text not null,
+    import_batch_id integer,
+    deleted_at text not null default (datetime('now')),
+    reverted_batch_id integer
+)""",
+    "create index if not exists idx_deleted_expenses_deleted_at on deleted_expenses(deleted_at)",
+    "create index if not exists idx_deleted_expenses_reverted on deleted_expenses(reverted_batch_id) where reverted_batch_id is not null",
+    """create table if not exists import_batches (
+    id integer primary key autoincrement,
+    file_name text not null,
+    imported_at text not null default (datetime('now')),
+    profile text,
+    rows_in_file integer not null,
+    imported integer not null,
+    skipped integer not null,
+    status text not null default 'imported' check (status in ('imported', 'reverted')),
+    reverted_at text
+)""",
+    """create table if not exists import_profiles (
+    name text primary key,
+    signature text not null,
+    mapping text not null,
+    updated_at text not null default (datetime('now'))
+)""",
+    "create index if not exists idx_import_profiles_signature on import_profiles(signature)",
+    # Adding a nullable column is instant whatever the table's size.
+    "alter table expenses add column import_batch_id integer",
+    "create index if not exists idx_expenses_import_batch on expenses(import_batch_id) where import_batch_id is not null",
+    # While a batch is being written its rows skip the per-row totals trigger, and the batch adds
+    # its totals in one statement at the end (in the same transaction): a third of the import's time.
+    "create table if not exists import_in_progress (batch_id integer primary key)",
+    "drop trigger if exists expenses_totals_insert",
+    """create trigger expenses_totals_insert after insert on expenses
+when new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
+begin
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, cast(round(new.amount * 100) as integer), 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+]
+
+
+# --- Budgets, recurring expenses and search (one migration) ---------------------------------
+
+# The overall monthly budget is the setting OVERALL_BUDGET_KEY, in cents: every request opens a
+# connection that parses the whole schema, so a table earns its place.
+BUDGETS_RECURRING_SCHEMA = [
+    # Monthly limits in integer cents, like monthly_totals, so that spent and remaining are exact.
+    """create table if not exists budgets (
+    category_id integer primary key references categories(id) on delete cascade,
+    amount_cents integer not null check (amount_cents > 0)
+)""",
+    # Also for programs that delete categories with foreign keys off (the sqlite3 tool's default).
+    """create trigger if not exists categories_budget_delete after delete on categories begin
+    delete from budgets where category_id = old.id;
+end""",
+    # AUTOINCREMENT: a deleted template's id is never reused, so its bookkeeping can never
+    # stand in the way of a new template.
+    """create table if not exists recurring (
+    id integer primary key autoincrement,
+    amount real not null check (amount > 0),
+    description text not null,
+    category_id integer not null references categories(id),
+    frequency text not null check (frequency in ('daily', 'weekly', 'monthly', 'yearly')),
+    interval integer not null default 1 check (interval >= 1),
+    day_of_month integer check (day_of_month between 1 and 31),
+    start_date text not null,
+    end_date text,
+    posted_through text,
+    created_at text not null default (datetime('now'))
+)""",
+    # One row per template and date that was posted or skipped: the primary key is what makes
+    # posting idempotent across processes, crashes and clocks. It is written in the same
+    # transaction as the expense it records. expense_id is deliberately not a foreign key:
+    # deleting (or trashing) that expense must stay possible and must not re-post the date.
+    """create table if not exists recurring_occurrences (
+    recurring_id integer not null references recurring(id) on delete cascade,
+    date text not null,
+    status text not null check (status in ('posted', 'skipped')),
+    expense_id integer,
+    recorded_at text not null default (datetime('now')),
+    primary key (recurring_id, date)
+) without rowid""",
+]
+
+
+def migrate_trash_and_imports(conn: sqlite3.Connection, is_new: bool) -> None:
+    for statement in TRASH_AND_IMPORT_SCHEMA:
+        conn.execute(statement)
+
+
+def migrate_budgets_recurring_search(conn: sqlite3.Connection, is_new: bool) -> None:
+    for statement in BUDGETS_RECURRING_SCHEMA:
+        conn.execute(statement)
+    create_search_index(conn)
+
+
+MIGRATIONS = [
+    migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports,
+    migrate_budgets_recurring_search,
+]
