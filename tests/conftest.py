@@ -35,6 +35,19 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
+def run(db_path):
+    """run("add", "--amount", 5, ...) -> the result of the command line on this test's database."""
+    from click.testing import CliRunner
+
+    from desktop.cli import main
+
+    def invoke(*args, input=None):
+        return CliRunner().invoke(main, ["--db", str(db_path), *map(str, args)], input=input)
+
+    return invoke
+
+
+@pytest.fixture
 def client(db_path):
     with TestClient(expense_tracker.create_app(db_path), base_url=BASE_URL) as test_client:
         yield test_client

@@ -21,19 +21,6 @@ from desktop.cli import main
 COMMANDS = ["serve", "export", "add", "list", "summary", "status"]
 
 
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "expenses.db"
-
-
-@pytest.fixture
-def run(db):
-    def invoke(*args, input=None):
-        result = CliRunner().invoke(main, ["--db", str(db), *args], input=input)
-        return result
-
-    return invoke
-
 
 @pytest.fixture
 def filled(run):
@@ -86,12 +73,12 @@ def test_cli_export_to_file(run, filled, tmp_path):
     assert not (tmp_path / "out.csv.partial").exists()
 
 
-def test_cli_add_prints_and_stores(run, db):
+def test_cli_add_prints_and_stores(run, db_path):
     result = run("add", "--amount", "9.99", "--description", "Book 📚", "--category", "Utilities", "--date", "2025-01-02", "--json")
     assert result.exit_code == 0
     created = json.loads(result.stdout)
     assert (created["amount"], created["description"], created["category_name"], created["date"]) == (9.99, "Book 📚", "Utilities", "2025-01-02")
-    stored = sqlite3.connect(db).execute("select amount, description, date from expenses").fetchall()
+    stored = sqlite3.connect(db_path).execute("select amount, description, date from expenses").fetchall()
     assert stored == [(9.99, "Book 📚", "2025-01-02")]
 
 
@@ -189,11 +176,11 @@ def test_cli_db_from_environment(tmp_path, monkeypatch):
     assert target.exists()
 
 
-def test_cli_status_when_not_running(run, db, tmp_path):
+def test_cli_status_when_not_running(run, db_path, tmp_path):
     run("add", "--amount", "1", "--description", "x", "--category", "Food")
     result = run("status")
     assert result.exit_code == 0
-    assert f"database:  {db}\n" in result.stdout
+    assert f"database:  {db_path}\n" in result.stdout
     assert "running:   no" in result.stdout
     assert str(tmp_path) in result.stdout or "data dir:" in result.stdout
 
@@ -220,37 +207,37 @@ def cli_env(tmp_path):
     return {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state")}
 
 
-def test_cli_serve_answers_and_stops_on_ctrl_c(cli_env, db):
-    process, url, lines = start_serve(cli_env, "--db", str(db), "--port", "0")
+def test_cli_serve_answers_and_stops_on_ctrl_c(cli_env, db_path):
+    process, url, lines = start_serve(cli_env, "--db", str(db_path), "--port", "0")
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=10) as response:
             assert json.load(response) == {"status": "ok", "database": "connected"}
-        status = subprocess.run([sys.executable, "-m", "desktop", "--db", str(db), "status"],
+        status = subprocess.run([sys.executable, "-m", "desktop", "--db", str(db_path), "status"],
                                 cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
         assert f"running:   yes, API on {url}" in status.stdout
-        second = subprocess.run([sys.executable, "-m", "desktop", "--db", str(db), "serve", "--port", "0"],
+        second = subprocess.run([sys.executable, "-m", "desktop", "--db", str(db_path), "serve", "--port", "0"],
                                 cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
         assert second.returncode == 2
-        assert f"already running for {db} at {url}" in second.stderr
+        assert f"already running for {db_path} at {url}" in second.stderr
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(15) == 0
 
 
-def test_cli_serve_on_taken_port_is_one_line(cli_env, db):
+def test_cli_serve_on_taken_port_is_one_line(cli_env, db_path):
     with socket.socket() as other:
         other.bind(("127.0.0.1", 0))
         other.listen()
         port = other.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "desktop", "serve", "--db", str(db), "--port", str(port)],
+        result = subprocess.run([sys.executable, "-m", "desktop", "serve", "--db", str(db_path), "--port", str(port)],
                                 cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert result.stderr == f"Error: Port {port} on 127.0.0.1 is in use by another program; choose another --port.\n"
     assert "Traceback" not in result.stderr
 
 
-def test_cli_serve_elsewhere_than_loopback_warns(cli_env, db):
-    process, url, lines = start_serve(cli_env, "--db", str(db), "--host", "0.0.0.0", "--port", "0")
+def test_cli_serve_elsewhere_than_loopback_warns(cli_env, db_path):
+    process, url, lines = start_serve(cli_env, "--db", str(db_path), "--host", "0.0.0.0", "--port", "0")
     process.send_signal(signal.SIGINT)
     assert process.wait(15) == 0
     assert any("WARNING: listening on 0.0.0.0" in line for line in lines)

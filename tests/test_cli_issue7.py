@@ -3,7 +3,6 @@
 import hashlib
 import json
 import re
-import shutil
 import sqlite3
 import urllib.request
 from datetime import date
@@ -101,18 +100,6 @@ GIRO_LISTED = (
 )
 
 
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "expenses.db"
-
-
-@pytest.fixture
-def run(db):
-    def invoke(*args, input=None):
-        return CliRunner().invoke(main, ["--db", str(db), *map(str, args)], input=input)
-
-    return invoke
-
 
 @pytest.fixture
 def filled(run):
@@ -159,11 +146,11 @@ def one_line_error(result, words: str) -> None:
 
 # -- trash ---------------------------------------------------------------------------------
 
-def test_delete_then_trash_list_then_restore_same_id(run, filled, db):
+def test_delete_then_trash_list_then_restore_same_id(run, filled, db_path):
     deleted = run("delete", 1)
     assert deleted.exit_code == 0, deleted.output
     assert deleted.stdout == (
-        f"Deleted expense 1 (2025-03-14 Lunch 12.50); undo with: expense-tracker --db {db} trash restore 1\n"
+        f"Deleted expense 1 (2025-03-14 Lunch 12.50); undo with: expense-tracker --db {db_path} trash restore 1\n"
     )
     assert listed(run) == (
         "     3  2025-03-15          0.20  Transport         Bus ticket\n"
@@ -206,11 +193,11 @@ def test_trash_restore_several_and_json(run, filled):
     ],
     ids=["no-stdin", "answer-no", "answer-yes", "yes-flag"],
 )
-def test_trash_empty_asks_first(run, filled, db, args, input, exit_code, stdout, stderr, left):
+def test_trash_empty_asks_first(run, filled, db_path, args, input, exit_code, stdout, stderr, left):
     run("delete", 1)
     result = run(*args, input=input)
     assert (result.exit_code, result.stdout, result.stderr) == (exit_code, stdout, stderr)
-    assert sqlite3.connect(db).execute("select count(*) from deleted_expenses").fetchone()[0] == left
+    assert sqlite3.connect(db_path).execute("select count(*) from deleted_expenses").fetchone()[0] == left
 
 
 def test_trash_empty_when_empty_asks_nothing(run, filled):
@@ -220,18 +207,18 @@ def test_trash_empty_when_empty_asks_nothing(run, filled):
 
 # -- backups -------------------------------------------------------------------------------
 
-def test_backup_then_restore_brings_back_the_past_and_keeps_a_safety_copy(run, filled, db, tmp_path):
+def test_backup_then_restore_brings_back_the_past_and_keeps_a_safety_copy(run, filled, db_path, tmp_path):
     target = tmp_path / "saved" / "before.db"
     made = run("backup", target)
     assert made.exit_code == 0, made.output
-    assert re.fullmatch(rf"Backed up {re.escape(str(db))} to {re.escape(str(target))} \([0-9.]+ KB\)\.\n", made.stdout)
+    assert re.fullmatch(rf"Backed up {re.escape(str(db_path))} to {re.escape(str(target))} \([0-9.]+ KB\)\.\n", made.stdout)
     assert run("add", "--amount", "99", "--description", "After the backup", "--category", "Food").exit_code == 0
     assert "After the backup" in listed(run)
 
     restored = run("restore", target, "--yes")
     assert restored.exit_code == 0, restored.output
     match = re.fullmatch(
-        rf"Restored {re.escape(str(db))} from {re.escape(str(target))}; what was there before is saved as "
+        rf"Restored {re.escape(str(db_path))} from {re.escape(str(target))}; what was there before is saved as "
         rf"(expenses-{today()}-[0-9]{{6}}-before-restore\.db) in {re.escape(str(tmp_path / 'backups'))}\.\n",
         restored.stdout,
     )
@@ -243,12 +230,12 @@ def test_backup_then_restore_brings_back_the_past_and_keeps_a_safety_copy(run, f
 
     backups = run("backups")
     lines = backups.stdout.splitlines()
-    assert lines[0] == f"Backups of {db} in {tmp_path / 'backups'}:"
+    assert lines[0] == f"Backups of {db_path} in {tmp_path / 'backups'}:"
     assert re.fullmatch(rf"  {re.escape(match.group(1))} +before-restore  {today()} [0-9:]{{5}} +[0-9.]+ KB", lines[1])
     assert len(lines) == 2
 
 
-def test_restore_asks_first_and_refuses_without_input(run, filled, db, tmp_path):
+def test_restore_asks_first_and_refuses_without_input(run, filled, db_path, tmp_path):
     target = tmp_path / "b.db"
     run("backup", target)
     run("add", "--amount", "1", "--description", "Kept", "--category", "Food")
@@ -294,18 +281,18 @@ BAD_BACKUPS = [
 
 
 @pytest.mark.parametrize("case, spoil, words", BAD_BACKUPS, ids=[c[0] for c in BAD_BACKUPS])
-def test_restore_of_a_bad_file_is_one_line_and_changes_nothing(run, filled, db, tmp_path, case, spoil, words):
+def test_restore_of_a_bad_file_is_one_line_and_changes_nothing(run, filled, db_path, tmp_path, case, spoil, words):
     good = tmp_path / "good.db"
     assert run("backup", good).exit_code == 0
     bad = tmp_path / "bad.db"
     spoil(good, bad)
     run("add", "--amount", "5", "--description", "Today", "--category", "Food")
-    before_rows, before_bytes = listed(run), digest(db)
+    before_rows, before_bytes = listed(run), digest(db_path)
     result = run("restore", bad, "--yes")
     one_line_error(result, words)
     assert result.stderr.rstrip().endswith("Nothing was restored; your data is unchanged.")
     assert listed(run) == before_rows
-    assert digest(db) == before_bytes
+    assert digest(db_path) == before_bytes
     assert not (tmp_path / "backups").exists()
 
 
@@ -332,7 +319,7 @@ def test_backup_over_an_existing_file_needs_force(run, filled, tmp_path, args, e
 
 # -- imports -------------------------------------------------------------------------------
 
-def test_import_dry_run_shows_the_preview_and_imports_nothing(run, db, files):
+def test_import_dry_run_shows_the_preview_and_imports_nothing(run, db_path, files):
     result = run("import", files["giro.csv"], "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.stdout == GIRO_PREVIEW + (
@@ -340,15 +327,15 @@ def test_import_dry_run_shows_the_preview_and_imports_nothing(run, db, files):
     assert result.stderr == ""
     assert run("list").stdout == ""
     assert run("imports", "list").stderr == "No imports yet.\n"
-    assert sqlite3.connect(db).execute("select count(*) from import_profiles").fetchone() == (0,)
+    assert sqlite3.connect(db_path).execute("select count(*) from import_profiles").fetchone() == (0,)
 
 
-def test_import_then_again_then_revert_then_restore(run, db, files):
+def test_import_then_again_then_revert_then_restore(run, db_path, files):
     first = run("import", files["giro.csv"])
     assert first.exit_code == 0, first.output
     assert first.stdout == GIRO_PREVIEW + (
         "Imported 3 expenses from giro.csv as batch 1 (1 income row skipped); "
-        f"undo with: expense-tracker --db {db} imports revert 1\n"
+        f"undo with: expense-tracker --db {db_path} imports revert 1\n"
         'The column mapping is saved as profile "giro" for the next file like it.\n'
     )
     assert listed(run) == GIRO_LISTED
@@ -363,7 +350,7 @@ def test_import_then_again_then_revert_then_restore(run, db, files):
 
     reverted = run("imports", "revert", 1)
     assert reverted.stdout == (
-        f"Reverted import 1 (giro.csv): its expenses are in the trash; undo with: expense-tracker --db {db} imports restore 1\n")
+        f"Reverted import 1 (giro.csv): its expenses are in the trash; undo with: expense-tracker --db {db_path} imports restore 1\n")
     assert run("list").stdout == ""
     assert "(import 1 reverted)" in run("trash", "list").stdout
     one_line_error(run("imports", "revert", 1), "Import batch 1 is already reverted.")
@@ -412,11 +399,11 @@ def test_import_choices(run, files, options, imported):
     assert [r["description"] for r in sorted(rows, key=lambda r: r["id"])] == imported
 
 
-def test_import_summary_line_names_what_was_skipped(run, db, files):
+def test_import_summary_line_names_what_was_skipped(run, db_path, files):
     result = run("import", files["card.csv"], "--category", "Food", "--skip", "5")
     assert result.stdout.splitlines()[-2] == (
         "Imported 1 expense from card.csv as batch 1 (1 duplicate, 1 income row and 1 row named by --skip skipped); "
-        f"undo with: expense-tracker --db {db} imports revert 1")
+        f"undo with: expense-tracker --db {db_path} imports revert 1")
 
 
 def test_unknown_categories_mapped_to_existing_and_new(run, files):
@@ -461,7 +448,7 @@ IMPORT_ERRORS = [
 
 
 @pytest.mark.parametrize("case, args, words", IMPORT_ERRORS, ids=[c[0] for c in IMPORT_ERRORS])
-def test_user_errors_are_one_line_exit_2(run, filled, files, tmp_path, db, case, args, words):
+def test_user_errors_are_one_line_exit_2(run, filled, files, tmp_path, db_path, case, args, words):
     (tmp_path / "picture.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
     before = listed(run)
     result = run(*[arg.replace("{tmp}", str(tmp_path)) for arg in args])
@@ -501,11 +488,11 @@ def api(server, path):
 
 
 def test_commands_work_while_the_app_runs(tmp_path, files):
-    db = tmp_path / "running.db"
-    server = start_server(db)
+    db_path = tmp_path / "running.db"
+    server = start_server(db_path)
     try:
         def run(*args, input=None):
-            return CliRunner().invoke(main, ["--db", str(db), *map(str, args)], input=input)
+            return CliRunner().invoke(main, ["--db", str(db_path), *map(str, args)], input=input)
 
         assert run("import", files["giro.csv"]).exit_code == 0
         assert [e["description"] for e in api(server, "/expenses?sort=date&order=asc")] == [

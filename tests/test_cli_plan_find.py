@@ -17,18 +17,6 @@ NEW_COMMANDS = [
 ]
 
 
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "expenses.db"
-
-
-@pytest.fixture
-def run(db):
-    def invoke(*args, input=None):
-        return CliRunner().invoke(main, ["--db", str(db), *map(str, args)], input=input)
-
-    return invoke
-
 
 @pytest.fixture
 def today(monkeypatch):
@@ -209,11 +197,11 @@ def test_skip_then_post_due_twice_then_remove_keeps_posted(run, today):
     assert [line.split()[1] for line in ok(run("list")).splitlines()] == ["2025-03-31", "2025-02-28", "2025-01-31"]
 
 
-def test_recurring_add_in_the_past_hints_at_post_due(run, today, db):
+def test_recurring_add_in_the_past_hints_at_post_due(run, today, db_path):
     today("2025-03-01")
     result = run(*INTERNET)
     assert result.stdout.splitlines()[1] == (
-        f"Dates already due are posted when the app runs, or now with: expense-tracker --db {db} recurring post-due")
+        f"Dates already due are posted when the app runs, or now with: expense-tracker --db {db_path} recurring post-due")
     assert ok(run("recurring", "post-due")) == "Posted 2 recurring expenses due by 2025-03-01.\n"
 
 
