@@ -1,7 +1,7 @@
 """Acts out issue 7 in the real app window: import a bank file, see its duplicates, revert it,
 delete and undo, restore yesterday's backup.
 
-Run by tests/test_window_issue7.py as
+Run by tests/test_window_imports_trash_backups.py as
 `python tests/window_import_driver.py DB BANK_FILE YESTERDAY` under Xvfb; prints one
 JSON line with what it saw (and, if a step failed, which one and why, in "failed"). The page is
 read and clicked with `window.evaluate_js`; the file is chosen in Qt's own file dialog, opened by
