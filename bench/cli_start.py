@@ -1,0 +1,65 @@
+"""How long a command of the command line takes from start to exit, beside a bare `python -c pass`.
+
+    .venv/bin/python bench/cli_start.py [--runs 15]
+
+Each command runs --runs times in turn with the others (so that a busy moment hits all alike) on a
+small database of its own; the table gives the median wall time and its ratio to the bare Python.
+Target (issue 13): every command but `serve` and the window within 4x a bare `python -c pass`.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = Path(sys.executable).parent / "expense-tracker"
+
+
+def commands(db: Path) -> dict[str, list[str]]:
+    tool = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "desktop"]
+    where = ["--db", str(db)]
+    return {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "--version": [*tool, "--version"],
+        "--help": [*tool, "--help"],
+        "list --limit 5": [*tool, "list", *where, "--limit", "5"],
+        "add": [*tool, "add", *where, "--amount", "3.20", "--description", "Coffee", "--category", "Food"],
+        "export": [*tool, "export", *where],
+        "summary": [*tool, "summary", *where, "--month", "2025-03"],
+    }
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "expenses.db"
+        env_db = {**os.environ, "EXPENSE_TRACKER_DB": str(db)}
+        os.environ.update(env_db)
+        table = commands(db)
+        subprocess.run(table["add"], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)  # creates the file
+        times: dict[str, list[float]] = {name: [] for name in table}
+        for _ in range(args.runs):
+            for name, command in table.items():
+                times[name].append(timed(command))
+    bare = statistics.median(times["python -c pass"])
+    print(f"| command | median ms | × bare python |\n|---|---:|---:|")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"| `{name}` | {median * 1000:.0f} | {median / bare:.1f}× |")
+
+
+if __name__ == "__main__":
+    main()
