@@ -11,11 +11,17 @@ import urllib.request
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+from playwright.sync_api import expect
 
 from conftest import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
+# Generous for a busy machine; a passing test does not wait for them.
+TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -168,3 +174,90 @@ def usd(amount: float) -> str:
 
 def expense_count(count: int) -> str:
     return f"{count:,} expense{'' if count == 1 else 's'}"
+
+
+# ---------------------------------------------------------------------------
+# What a person sees and does on the page
+# ---------------------------------------------------------------------------
+
+def entry(page):
+    return page.get_by_role("form", name="New expense")
+
+
+def filters(page):
+    return page.get_by_role("region", name="Filters")
+
+
+def table(page):
+    return page.get_by_role("table", name="Expenses")
+
+
+def descriptions(page):
+    return table(page).locator("tbody td.description")
+
+
+def shown_rows(page):
+    """Date, description, category and amount of each row on the screen."""
+    return table(page).locator("tbody tr").evaluate_all(
+        "rows => rows.map(row => [...row.cells].slice(0, 4).map(cell => cell.innerText.trim()))"
+    )
+
+
+def page_info(page):
+    return page.locator("#page-info")
+
+
+def month_total(page):
+    return page.locator("#month-total")
+
+
+def chart(page):
+    return page.get_by_role("list", name="Spending by category")
+
+
+def category_names(dialog):
+    return dialog.locator("#category-list li .grow")
+
+
+def url_params(page):
+    return dict(parse_qsl(urlsplit(page.url).query))
+
+
+def wait_until_loaded(page):
+    """Until the page says its first data is shown (checked every frame: quicker than expect())."""
+    loaded = page.wait_for_function("document.body && document.body.dataset.loaded").json_value()
+    assert loaded == "true", f"the page did not load its data: {page.locator('#banner').text_content()}"
+
+
+def reload(page):
+    page.reload(wait_until="commit")
+    wait_until_loaded(page)
+
+
+def leave_fields(page):
+    """Click on the title: no field has the focus afterwards, so single keys are shortcuts."""
+    page.get_by_role("heading", name="Expense Tracker").click()
+    expect(page.locator("body")).to_be_focused()
+
+
+def add_through_form(page, amount, description, category=None):
+    form = entry(page)
+    form.get_by_label("Amount").fill(amount)
+    if category:
+        form.get_by_label("Category").select_option(label=category)
+    form.get_by_label("Description").fill(description)
+    form.get_by_label("Description").press("Enter")
+
+
+RUN_AXE = """async (selector) => {
+  const result = await axe.run(selector ? document.querySelector(selector) : document,
+                               { resultTypes: ["violations"] });
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")),
+  }));
+}"""
+
+
+def serious_violations(page, state, within=None):
+    found = [v for v in page.evaluate(RUN_AXE, within) if v["impact"] in ("serious", "critical")]
+    return [f"{state}: {v['id']} ({v['impact']}): {v['help']} — {', '.join(v['targets'])}" for v in found]

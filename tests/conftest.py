@@ -177,3 +177,69 @@ def app_env(tmp_path, display):
     for name in ("EXPENSE_TRACKER_DB", "EXPENSE_TRACKER_CORS_ORIGINS", "EXPENSE_TRACKER_ALLOWED_HOSTS", "WAYLAND_DISPLAY"):
         env.pop(name, None)
     return env
+
+
+# Browser tests: one Chromium per test module, a fresh real server per test.
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from browser import launch_chromium
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server_pool(tmp_path_factory):
+    from browser import ServerPool
+
+    pool = ServerPool(tmp_path_factory.mktemp("web"))
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def web_server(server_pool):
+    """A real server on a fresh database for this test alone, started ahead while the last test ran."""
+    running = server_pool.take()
+    yield running
+    server_pool.release(running)
+
+
+@pytest.fixture
+def api(web_server):
+    from browser import Api
+
+    return Api(web_server.url)
+
+
+@pytest.fixture
+def open_page(chromium, web_server):
+    """open_page(path="/", viewport=..., color_scheme=...) -> a page that has shown its first data."""
+    from browser import NOW, TIMEOUT_MS, wait_until_loaded
+
+    contexts = []
+    errors = []
+
+    def open_page(path="/", *, viewport=None, color_scheme="light"):
+        context = chromium.new_context(
+            locale="en-US", timezone_id="UTC", color_scheme=color_scheme, accept_downloads=True,
+            viewport=viewport or {"width": 1280, "height": 900},
+        )
+        contexts.append(context)
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}\n{error.stack}"))
+        page.clock.set_fixed_time(NOW)
+        page.goto(web_server.url + path, wait_until="commit")
+        wait_until_loaded(page)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    if errors:
+        pytest.fail("The page threw JavaScript errors:\n" + "\n".join(errors), pytrace=False)

@@ -11,20 +11,16 @@ Needs the Python package playwright, Debian's chromium and, for the accessibilit
 """
 
 import re
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from browser import (
-    AXE_SCRIPT, FOOD, NOW, TODAY, TRANSPORT, UTILITIES, Api, ServerPool, days_before, expense_count,
-    insert_expenses, launch_chromium, shown_day, usd,
+    AXE_SCRIPT, FOOD, TODAY, TRANSPORT, UTILITIES, add_through_form, category_names, chart, days_before,
+    descriptions, entry, expense_count, filters, insert_expenses, leave_fields, month_total, page_info,
+    reload, serious_violations, shown_day, shown_rows, table, url_params, usd, wait_until_loaded,
 )
 from conftest import stop_server
-
-# Generous for a busy machine; a passing test does not wait for them.
-TIMEOUT_MS = 10_000
-expect.set_options(timeout=TIMEOUT_MS)
 
 WELCOME = "Welcome! Add your first expense above: type the amount, what it was, pick a category, and press Enter."
 UNREACHABLE = "The Expense Tracker API cannot be reached. Is the app still running?"
@@ -32,136 +28,8 @@ NO_MATCH = "No expenses match these filters."
 
 
 # ---------------------------------------------------------------------------
-# Fixtures
-# ---------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def server_pool(tmp_path_factory):
-    pool = ServerPool(tmp_path_factory.mktemp("web"))
-    yield pool
-    pool.close()
-
-
-@pytest.fixture
-def server(server_pool):
-    """A real server on a fresh database, for this test alone (overrides conftest's, same start)."""
-    running = server_pool.take()
-    yield running
-    server_pool.release(running)
-
-
-@pytest.fixture
-def api(server):
-    return Api(server.url)
-
-
-@pytest.fixture
-def open_page(chromium, server):
-    """open_page(path="/", viewport=..., color_scheme=...) -> a page that has shown its first data."""
-    contexts = []
-    errors = []
-
-    def open_page(path="/", *, viewport=None, color_scheme="light"):
-        context = chromium.new_context(
-            locale="en-US", timezone_id="UTC", color_scheme=color_scheme, accept_downloads=True,
-            viewport=viewport or {"width": 1280, "height": 900},
-        )
-        contexts.append(context)
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}\n{error.stack}"))
-        page.clock.set_fixed_time(NOW)
-        page.goto(server.url + path, wait_until="commit")
-        wait_until_loaded(page)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    if errors:
-        pytest.fail("The page threw JavaScript errors:\n" + "\n".join(errors), pytrace=False)
-
-
-# ---------------------------------------------------------------------------
 # What a person sees and does
 # ---------------------------------------------------------------------------
-
-def entry(page):
-    return page.get_by_role("form", name="New expense")
-
-
-def filters(page):
-    return page.get_by_role("region", name="Filters")
-
-
-def table(page):
-    return page.get_by_role("table", name="Expenses")
-
-
-def descriptions(page):
-    return table(page).locator("tbody td.description")
-
-
-def shown_rows(page):
-    """Date, description, category and amount of each row on the screen."""
-    return table(page).locator("tbody tr").evaluate_all(
-        "rows => rows.map(row => [...row.cells].slice(0, 4).map(cell => cell.innerText.trim()))"
-    )
-
-
-def page_info(page):
-    return page.locator("#page-info")
-
-
-def month_total(page):
-    return page.locator("#month-total")
-
-
-def chart(page):
-    return page.get_by_role("list", name="Spending by category")
-
-
-def category_names(dialog):
-    return dialog.locator("#category-list li .grow")
-
-
-def url_params(page):
-    return dict(parse_qsl(urlsplit(page.url).query))
-
-
-def wait_until_loaded(page):
-    """Until the page says its first data is shown (checked every frame: quicker than expect())."""
-    loaded = page.wait_for_function("document.body && document.body.dataset.loaded").json_value()
-    assert loaded == "true", f"the page did not load its data: {page.locator('#banner').text_content()}"
-
-
-def reload(page):
-    page.reload(wait_until="commit")
-    wait_until_loaded(page)
-
-
-def leave_fields(page):
-    """Click on the title: no field has the focus afterwards, so single keys are shortcuts."""
-    page.get_by_role("heading", name="Expense Tracker").click()
-    expect(page.locator("body")).to_be_focused()
-
-
-def add_through_form(page, amount, description, category=None):
-    form = entry(page)
-    form.get_by_label("Amount").fill(amount)
-    if category:
-        form.get_by_label("Category").select_option(label=category)
-    form.get_by_label("Description").fill(description)
-    form.get_by_label("Description").press("Enter")
-
 
 def seed_march(api):
     """Four expenses in March 2025 and one in February, ids 1-5; newest date first:
@@ -573,8 +441,8 @@ def test_web_sort_by_header_matches_api_order(open_page, api):
 # Paging
 # ---------------------------------------------------------------------------
 
-def test_web_paging_next_and_previous(open_page, api, server):
-    insert_expenses(server.db_path, [
+def test_web_paging_next_and_previous(open_page, api, web_server):
+    insert_expenses(web_server.db_path, [
         (i, f"Item {i:03d}", FOOD, str(days_before(TODAY, i - 1))) for i in range(1, 121)
     ])
     page = open_page()
@@ -869,11 +737,11 @@ def test_web_empty_state_on_first_run(open_page):
 
 
 @pytest.mark.parametrize("button", ["Next month", "Next page"])
-def test_web_banner_when_api_unreachable(open_page, server, button):
-    insert_expenses(server.db_path, [(1, f"Item {i:02d}", FOOD, "2025-03-01") for i in range(60)])
+def test_web_banner_when_api_unreachable(open_page, web_server, button):
+    insert_expenses(web_server.db_path, [(1, f"Item {i:02d}", FOOD, "2025-03-01") for i in range(60)])
     page = open_page()
     expect(page.locator("#banner")).to_be_hidden()
-    stop_server(server)
+    stop_server(web_server)
     page.get_by_role("button", name=button).click()
     banner = page.get_by_role("alert").filter(has_text="cannot be reached")
     expect(banner).to_have_text(UNREACHABLE)
@@ -883,13 +751,13 @@ def test_web_banner_when_api_unreachable(open_page, server, button):
     expect(month_total(page)).to_have_text("$60.00")
 
 
-def test_web_unreachable_api_while_adding_and_undoing(open_page, api, server):
+def test_web_unreachable_api_while_adding_and_undoing(open_page, api, web_server):
     api.add(12.5, "Lunch", FOOD, "2025-03-14")
     page = open_page()
     page.get_by_role("button", name="Delete Lunch").click()
     toast = page.get_by_role("status")
     expect(toast).to_contain_text("Deleted “Lunch”.")
-    stop_server(server)
+    stop_server(web_server)
 
     toast.get_by_role("button", name="Undo").click()
     expect(toast).to_contain_text(UNREACHABLE)
@@ -935,20 +803,6 @@ def test_web_small_window_800x600(open_page, api):
 # ---------------------------------------------------------------------------
 # Accessibility (axe-core)
 # ---------------------------------------------------------------------------
-
-RUN_AXE = """async (selector) => {
-  const result = await axe.run(selector ? document.querySelector(selector) : document,
-                               { resultTypes: ["violations"] });
-  return result.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")),
-  }));
-}"""
-
-
-def serious_violations(page, state, within=None):
-    found = [v for v in page.evaluate(RUN_AXE, within) if v["impact"] in ("serious", "critical")]
-    return [f"{state}: {v['id']} ({v['impact']}): {v['help']} — {', '.join(v['targets'])}" for v in found]
-
 
 def check_with_axe(page, scheme, delete):
     page.emulate_media(color_scheme=scheme)

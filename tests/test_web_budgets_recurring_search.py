@@ -13,10 +13,9 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from browser import AXE_SCRIPT, FOOD, TRANSPORT, UTILITIES
-from test_web import (  # noqa: F401  (fixtures)
-    api, chromium, descriptions, filters, month_total, open_page, reload, serious_violations, server,
-    server_pool, shown_rows, table, url_params,
+from browser import (
+    AXE_SCRIPT, FOOD, TRANSPORT, UTILITIES, descriptions, filters, reload, serious_violations, shown_rows,
+    table, url_params,
 )
 
 
@@ -113,6 +112,7 @@ def test_budgets_set_shows_bar_left_then_over_in_danger(open_page, api):
     assert food.locator(".budget-bar").evaluate("bar => bar.style.width") == "60%"
 
     page.get_by_role("button", name="Change budgets").click()
+    expect(dialog.get_by_label("Food")).to_have_value("100")  # the fields are filled in once loaded
     dialog.get_by_label("Food").fill("70")
     dialog.get_by_role("button", name="Save budgets").click()
     expect(dialog.get_by_role("status")).to_have_text("Budgets saved.")
@@ -128,6 +128,7 @@ def test_budgets_set_shows_bar_left_then_over_in_danger(open_page, api):
     assert food.locator(".budget-bar").evaluate("bar => bar.style.width") == "100%"
 
     page.get_by_role("button", name="Change budgets").click()  # clearing: an empty field
+    expect(dialog.get_by_label("Food")).to_have_value("70")
     dialog.get_by_label("Food").fill("")
     dialog.get_by_label("All spending (overall)").fill("")
     dialog.get_by_role("button", name="Save budgets").click()

@@ -11,10 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser import AXE_SCRIPT, FOOD, TRANSPORT
-from test_web import (  # noqa: F401  (fixtures)
-    api, chromium, descriptions, month_total, open_page, serious_violations, server, server_pool, shown_rows,
-    table,
+from browser import (
+    AXE_SCRIPT, FOOD, TRANSPORT, descriptions, month_total, serious_violations, shown_rows, table,
 )
 
 # A German bank's export: Latin-1, semicolons, decimal commas, DD.MM.YYYY, one income row.

@@ -10,10 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser import AXE_SCRIPT, FOOD, TRANSPORT, UTILITIES
-from test_web import (  # noqa: F401  (fixtures)
-    add_through_form, api, chromium, descriptions, month_total, open_page, serious_violations, server,
-    server_pool, shown_rows, table,
+from browser import (
+    AXE_SCRIPT, FOOD, TRANSPORT, UTILITIES, add_through_form, descriptions, month_total, serious_violations,
 )
 
 
@@ -212,8 +210,8 @@ def test_backups_back_up_now_then_restore_it(open_page, api):
     expect(rows.filter(has_text="Before a restore")).to_have_count(1)
 
 
-def test_backups_damaged_copy_is_listed_but_not_offered(open_page, server):
-    folder = server.db_path.parent / "backups"
+def test_backups_damaged_copy_is_listed_but_not_offered(open_page, web_server):
+    folder = web_server.db_path.parent / "backups"
     (folder / "expenses-2025-03-19-101010-damaged.db").write_bytes(b"not a database" * 100)
     page = open_page()
     page.get_by_role("button", name="Backups").click()
