@@ -2733,6 +2733,10 @@ def delete_profile(conn: sqlite3.Connection, name: str, lock: AbstractContextMan
 KEEP_DAILY = 7
 BACKUP_LOCK = threading.Lock()
 KEEP_WEEKLY = 4
+# Each manual backup is a full copy of the database, and a button or a script can make many:
+# only the newest ten stay, so that the folder cannot fill the disk (copies to a path the user
+# chose are never removed).
+KEEP_MANUAL = 10
 BACKUP_NAME = re.compile(r"(?P<stem>.+)-(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:-(?P<time>[0-9]{6})-(?P<kind>manual|before-restore|damaged)(?:-[0-9]+)?)?\.db")
 
 
@@ -2793,11 +2797,13 @@ def backup_name(db_path: Path, day: date, kind: str | None = None) -> str:
     if kind is None:
         return f"{db_path.stem}-{day.isoformat()}.db"
     stem = f"{db_path.stem}-{day.isoformat()}-{datetime.now().strftime('%H%M%S')}-{kind}"
-    name, number = f"{stem}.db", 1
-    while (backup_dir(db_path) / name).exists():  # two in the same second
-        number += 1
-        name = f"{stem}-{number}.db"
-    return name
+    # Two in the same second are numbered; after the highest number, never a freed one, so that
+    # the name still tells which is newer once older manual backups were removed.
+    folder = backup_dir(db_path)
+    numbers = [int(match[1] or 1) for path in folder.glob(f"{glob_escape(stem)}*.db")
+               if (match := re.fullmatch(r"(?:-([0-9]+))?\.db", path.name[len(stem):]))]
+    number = max(numbers, default=0) + 1
+    return f"{stem}.db" if number == 1 else f"{stem}-{number}.db"
 
 
 def list_backups(db_path: Path) -> list[dict]:
@@ -2861,9 +2867,29 @@ def daily_backup(db_path: Path, today: date | None = None) -> Path | None:
 
 
 def manual_backup(db_path: Path, target: Path | None = None) -> Path:
-    if target is None:
-        target = backup_dir(db_path) / backup_name(db_path, date.today(), "manual")
-    return write_backup(db_path, target)
+    """A checked copy at `target`, or without one a manual backup in the backups folder (capped)."""
+    if target is not None:
+        return write_backup(db_path, target)
+    with BACKUP_LOCK:  # two at the same second would otherwise pick the same name
+        made = write_backup(db_path, backup_dir(db_path) / backup_name(db_path, date.today(), "manual"))
+        remove_old_manual_backups(db_path)
+    return made
+
+
+def manual_backup_order(name: str) -> tuple[str, str, int]:
+    """Day, time and same-second number of a manual backup's name: the order they were made in."""
+    match = BACKUP_NAME.fullmatch(name)
+    number = re.search(r"-manual(?:-([0-9]+))?\.db$", name)
+    return match["day"], match["time"], int(number[1] or 1)
+
+
+def remove_old_manual_backups(db_path: Path) -> list[str]:
+    """Keep the newest KEEP_MANUAL manual backups of this database; other kinds are not touched."""
+    manual = [b["name"] for b in list_backups(db_path) if b["kind"] == "manual"]
+    removed = sorted(manual, key=manual_backup_order, reverse=True)[KEEP_MANUAL:]
+    for name in removed:
+        (backup_dir(db_path) / name).unlink(missing_ok=True)
+    return removed
 
 
 def restore_backup(db_path: Path, source: Path) -> dict:

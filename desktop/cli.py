@@ -591,7 +591,7 @@ def trash_empty(yes: bool) -> None:
 def backup(target: Path | None, force: bool) -> None:
     """Write a checked copy of the database.
 
-    To PATH, or without PATH as a manual backup in the backups folder (see `backups`). Safe while the app is running. The copy is checked before it counts; `restore PATH` puts it back.
+    To PATH, or without PATH as a manual backup in the backups folder (see `backups`; the newest 10 are kept). Safe while the app is running. The copy is checked before it counts; `restore PATH` puts it back.
 
     \b
     Examples:
