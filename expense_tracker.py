@@ -1154,6 +1154,14 @@ class LoopbackHostOnly:
         if scope["type"] != "http":
             await self.checker(scope, receive, send)
             return
+        hosts = sum(1 for name, _ in scope["headers"] if name == b"host")
+        if hosts > 1:
+            # The check below reads the first Host and another part of a stack may read the last:
+            # a request that names two hosts is refused rather than judged by one of them.
+            await error_response(400, f"The request has {hosts} Host headers; it must name exactly one host.")(
+                scope, receive, send
+            )
+            return
 
         async def send_json_refusal(message: Message) -> None:
             if scope.get(self._PASSED):

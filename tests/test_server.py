@@ -115,6 +115,23 @@ def test_server_host_header_checked(server, host, status):
         assert "Invalid Host header" in json.loads(body)["detail"]
 
 
+@pytest.mark.parametrize("second", ["evil.example", "127.0.0.1"])
+def test_server_two_host_headers_refused(server, second):
+    """Sent over a raw socket: client libraries merge or refuse repeated Host headers."""
+    port = urlsplit(server.url).port
+    request = (f"POST /backups HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: {second}\r\n"
+               "Content-Length: 0\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(body) == {"detail": "The request has 2 Host headers; it must name exactly one host."}
+    assert not list((server.db_path.parent / "backups").glob("*manual*"))
+
+
 def test_server_allowed_hosts_from_environment(db_path):
     running = start_server(db_path, env={"EXPENSE_TRACKER_ALLOWED_HOSTS": "tracker.lan, other.lan"})
     try:
