@@ -141,9 +141,45 @@ def test_server_allowed_hosts_from_environment(db_path):
         stop_server(running)
 
 
-def test_server_cors_allows_any_origin_by_default(server):
-    _, headers, _ = call(server.url, path="/categories", headers={"Origin": "http://example.org"})
-    assert headers["access-control-allow-origin"] == "*"
+def test_server_cors_allows_no_other_origin_by_default(server):
+    status, headers, _ = call(server.url, path="/categories", headers={"Origin": "http://example.org"})
+    assert status == 200  # answered, but a browser keeps the answer from the page
+    assert "access-control-allow-origin" not in headers
+    assert not any("CORS" in line for line in server.output)
+
+
+@pytest.mark.parametrize(
+    "args, allowed, refused",
+    [
+        (["--cors", "*"], "*", None),
+        (["--cors", "http://localhost:5173", "--cors", "http://127.0.0.1:3000/"], "http://127.0.0.1:3000",
+         "http://127.0.0.1:9999"),
+    ],
+)
+def test_server_cors_origins_from_command_line(db_path, args, allowed, refused):
+    running = start_server(db_path, *args)
+    try:
+        origin = "http://example.org" if allowed == "*" else allowed
+        _, headers, _ = call(running.url, path="/categories", headers={"Origin": origin})
+        assert headers["access-control-allow-origin"] == allowed
+        assert call(running.url, "POST", "/backups", headers={"Origin": origin})[0] == 201
+        if refused:
+            _, headers, _ = call(running.url, path="/categories", headers={"Origin": refused})
+            assert "access-control-allow-origin" not in headers
+            assert call(running.url, "POST", "/backups", headers={"Origin": refused})[0] == 403
+        assert any("CORS: " in line and "may read and change your expenses" in line for line in running.output)
+    finally:
+        stop_server(running)
+
+
+def test_server_cors_origin_not_an_origin_is_one_clear_line(db_path):
+    result = subprocess.run(
+        [sys.executable, "expense_tracker.py", "--db", str(db_path), "--cors", "localhost:5173"],
+        cwd=ROOT, capture_output=True, text=True, timeout=30, check=False,
+    )
+    assert result.returncode == 2
+    assert "'localhost:5173' is not a web origin" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_server_cors_origins_from_environment(db_path):
