@@ -38,6 +38,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -800,6 +801,14 @@ class LoopbackHostOnly:
         if scope["type"] != "http":
             await self.checker(scope, receive, send)
             return
+        hosts = sum(1 for name, _ in scope["headers"] if name == b"host")
+        if hosts > 1:
+            # The check below reads the first Host and another part of a stack may read the last:
+            # a request that names two hosts is refused rather than judged by one of them.
+            await error_response(400, f"The request has {hosts} Host headers; it must name exactly one host.")(
+                scope, receive, send
+            )
+            return
 
         async def send_json_refusal(message: Message) -> None:
             if scope.get(self._PASSED):
@@ -813,6 +822,59 @@ class LoopbackHostOnly:
                 )(scope, receive, send)
 
         await self.checker(scope, receive, send_json_refusal)
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class ForeignPagesCannotWrite:
+    """Refuse state-changing requests sent by a web page of another origin, with 403 and a sentence.
+
+    CORS alone does not stop them: a "simple" request (a form, `text/plain`, a body-less POST,
+    `fetch(..., {mode: 'no-cors'})`) is sent without a preflight, and only its answer is hidden
+    from the page. Browsers name the page in `Origin` on every request but GET/HEAD, so a request
+    is refused when that origin is neither this server's own (`http://` + the Host header, which
+    LoopbackHostOnly has already checked) nor an allowed CORS origin, or when `Sec-Fetch-Site`
+    says cross-site and no allowed origin is named. Another port of 127.0.0.1 is "same-site" to
+    the browser, so the origin comparison is what catches it. Scripts and the command line send
+    no Origin and pass. The refusal comes before the body is read, so a foreign upload is never parsed.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_origins: list[str]):
+        self.app = app
+        self.allow_all = "*" in allowed_origins
+        self.allowed = {origin.lower() for origin in allowed_origins}
+
+    def is_allowed(self, scope: Scope, origin: str) -> bool:
+        host = Headers(scope=scope).get("host", "")
+        own = f"{scope.get('scheme', 'http')}://{host}".lower()
+        return origin.lower() in self.allowed or (origin != "null" and origin.lower() == own)
+
+    def refusal(self, origin: str | None) -> str:
+        if origin is None:
+            page = "a web page of another site"
+        elif origin == "null":
+            page = "a page without an origin of its own (a sandboxed frame or a local file)"
+        else:
+            page = f"a web page from {origin[:100]}"
+        return (
+            f"Refused: {page} may not change your expenses; only this app's own pages and programs "
+            "that send no Origin (scripts, the command line) can. To allow it, start the server with "
+            f"--cors ORIGIN or set {CORS_ENV}."
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS or self.allow_all:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        allowed_origin = origin is not None and self.is_allowed(scope, origin)
+        cross_site = headers.get("sec-fetch-site", "").lower() == "cross-site"
+        if (origin is not None or cross_site) and not allowed_origin:
+            await error_response(403, self.refusal(origin))(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class JsonCORSMiddleware(CORSMiddleware):
@@ -872,6 +934,25 @@ class BodyLimit:
 
 def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def cors_origin(text: str) -> str:
+    """An origin as browsers send it (`http://localhost:5173`, no path), `*` or `null`; else ValueError."""
+    origin = text.strip().rstrip("/")
+    if origin in ("*", "null") or re.fullmatch(r"https?://[^/\s?#@]+", origin):
+        return origin
+    raise ValueError(
+        f"{text!r} is not a web origin; give it as a browser sends it, e.g. http://localhost:5173 "
+        "(scheme, host and port, no path), or * for any page."
+    )
+
+
+def describe_cors(origins: list[str]) -> str | None:
+    """The line a server prints when other web pages may use it, or None when none may."""
+    if not origins:
+        return None
+    pages = "ANY web page" if "*" in origins else "web pages from " + ", ".join(origins)
+    return f"CORS: {pages} may read and change your expenses through this server."
 
 
 # ---------------------------------------------------------------------------
@@ -2379,6 +2460,10 @@ def delete_profile(conn: sqlite3.Connection, name: str, lock: AbstractContextMan
 KEEP_DAILY = 7
 BACKUP_LOCK = threading.Lock()
 KEEP_WEEKLY = 4
+# Each manual backup is a full copy of the database, and a button or a script can make many:
+# only the newest ten stay, so that the folder cannot fill the disk (copies to a path the user
+# chose are never removed).
+KEEP_MANUAL = 10
 BACKUP_NAME = re.compile(r"(?P<stem>.+)-(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:-(?P<time>[0-9]{6})-(?P<kind>manual|before-restore|damaged)(?:-[0-9]+)?)?\.db")
 
 
@@ -2439,11 +2524,13 @@ def backup_name(db_path: Path, day: date, kind: str | None = None) -> str:
     if kind is None:
         return f"{db_path.stem}-{day.isoformat()}.db"
     stem = f"{db_path.stem}-{day.isoformat()}-{datetime.now().strftime('%H%M%S')}-{kind}"
-    name, number = f"{stem}.db", 1
-    while (backup_dir(db_path) / name).exists():  # two in the same second
-        number += 1
-        name = f"{stem}-{number}.db"
-    return name
+    # Two in the same second are numbered; after the highest number, never a freed one, so that
+    # the name still tells which is newer once older manual backups were removed.
+    folder = backup_dir(db_path)
+    numbers = [int(match[1] or 1) for path in folder.glob(f"{glob_escape(stem)}*.db")
+               if (match := re.fullmatch(r"(?:-([0-9]+))?\.db", path.name[len(stem):]))]
+    number = max(numbers, default=0) + 1
+    return f"{stem}.db" if number == 1 else f"{stem}-{number}.db"
 
 
 def list_backups(db_path: Path) -> list[dict]:
@@ -2507,9 +2594,29 @@ def daily_backup(db_path: Path, today: date | None = None) -> Path | None:
 
 
 def manual_backup(db_path: Path, target: Path | None = None) -> Path:
-    if target is None:
-        target = backup_dir(db_path) / backup_name(db_path, date.today(), "manual")
-    return write_backup(db_path, target)
+    """A checked copy at `target`, or without one a manual backup in the backups folder (capped)."""
+    if target is not None:
+        return write_backup(db_path, target)
+    with BACKUP_LOCK:  # two at the same second would otherwise pick the same name
+        made = write_backup(db_path, backup_dir(db_path) / backup_name(db_path, date.today(), "manual"))
+        remove_old_manual_backups(db_path)
+    return made
+
+
+def manual_backup_order(name: str) -> tuple[str, str, int]:
+    """Day, time and same-second number of a manual backup's name: the order they were made in."""
+    match = BACKUP_NAME.fullmatch(name)
+    number = re.search(r"-manual(?:-([0-9]+))?\.db$", name)
+    return match["day"], match["time"], int(number[1] or 1)
+
+
+def remove_old_manual_backups(db_path: Path) -> list[str]:
+    """Keep the newest KEEP_MANUAL manual backups of this database; other kinds are not touched."""
+    manual = [b["name"] for b in list_backups(db_path) if b["kind"] == "manual"]
+    removed = sorted(manual, key=manual_backup_order, reverse=True)[KEEP_MANUAL:]
+    for name in removed:
+        (backup_dir(db_path) / name).unlink(missing_ok=True)
+    return removed
 
 
 def restore_backup(db_path: Path, source: Path) -> dict:
@@ -2574,7 +2681,9 @@ def create_app(
 ) -> FastAPI:
     """The API over the database at `db_path` (default: DB_PATH, read when the app starts).
 
-    CORS origins default to $EXPENSE_TRACKER_CORS_ORIGINS, else `*`. Hosts allowed in the Host
+    CORS origins (`*` for any) default to $EXPENSE_TRACKER_CORS_ORIGINS, else none: no web page
+    of another origin may read the API or change anything (scripts send no Origin and are not
+    concerned). Hosts allowed in the Host
     header are the loopback names plus $EXPENSE_TRACKER_ALLOWED_HOSTS plus `allowed_hosts`.
     With `auto_backup`, the database is backed up once a day when the app starts or stops.
     `today` gives the date recurring expenses are posted up to (tests pass a make-believe one).
@@ -2620,7 +2729,7 @@ def create_app(
         responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
-    origins = cors_origins if cors_origins is not None else (env_list(CORS_ENV) or ["*"])
+    origins = cors_origins if cors_origins is not None else env_list(CORS_ENV)
     app.add_middleware(
         JsonCORSMiddleware,
         allow_origins=origins,
@@ -2629,6 +2738,9 @@ def create_app(
         expose_headers=["X-Next-Cursor", "Content-Disposition"],
     )
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES, upload_limit=MAX_UPLOAD_BYTES, upload_paths=UPLOAD_PATHS)
+    # Outside CORS and the body limit: a foreign page's write is refused before its body is read,
+    # and its 403 needs no CORS headers (the page may not read it anyway).
+    app.add_middleware(ForeignPagesCannotWrite, allowed_origins=origins)
     hosts = [*LOOPBACK_HOSTS, *env_list(HOSTS_ENV), *(allowed_hosts or [])]
     app.add_middleware(LoopbackHostOnly, allowed_hosts=hosts)
     add_routes(app)
@@ -3115,6 +3227,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def origin_argument(text: str) -> str:
+    try:
+        return cors_origin(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Serve the Expense Tracker API (default http://127.0.0.1:8000, docs at /docs).",
@@ -3123,6 +3242,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1; others are reachable from the network)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8000)")
     parser.add_argument("--db", type=Path, help=f"database file (default ${DB_ENV} or the user data dir)")
+    parser.add_argument(
+        "--cors", action="append", metavar="ORIGIN", type=origin_argument,
+        help=f"let web pages from ORIGIN (e.g. http://localhost:5173; '*' for any) read and change your "
+        f"expenses; repeat for more (default ${CORS_ENV}, else none)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
 
@@ -3137,7 +3261,12 @@ def main(argv: list[str] | None = None) -> int:
             f"Requests must name an allowed host; set {HOSTS_ENV} to the names clients use.",
             file=sys.stderr,
         )
-        served = create_app(allowed_hosts=extra, auto_backup=True)
+        served = create_app(cors_origins=args.cors, allowed_hosts=extra, auto_backup=True)
+    elif args.cors:
+        served = create_app(cors_origins=args.cors, auto_backup=True)
+    cors_notice = describe_cors(args.cors if args.cors is not None else env_list(CORS_ENV))
+    if cors_notice:
+        print(cors_notice, file=sys.stderr)
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:

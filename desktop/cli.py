@@ -158,6 +158,14 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
     sys.exit(launcher.run_window(current_db(), port=port, driver=driver))
 
 
+def cors_origins(values: tuple[str, ...]) -> list[str] | None:
+    """`--cors` values checked, or None when none were given (then the environment decides)."""
+    try:
+        return [et.cors_origin(value) for value in values] or None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command(context_settings=CONTEXT)
 @db_option
 @version_option
@@ -165,13 +173,19 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
               help="Address to listen on. Anything but loopback exposes your data to the network.")
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Port (default 8000, or a free one if 8000 is taken).")
+@click.option("--cors", "cors", metavar="ORIGIN", multiple=True, callback=lambda _c, _p, values: cors_origins(values),
+              help=f"Let web pages from ORIGIN (e.g. http://localhost:5173, or '*' for any) read and change your "
+                   f"expenses; repeat for more. Default: ${et.CORS_ENV}, else no other page.")
 @user_errors
-def serve(host: str, port: int | None) -> None:
+def serve(host: str, port: int | None, cors: list[str] | None) -> None:
     """Serve the API without a window, for scripts and headless machines. Ctrl-C stops it.
 
+    Scripts and the command line can use it; web pages of other origins can neither read it nor change anything unless --cors lets them.
+
     \b
-    Example:
+    Examples:
       expense-tracker serve --port 8001
+      expense-tracker serve --cors http://localhost:5173
     """
     import uvicorn
 
@@ -198,7 +212,10 @@ def serve(host: str, port: int | None) -> None:
             extra_hosts = [] if host in ("0.0.0.0", "::") else [host]
             click.echo(f"WARNING: listening on {host} makes your expenses reachable from other computers. "
                        f"Clients must use a host name listed in {et.HOSTS_ENV}.", err=True)
-        app = et.create_app(db_path, allowed_hosts=extra_hosts, auto_backup=True)
+        app = et.create_app(db_path, cors_origins=cors, allowed_hosts=extra_hosts, auto_backup=True)
+        cors_notice = et.describe_cors(cors if cors is not None else et.env_list(et.CORS_ENV))
+        if cors_notice:
+            click.echo(cors_notice, err=True)
         instance.announce(url)
         click.echo(f"Expense Tracker API on {url} (database {db_path}); Ctrl-C stops it.", err=True)
         # uvicorn stops cleanly on Ctrl-C or SIGTERM, then raises the signal again for us:
@@ -591,7 +608,7 @@ def trash_empty(yes: bool) -> None:
 def backup(target: Path | None, force: bool) -> None:
     """Write a checked copy of the database.
 
-    To PATH, or without PATH as a manual backup in the backups folder (see `backups`). Safe while the app is running. The copy is checked before it counts; `restore PATH` puts it back.
+    To PATH, or without PATH as a manual backup in the backups folder (see `backups`; the newest 10 are kept). Safe while the app is running. The copy is checked before it counts; `restore PATH` puts it back.
 
     \b
     Examples:

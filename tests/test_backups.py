@@ -71,6 +71,25 @@ def test_backup_now_and_list_through_api(client, add, db_path):
     assert [b["name"] for b in listing["backups"]] == [body["name"]]
 
 
+def test_manual_backups_keep_the_newest_ten(client, add, db_path, tmp_path):
+    add()
+    chosen = et.manual_backup(db_path, tmp_path / "my-copy.db")  # a path the user chose: never removed
+    et.daily_backup(db_path, date(2026, 11, 20))
+    folder = et.backup_dir(db_path)
+    other_database = folder / "expenses-old-2026-11-20-120000-manual.db"
+    other_database.write_bytes((folder / "expenses-2026-11-20.db").read_bytes())
+    made = []
+    for _ in range(50):
+        response = client.post("/backups")
+        assert response.status_code == 201
+        made.append(response.json()["name"])
+    manual = [b["name"] for b in client.get("/backups").json()["backups"] if b["kind"] == "manual"]
+    assert len(manual) == 10  # not 50 full copies
+    assert sorted(manual) == sorted(made[-10:])
+    assert names(db_path) == sorted([*made[-10:], "expenses-2026-11-20.db", other_database.name])
+    assert chosen.exists()
+
+
 def test_restore_brings_back_the_backup_and_keeps_the_present(client, add, db_path):
     before = add(description="Before the backup")
     yesterday = date.today() - timedelta(days=1)

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 
 import pytest
@@ -241,3 +242,38 @@ def test_cli_serve_elsewhere_than_loopback_warns(cli_env, db_path):
     process.send_signal(signal.SIGINT)
     assert process.wait(15) == 0
     assert any("WARNING: listening on 0.0.0.0" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "args, env, origin, allowed",
+    [
+        ([], {}, "http://localhost:5173", False),
+        (["--cors", "http://localhost:5173"], {}, "http://localhost:5173", True),
+        (["--cors", "*"], {}, "http://evil.example", True),
+        ([], {"EXPENSE_TRACKER_CORS_ORIGINS": "http://localhost:5173"}, "http://localhost:5173", True),
+    ],
+)
+def test_cli_serve_cors_only_by_opt_in(cli_env, db, args, env, origin, allowed):
+    process, url, lines = start_serve({**cli_env, **env}, "--db", str(db), "--port", "0", *args)
+    try:
+        read = urllib.request.urlopen(urllib.request.Request(f"{url}/categories", headers={"Origin": origin}), timeout=10)
+        write = urllib.request.Request(f"{url}/backups", method="POST", headers={"Origin": origin})
+        try:
+            status = urllib.request.urlopen(write, timeout=10).status
+        except urllib.error.HTTPError as refused:
+            status = refused.code
+            assert "may not change your expenses" in json.load(refused)["detail"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(15) == 0
+    assert (read.headers.get("access-control-allow-origin") is not None) == allowed
+    assert status == (201 if allowed else 403)
+    assert any("may read and change your expenses" in line for line in lines) == allowed
+
+
+def test_cli_serve_cors_not_an_origin_is_one_line(cli_env, db):
+    result = subprocess.run([sys.executable, "-m", "desktop", "serve", "--db", str(db), "--cors", "localhost:5173"],
+                            cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 2
+    assert "'localhost:5173' is not a web origin" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -115,6 +115,23 @@ def test_server_host_header_checked(server, host, status):
         assert "Invalid Host header" in json.loads(body)["detail"]
 
 
+@pytest.mark.parametrize("second", ["evil.example", "127.0.0.1"])
+def test_server_two_host_headers_refused(server, second):
+    """Sent over a raw socket: client libraries merge or refuse repeated Host headers."""
+    port = urlsplit(server.url).port
+    request = (f"POST /backups HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: {second}\r\n"
+               "Content-Length: 0\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(body) == {"detail": "The request has 2 Host headers; it must name exactly one host."}
+    assert not list((server.db_path.parent / "backups").glob("*manual*"))
+
+
 def test_server_allowed_hosts_from_environment(db_path):
     running = start_server(db_path, env={"EXPENSE_TRACKER_ALLOWED_HOSTS": "tracker.lan, other.lan"})
     try:
@@ -124,9 +141,45 @@ def test_server_allowed_hosts_from_environment(db_path):
         stop_server(running)
 
 
-def test_server_cors_allows_any_origin_by_default(server):
-    _, headers, _ = call(server.url, path="/categories", headers={"Origin": "http://example.org"})
-    assert headers["access-control-allow-origin"] == "*"
+def test_server_cors_allows_no_other_origin_by_default(server):
+    status, headers, _ = call(server.url, path="/categories", headers={"Origin": "http://example.org"})
+    assert status == 200  # answered, but a browser keeps the answer from the page
+    assert "access-control-allow-origin" not in headers
+    assert not any("CORS" in line for line in server.output)
+
+
+@pytest.mark.parametrize(
+    "args, allowed, refused",
+    [
+        (["--cors", "*"], "*", None),
+        (["--cors", "http://localhost:5173", "--cors", "http://127.0.0.1:3000/"], "http://127.0.0.1:3000",
+         "http://127.0.0.1:9999"),
+    ],
+)
+def test_server_cors_origins_from_command_line(db_path, args, allowed, refused):
+    running = start_server(db_path, *args)
+    try:
+        origin = "http://example.org" if allowed == "*" else allowed
+        _, headers, _ = call(running.url, path="/categories", headers={"Origin": origin})
+        assert headers["access-control-allow-origin"] == allowed
+        assert call(running.url, "POST", "/backups", headers={"Origin": origin})[0] == 201
+        if refused:
+            _, headers, _ = call(running.url, path="/categories", headers={"Origin": refused})
+            assert "access-control-allow-origin" not in headers
+            assert call(running.url, "POST", "/backups", headers={"Origin": refused})[0] == 403
+        assert any("CORS: " in line and "may read and change your expenses" in line for line in running.output)
+    finally:
+        stop_server(running)
+
+
+def test_server_cors_origin_not_an_origin_is_one_clear_line(db_path):
+    result = subprocess.run(
+        [sys.executable, "expense_tracker.py", "--db", str(db_path), "--cors", "localhost:5173"],
+        cwd=ROOT, capture_output=True, text=True, timeout=30, check=False,
+    )
+    assert result.returncode == 2
+    assert "'localhost:5173' is not a web origin" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_server_cors_origins_from_environment(db_path):
