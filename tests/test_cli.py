@@ -253,8 +253,8 @@ def test_cli_serve_elsewhere_than_loopback_warns(cli_env, db_path):
         ([], {"EXPENSE_TRACKER_CORS_ORIGINS": "http://localhost:5173"}, "http://localhost:5173", True),
     ],
 )
-def test_cli_serve_cors_only_by_opt_in(cli_env, db, args, env, origin, allowed):
-    process, url, lines = start_serve({**cli_env, **env}, "--db", str(db), "--port", "0", *args)
+def test_cli_serve_cors_only_by_opt_in(cli_env, db_path, args, env, origin, allowed):
+    process, url, lines = start_serve({**cli_env, **env}, "--db", str(db_path), "--port", "0", *args)
     try:
         read = urllib.request.urlopen(urllib.request.Request(f"{url}/categories", headers={"Origin": origin}), timeout=10)
         write = urllib.request.Request(f"{url}/backups", method="POST", headers={"Origin": origin})
@@ -271,8 +271,8 @@ def test_cli_serve_cors_only_by_opt_in(cli_env, db, args, env, origin, allowed):
     assert any("may read and change your expenses" in line for line in lines) == allowed
 
 
-def test_cli_serve_cors_not_an_origin_is_one_line(cli_env, db):
-    result = subprocess.run([sys.executable, "-m", "desktop", "serve", "--db", str(db), "--cors", "localhost:5173"],
+def test_cli_serve_cors_not_an_origin_is_one_line(cli_env, db_path):
+    result = subprocess.run([sys.executable, "-m", "desktop", "serve", "--db", str(db_path), "--cors", "localhost:5173"],
                             cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 2
     assert "'localhost:5173' is not a web origin" in result.stderr
