@@ -2775,8 +2775,11 @@ def check_database_file(path: Path) -> None:
     """Raise AppError unless `path` is an intact Expense Tracker database this version can open."""
     if not path.is_file():
         raise NotFound(f"There is no file {path}.")
-    with open(path, "rb") as file:
-        check_declared_size(path, os.fstat(file.fileno()), file.read(SQLITE_HEADER_BYTES))
+    try:
+        with open(path, "rb") as file:
+            check_declared_size(path, os.fstat(file.fileno()), file.read(SQLITE_HEADER_BYTES))
+    except OSError as exc:
+        raise AppError(f"The file {path} cannot be read ({exc.strerror or exc}).") from exc
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -2994,7 +2997,7 @@ def copy_checked_size(source: Path, target: Path) -> None:
         info = os.fstat(file.fileno())
         check_declared_size(source, info, file.read(SQLITE_HEADER_BYTES))
         file.seek(0)
-        with open(target, "xb") as copy:
+        with open(target, "wb") as copy:
             remaining = info.st_size  # no more than was checked, even if the file grows meanwhile
             while remaining > 0 and (chunk := file.read(min(remaining, 1 << 20))):
                 copy.write(chunk)
@@ -3027,6 +3030,20 @@ def check_and_upgrade_copy(copy: Path, source: Path) -> None:
         conn.close()
 
 
+def match_page_size(copy: Path, db_path: Path) -> None:
+    """Give the copy the live file's page size: SQLite cannot copy pages of another size into a WAL file."""
+    try:
+        with closing(sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)) as live:
+            wanted = live.execute("pragma page_size").fetchone()[0]
+    except sqlite3.Error:
+        return  # no usable live file: the copy replaces it whole
+    with closing(connect(copy)) as conn:
+        if conn.execute("pragma page_size").fetchone()[0] != wanted:
+            conn.execute("pragma journal_mode = delete")
+            conn.execute(f"pragma page_size = {int(wanted)}")
+            conn.execute("vacuum")
+
+
 def restore_backup(db_path: Path, source: Path, lock: AbstractContextManager | None = None) -> dict:
     """Replace the database's contents with `source`, after a backup of the current contents.
 
@@ -3044,6 +3061,13 @@ def restore_backup(db_path: Path, source: Path, lock: AbstractContextManager | N
         try:
             copy_checked_size(source, copy)
             check_and_upgrade_copy(copy, source)
+            match_page_size(copy, db_path)
+        except OSError as exc:
+            raise AppError(f"The file {source} could not be copied beside the database ({exc.strerror or exc}). "
+                           "Nothing was restored; your data is unchanged.") from exc
+        except sqlite3.Error as exc:
+            raise AppError(f"The file {source} is not a usable database ({exc}). "
+                           "Nothing was restored; your data is unchanged.") from exc
         except AppError as exc:
             raise type(exc)(f"{exc} Nothing was restored; your data is unchanged.") from exc
         with lock or nullcontext():

@@ -147,9 +147,10 @@ def test_cli_restore_of_a_file_with_an_extra_trigger_is_one_line(db_path, good_b
     assert live_digest(db_path) == before
 
 
-def file_at_version(path: Path, version: int) -> None:
+def file_at_version(path: Path, version: int, page_size: int = 4096) -> None:
     """A file as the build that stopped at `version` left it: the seed's (no id) for 0."""
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(f"pragma page_size = {page_size}")
     if version == 0:
         conn.executescript(SEED_DDL)
     else:
@@ -234,3 +235,13 @@ def test_health_is_503_when_the_schema_is_unusable(client, add, db_path, spoil):
     assert body["status"] == "error" and body["database"] == "disconnected"
     assert str(db_path) in body["detail"]
     assert client.get("/expenses").status_code == 503  # as the data routes say
+
+
+def test_restore_backup_with_another_page_size(client, add, db_path, tmp_path):
+    other = tmp_path / "other.db"
+    file_at_version(other, len(et.MIGRATIONS), page_size=8192)
+    assert sqlite3.connect(other).execute("pragma page_size").fetchone()[0] == 8192
+    add(description="Replaced")
+    result = et.restore_backup(db_path, other)
+    assert result["safety_backup"].endswith("-before-restore.db")
+    assert [e["description"] for e in client.get("/expenses").json()] == ["Old café"]
