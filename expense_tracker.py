@@ -3025,6 +3025,9 @@ def check_and_upgrade_copy(copy: Path, source: Path) -> None:
     conn = connect(copy)
     try:
         check_schema(conn, source, len(MIGRATIONS))
+        # integrity_check leaves out the search index (before SQLite 3.44); this checks it against
+        # its table (1.2 s for 200k expenses, a tenth of integrity_check).
+        conn.execute("insert into expense_search (expense_search) values ('integrity-check')")
         conn.execute(f"pragma application_id = {APPLICATION_ID}")  # checked: it is ours now
     finally:
         conn.close()

@@ -85,6 +85,11 @@ HOSTILE = [
         lambda good, bad: edited(good, bad, "drop index idx_expenses_date"),
         "lacks the index 'idx_expenses_date' that this app makes",
     ),
+    (
+        "search-index-garbled",
+        lambda good, bad: edited(good, bad, "update expense_search_data set block = zeroblob(length(block)) where id > 10"),
+        "not a usable database",
+    ),
     ("sparse-20-gib", sparse, "only"),
     ("truncated", truncated, "claims"),
     ("not-sqlite", lambda good, bad: bad.write_bytes(b"PK\x03\x04 a zip, not a database " * 400), "not a usable database"),
