@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_database import SEED_DDL
 
 import expense_tracker as et
-from conftest import expense
-from test_database import SEED_DDL
 
 GIB = 1 << 30
 
