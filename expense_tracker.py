@@ -3505,7 +3505,7 @@ def add_routes(app: FastAPI) -> None:
         "/backups/restore",
         response_model=RestoreResult,
         responses={
-            400: {"model": ErrorBody, "description": "The backup failed its integrity check, so nothing was restored"},
+            400: {"model": ErrorBody, "description": "The backup failed its checks (damaged, not exactly this app's schema, or larger than it is on disk), so nothing was restored"},
             404: {"model": ErrorBody, "description": "No such backup"},
         },
     )
