@@ -9,6 +9,7 @@ import binascii
 import calendar
 import csv
 import difflib
+import functools
 import io
 import ipaddress
 import json
