@@ -675,10 +675,24 @@ def check_date(value: str) -> str:
     return value
 
 
+# A script's amounts carry binary-float noise: 1 + 14/100 is 1.1400000000000001. Each
+# correctly rounded operation is off by at most half a unit in the last place (about 1e-16 of
+# the value), so even a sum of a thousand amounts stays within 2e-14 of the cent:
+# sum([0.01] * 1000) is 9.999999999999831. An amount within a trillionth of itself of a whole
+# cent is that cent; a real fraction of a cent (12.345, 0.001, or 1.005, which as a float is
+# 1.00499999999999989...) is a hundred million times farther and refused. Capped at a
+# twentieth of a cent: near MAX_AMOUNT a trillionth is a whole cent, while a float there
+# still tells tenths of a cent apart (its step is 0.000122, so the cap is 4 steps).
+CENT_NOISE_RELATIVE = 1e-12
+CENT_NOISE_MAX = 0.0005
+
+
 def check_cents(value: float) -> float:
-    if round(value, 2) != value:
+    """The whole number of cents `value` stands for (noise removed), or a refusal in words."""
+    whole = round(value * 100) / 100
+    if abs(value - whole) > min(value * CENT_NOISE_RELATIVE, CENT_NOISE_MAX):
         raise ValueError(f"must have at most 2 decimal places, got {value!r}")
-    return value
+    return whole
 
 
 def check_month(value: str) -> str:
@@ -754,12 +768,26 @@ class ExpenseCreate(StrictModel):
     date: IsoDate
 
 
+UNCHANGED = "Leave it out or send null to keep it as it is."
+
+
 class ExpenseUpdate(StrictModel):
-    # Not Optional: a field that is sent must be valid (null is refused); one not sent stays.
-    amount: Amount = None  # type: ignore[assignment]
-    description: Description = None  # type: ignore[assignment]
-    category_id: RowId = None  # type: ignore[assignment]
-    date: IsoDate = None  # type: ignore[assignment]
+    # The seed: "only update fields that are provided (not None)". A field sent as null is
+    # left as it is, like a field not sent; a field sent with a value must be valid.
+    amount: Amount | None = Field(None, description=UNCHANGED)
+    description: Description | None = Field(None, description=UNCHANGED)
+    category_id: RowId | None = Field(None, description=UNCHANGED)
+    date: IsoDate | None = Field(None, description=UNCHANGED)
+
+
+def provided_fields(changes: BaseModel, clearable: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields of a partial update that change something: those sent with a value, and
+    those in `clearable` sent as null (which clears them)."""
+    return {
+        name: getattr(changes, name)
+        for name in type(changes).model_fields
+        if name in changes.model_fields_set and (getattr(changes, name) is not None or name in clearable)
+    }
 
 
 class ExpenseResponse(BaseModel):
@@ -784,8 +812,10 @@ class Settings(BaseModel):
 
 
 class SettingsUpdate(StrictModel):
-    currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$", examples=["EUR"])] = None  # type: ignore[assignment]
-    week_start: Annotated[int, Field(strict=True, ge=1, le=7, examples=[1])] = None  # type: ignore[assignment]
+    currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$", examples=["EUR"])] | None = Field(
+        None, description=UNCHANGED)
+    week_start: Annotated[int, Field(strict=True, ge=1, le=7, examples=[1])] | None = Field(
+        None, description=UNCHANGED)
 
 
 class BudgetSet(StrictModel):
@@ -851,16 +881,19 @@ class RecurringCreate(StrictModel):
 
 
 class RecurringUpdate(StrictModel):
-    # As ExpenseUpdate: a field that is sent changes, one not sent stays; end_date and
-    # day_of_month may be sent as null to clear them.
-    amount: Amount = None  # type: ignore[assignment]
-    description: Description = None  # type: ignore[assignment]
-    category_id: RowId = None  # type: ignore[assignment]
-    frequency: Frequency = None  # type: ignore[assignment]
-    interval: Interval = None  # type: ignore[assignment]
-    day_of_month: DayOfMonth | None = None
-    start_date: IsoDate = None  # type: ignore[assignment]
-    end_date: IsoDate | None = None
+    # As ExpenseUpdate: a field sent with a value changes; one not sent, or sent as null, stays.
+    # Except end_date and day_of_month, which null clears (no end; the start date's day).
+    amount: Amount | None = Field(None, description=UNCHANGED)
+    description: Description | None = Field(None, description=UNCHANGED)
+    category_id: RowId | None = Field(None, description=UNCHANGED)
+    frequency: Frequency | None = Field(None, description=UNCHANGED)
+    interval: Interval | None = Field(None, description=UNCHANGED)
+    day_of_month: DayOfMonth | None = Field(None, description="Null: the start date's day (monthly only). Leave it out to keep it.")
+    start_date: IsoDate | None = Field(None, description=UNCHANGED)
+    end_date: IsoDate | None = Field(None, description="Null: no end. Leave it out to keep it.")
+
+
+CLEARABLE_RECURRING_FIELDS = ("day_of_month", "end_date")
 
 
 class RecurringResponse(BaseModel):
@@ -1405,7 +1438,7 @@ def create_expense(conn: sqlite3.Connection, expense: ExpenseCreate, lock: Abstr
 def update_expense(
     conn: sqlite3.Connection, expense_id: int, changes: ExpenseUpdate, lock: AbstractContextManager | None = None
 ) -> dict:
-    fields = {name: getattr(changes, name) for name in ExpenseUpdate.model_fields if name in changes.model_fields_set}
+    fields = provided_fields(changes)
     with write_transaction(conn, lock):
         if conn.execute("select 1 from expenses where id = ?", (expense_id,)).fetchone() is None:
             raise NotFound(f"Expense {expense_id} not found.")
@@ -1927,7 +1960,7 @@ def update_recurring(
     """Change a template; expenses it already posted stay as they are. A changed schedule
     applies from today on: earlier dates are not posted afterwards."""
     today = today or date.today()
-    sent = {name: getattr(changes, name) for name in RecurringUpdate.model_fields if name in changes.model_fields_set}
+    sent = provided_fields(changes, CLEARABLE_RECURRING_FIELDS)
     with write_transaction(conn, lock):
         current = fetch_recurring(conn, recurring_id)
         merged = {name: current[name] for name in RecurringUpdate.model_fields} | sent
@@ -2129,10 +2162,10 @@ def get_settings(conn: sqlite3.Connection) -> dict:
 
 def update_settings(conn: sqlite3.Connection, changes: SettingsUpdate, lock: AbstractContextManager | None = None) -> dict:
     with write_transaction(conn, lock):
-        for name in changes.model_fields_set:
+        for name, value in provided_fields(changes).items():
             conn.execute(
                 "insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
-                (name, str(getattr(changes, name))),
+                (name, str(value)),
             )
         return get_settings(conn)
 
