@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs
 
 import platformdirs
 from fastapi import Depends, FastAPI, Form, Path as PathParam, Query, Request, Response, UploadFile
@@ -739,10 +740,32 @@ CategoryId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 RecurringId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
-SearchQuery = Annotated[Annotated[str, Field(max_length=200)] | None, AfterValidator(check_search), Query(
+SearchText = Annotated[Annotated[str, Field(max_length=200)] | None, AfterValidator(check_search), Field(
     description="Search: every word must occur in the description, in any case and with or without "
     "accents (e.g. `cafe` finds Café). Plain text: quotes, * or AND have no special meaning.",
 )]
+
+
+class ExpenseFilters(BaseModel):
+    """Which expenses a list, a count or an export is about. The one parser of these query
+    parameters: the API's routes take it as their query, and the window's export parses the
+    page's query string with `from_query`, so that both always pick the same rows."""
+
+    date_from: IsoDate | None = Field(None, description="First date included (YYYY-MM-DD).")
+    date_to: IsoDate | None = Field(None, description="Last date included (YYYY-MM-DD).")
+    category_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    q: SearchText = None
+
+    @classmethod
+    def from_query(cls, query: str) -> "ExpenseFilters":
+        """Parse a query string (`?date_from=…&q=…`) as the API does: the last of repeated
+        parameters counts, unknown ones are ignored; invalid values are refused in the same words."""
+        params = {key: values[-1] for key, values in parse_qs(query.lstrip("?"), keep_blank_values=True).items()}
+        try:
+            return cls.model_validate(params)
+        except ValidationError as exc:
+            located = [{**error, "loc": ("query", *error["loc"])} for error in exc.errors()]
+            raise InvalidInput(describe_validation_error(located)) from None
 
 
 class StrictModel(BaseModel):
@@ -3134,9 +3157,7 @@ def add_routes(app: FastAPI) -> None:
     def get_expenses(
         conn: DB,
         response: Response,
-        date_from: Annotated[IsoDate | None, Query(description="First date included (YYYY-MM-DD).")] = None,
-        date_to: Annotated[IsoDate | None, Query(description="Last date included (YYYY-MM-DD).")] = None,
-        category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        filters: Annotated[ExpenseFilters, Query()],
         sort: Literal["date", "amount", "created_at"] = "date",
         order: Literal["asc", "desc"] = "desc",
         limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 50,
@@ -3146,11 +3167,9 @@ def add_routes(app: FastAPI) -> None:
             description="Keyset cursor from the previous page's X-Next-Cursor header; "
             "fast at any depth. Use instead of offset.",
         )] = None,
-        q: SearchQuery = None,
     ):
         page, next_cursor = list_expenses(
-            conn, date_from=date_from, date_to=date_to, category_id=category_id,
-            sort=sort, order=order, limit=limit, offset=offset, cursor=cursor, q=q,
+            conn, **filters.model_dump(), sort=sort, order=order, limit=limit, offset=offset, cursor=cursor,
         )
         if next_cursor is not None:
             response.headers["X-Next-Cursor"] = next_cursor
@@ -3161,17 +3180,11 @@ def add_routes(app: FastAPI) -> None:
         response_class=StreamingResponse,
         responses={200: {"content": {"text/csv": {}}, "description": "CSV of the expenses."}},
     )
-    def get_export(
-        request: Request,
-        date_from: Annotated[IsoDate | None, Query()] = None,
-        date_to: Annotated[IsoDate | None, Query()] = None,
-        category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-        q: SearchQuery = None,
-    ):
+    def get_export(request: Request, filters: Annotated[ExpenseFilters, Query()]):
         # The connection belongs to the stream: it closes when the last row is sent.
         conn = request.app.state.database.open()
         try:
-            chunks = export_csv(conn, date_from, date_to, category_id, q)
+            chunks = export_csv(conn, **filters.model_dump())
         except BaseException:
             conn.close()
             raise
@@ -3182,14 +3195,8 @@ def add_routes(app: FastAPI) -> None:
         )
 
     @app.get("/expenses/count", response_model=Count)
-    def get_count(
-        conn: DB,
-        date_from: Annotated[IsoDate | None, Query()] = None,
-        date_to: Annotated[IsoDate | None, Query()] = None,
-        category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-        q: SearchQuery = None,
-    ):
-        return {"count": count_expenses(conn, date_from, date_to, category_id, q)}
+    def get_count(conn: DB, filters: Annotated[ExpenseFilters, Query()]):
+        return {"count": count_expenses(conn, **filters.model_dump())}
 
     @app.get("/expenses/suggestions", response_model=list[Suggestion])
     def get_suggestions(conn: DB, q: Annotated[str, Query(min_length=1, max_length=200)]):
