@@ -42,6 +42,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __version__ = "0.1.0"
@@ -1187,6 +1188,45 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(500, "Internal error: something unexpected went wrong; see the log.")
+
+
+class WrongMethod(BaseRoute):
+    """405 with the right Allow header for a method that a path of the API does not take.
+
+    Starlette alone gets this wrong here in three ways: the web page's static mount at "/"
+    matches every path, so `PATCH /expenses` got the mount's 405 (`Allow: GET, HEAD`) and
+    `GET /backups/restore` its 404 (no such file); and `PUT /expenses/count` reached
+    `PUT /expenses/{expense_id}` and was refused as a bad id. Placed first in the app's routes,
+    this takes a request only when its path is an API resource and its method is not one of
+    the resource's: the resource is that of the first route whose path matches (fixed paths
+    are declared before those with parameters, as /expenses/count before /expenses/{expense_id}),
+    and Allow lists the methods of every route with that path.
+    """
+
+    def __init__(self, routes: list[BaseRoute]):
+        self.routes = routes  # the app's own list, read when the first request comes
+        self.allowed_on = functools.lru_cache(maxsize=1024)(self._allowed_on)
+
+    def _allowed_on(self, path: str) -> frozenset[str] | None:
+        api_routes = [r for r in self.routes if r is not self and not isinstance(r, Mount) and getattr(r, "methods", None)]
+        for route in api_routes:
+            if route.path_regex.match(path):
+                return frozenset(m for r in api_routes if r.path == route.path for m in r.methods)
+        return None
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http":
+            allowed = self.allowed_on(scope["path"])
+            if allowed is not None and scope["method"] not in allowed:
+                return Match.FULL, {}
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        allowed = ", ".join(sorted(self.allowed_on(scope["path"])))
+        raise HTTPException(
+            405, f"Method {scope['method']} is not allowed on {scope['path']}; it takes {allowed}.",
+            headers={"Allow": allowed},
+        )
 
 
 class LoopbackHostOnly:
@@ -3474,6 +3514,10 @@ def add_routes(app: FastAPI) -> None:
     @app.get("/summary", response_model=MonthlySummary, response_model_exclude_none=True)
     async def get_summary(conn: DB, month: Annotated[Month, Query(description="The month, YYYY-MM.")]):
         return month_summary(conn, month)
+
+    # First, so that it sees a wrong method before a route with a parameter or the web
+    # page's mount at "/" takes the request.
+    app.router.routes.insert(0, WrongMethod(app.router.routes))
 
 
 app = create_app(auto_backup=True)
