@@ -23,7 +23,7 @@ import sqlite3
 import sys
 import threading
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -1180,6 +1180,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(sqlite3.Error)
     async def database_error(request: Request, exc: sqlite3.Error) -> JSONResponse:
+        if str(exc) == "integer overflow":
+            # SQLite's sum() past 64 bits (a batch of imported rows, say): the data, not the file.
+            return error_response(409, f"A total would be larger than this app can add up "
+                                  f"(at most {MAX_TOTAL_CENTS // 100:,}.{MAX_TOTAL_CENTS % 100:02d}); nothing was saved.")
         path = request.app.state.database.path
         log.warning("database error on %s %s: %s", request.method, request.url.path, exc)
         return error_response(503, describe_database_error(exc, path))
@@ -1359,6 +1363,34 @@ def fetch_expense(conn: sqlite3.Connection, expense_id: int) -> dict | None:
     return dict(row) if row else None
 
 
+# A month's total in a category is kept in monthly_totals as an SQLite integer: 64 bits, at most
+# this many cents. (About 92,000 expenses of MAX_AMOUNT in one month and category.) Past it,
+# SQLite's + does not fail: it turns the total into an inexact float. So every write that adds
+# to the totals looks, before its commit, for a total that is no longer an integer.
+MAX_TOTAL_CENTS = 2**63 - 1
+
+
+class TotalTooLarge(Conflict):
+    pass
+
+
+def check_totals(conn: sqlite3.Connection, months: Iterable[str] | None = None) -> None:
+    """Refuse (the caller's transaction then rolls back) a write that took a month's total in a
+    category past MAX_TOTAL_CENTS. `months`: the months written to; None: every month."""
+    where, params = ("t.month = ?", [(month,) for month in sorted(set(months))]) if months is not None else ("1", [()])
+    for param in params:
+        row = conn.execute(
+            f"""select t.month, coalesce(c.name, 'category ' || t.category_id) from monthly_totals t
+            left join categories c on c.id = t.category_id where {where} and typeof(t.total_cents) <> 'integer'""",
+            param,
+        ).fetchone()
+        if row is not None:
+            raise TotalTooLarge(
+                f"The total of {row[0]} in {row[1]} would be larger than this app can add up "
+                f"(at most {MAX_TOTAL_CENTS // 100:,}.{MAX_TOTAL_CENTS % 100:02d}); nothing was saved."
+            )
+
+
 def require_category(conn: sqlite3.Connection, category_id: int) -> None:
     if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
         raise AppError(f"Unknown category_id {category_id}: no such category.")
@@ -1495,6 +1527,7 @@ def create_expense(conn: sqlite3.Connection, expense: ExpenseCreate, lock: Abstr
             "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
             (expense.amount, expense.description, expense.category_id, expense.date),
         ).lastrowid
+        check_totals(conn, [expense.date[:7]])
         return fetch_expense(conn, row_id)
 
 
@@ -1511,7 +1544,9 @@ def update_expense(
             # Column names come from the model's fixed field list, never from the request.
             assignments = ", ".join(f"{name} = ?" for name in fields)
             conn.execute(f"update expenses set {assignments} where id = ?", [*fields.values(), expense_id])
-        return fetch_expense(conn, expense_id)
+        updated = fetch_expense(conn, expense_id)
+        check_totals(conn, [updated["date"][:7]])
+        return updated
 
 
 TRASH_DAYS = 30
@@ -1567,7 +1602,7 @@ def category_for_restore(conn: sqlite3.Connection, trashed: sqlite3.Row) -> int:
 
 def restore_rows(conn: sqlite3.Connection, where: str, params: tuple) -> list[int]:
     """Put trashed rows back with their own ids; call inside a write transaction."""
-    restored = []
+    restored, months = [], set()
     for trashed in conn.execute(f"select * from deleted_expenses where {where}", params).fetchall():
         if conn.execute("select 1 from expenses where id = ?", (trashed["id"],)).fetchone():
             raise Conflict(f"Expense {trashed['id']} already exists, so it cannot be restored over it.")
@@ -1579,6 +1614,8 @@ def restore_rows(conn: sqlite3.Connection, where: str, params: tuple) -> list[in
         )
         conn.execute("delete from deleted_expenses where id = ?", (trashed["id"],))
         restored.append(trashed["id"])
+        months.add(trashed["date"][:7])
+    check_totals(conn, months)
     return restored
 
 
@@ -2066,6 +2103,7 @@ def record_posting(conn: sqlite3.Connection, rule: Any, day: str) -> int:
         "recorded_at = datetime('now')",
         (rule["id"], day, expense_id),
     )
+    check_totals(conn, [day[:7]])
     return expense_id
 
 
@@ -2093,11 +2131,18 @@ def post_due(conn: sqlite3.Connection, today: date, lock: AbstractContextManager
         for rule in conn.execute(DUE_TEMPLATES, (day, day)).fetchall():
             since = date.fromisoformat(rule["posted_through"]) + timedelta(days=1) if rule["posted_through"] else date.min
             recorded = recorded_dates(conn, rule["id"], since.isoformat())
-            for due in schedule_dates(rule, since, today):
-                if due.isoformat() not in recorded:
-                    record_posting(conn, rule, due.isoformat())
-                    posted += 1
-            conn.execute("update recurring set posted_through = ? where id = ?", (day, rule["id"]))
+            # One template whose dates cannot be posted leaves the others' postings standing.
+            conn.execute("savepoint template")
+            try:
+                dates = [due.isoformat() for due in schedule_dates(rule, since, today) if due.isoformat() not in recorded]
+                for due in dates:
+                    record_posting(conn, rule, due)
+                conn.execute("update recurring set posted_through = ? where id = ?", (day, rule["id"]))
+                posted += len(dates)
+            except TotalTooLarge as exc:
+                conn.execute("rollback to template")
+                log.warning("Recurring expense %d was not posted (it will be tried again): %s", rule["id"], exc)
+            conn.execute("release template")
     if posted:
         log.info("Posted %d recurring expense%s due by %s", posted, "" if posted == 1 else "s", day)
     return posted
@@ -2255,18 +2300,14 @@ def month_totals(conn: sqlite3.Connection, first: str, last: str, category_id: i
     if category_id is not None:
         where += " and category_id = ?"
         params.append(category_id)
-    found = {
-        row["month"]: row
-        for row in conn.execute(
-            f"select month, sum(total_cents) as cents, sum(count) as count from monthly_totals where {where} group by month",
-            params,
-        )
-    }
-    return [
-        {"month": m, "total": cents_to_amount(found[m]["cents"]) if m in found else 0.0,
-         "count": found[m]["count"] if m in found else 0}
-        for m in months
-    ]
+    # Added up in Python: the categories of a month may together pass SQLite's 64-bit sum().
+    cents = dict.fromkeys(months, 0)
+    counts = dict.fromkeys(months, 0)
+    for row in conn.execute(f"select month, total_cents, count from monthly_totals where {where}", params):
+        if row["month"] in cents:  # (not so a month that another program wrote oddly, e.g. '2025-1-')
+            cents[row["month"]] += row["total_cents"]
+            counts[row["month"]] += row["count"]
+    return [{"month": m, "total": cents_to_amount(cents[m]), "count": counts[m]} for m in months]
 
 
 def count_expenses(
@@ -2726,6 +2767,7 @@ def run_import(
                 set total_cents = total_cents + excluded.total_cents, count = count + excluded.count""",
             (batch_id,),
         )
+        check_totals(conn)
         index_batch_for_search(conn, batch_id)
         conn.execute("delete from import_in_progress where batch_id = ?", (batch_id,))
         progress("Importing", len(selected), len(selected))
