@@ -23,12 +23,13 @@ import sqlite3
 import sys
 import threading
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs
 
 import platformdirs
 from fastapi import Depends, FastAPI, Form, Path as PathParam, Query, Request, Response, UploadFile
@@ -42,6 +43,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.migrations import APPLICATION_ID, MIGRATIONS, SEED_SCHEMA  # noqa: F401 (SEED_SCHEMA: tests)
@@ -353,10 +355,24 @@ def check_date(value: str) -> str:
     return value
 
 
+# A script's amounts carry binary-float noise: 1 + 14/100 is 1.1400000000000001. Each
+# correctly rounded operation is off by at most half a unit in the last place (about 1e-16 of
+# the value), so even a sum of a thousand amounts stays within 2e-14 of the cent:
+# sum([0.01] * 1000) is 9.999999999999831. An amount within a trillionth of itself of a whole
+# cent is that cent; a real fraction of a cent (12.345, 0.001, or 1.005, which as a float is
+# 1.00499999999999989...) is a hundred million times farther and refused. Capped at a
+# twentieth of a cent: near MAX_AMOUNT a trillionth is a whole cent, while a float there
+# still tells tenths of a cent apart (its step is 0.000122, so the cap is 4 steps).
+CENT_NOISE_RELATIVE = 1e-12
+CENT_NOISE_MAX = 0.0005
+
+
 def check_cents(value: float) -> float:
-    if round(value, 2) != value:
+    """The whole number of cents `value` stands for (noise removed), or a refusal in words."""
+    whole = round(value * 100) / 100
+    if abs(value - whole) > min(value * CENT_NOISE_RELATIVE, CENT_NOISE_MAX):
         raise ValueError(f"must have at most 2 decimal places, got {value!r}")
-    return value
+    return whole
 
 
 def check_month(value: str) -> str:
@@ -403,10 +419,32 @@ CategoryId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 RecurringId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
-SearchQuery = Annotated[Annotated[str, Field(max_length=200)] | None, AfterValidator(check_search), Query(
+SearchText = Annotated[Annotated[str, Field(max_length=200)] | None, AfterValidator(check_search), Field(
     description="Search: every word must occur in the description, in any case and with or without "
     "accents (e.g. `cafe` finds Café). Plain text: quotes, * or AND have no special meaning.",
 )]
+
+
+class ExpenseFilters(BaseModel):
+    """Which expenses a list, a count or an export is about. The one parser of these query
+    parameters: the API's routes take it as their query, and the window's export parses the
+    page's query string with `from_query`, so that both always pick the same rows."""
+
+    date_from: IsoDate | None = Field(None, description="First date included (YYYY-MM-DD).")
+    date_to: IsoDate | None = Field(None, description="Last date included (YYYY-MM-DD).")
+    category_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    q: SearchText = None
+
+    @classmethod
+    def from_query(cls, query: str) -> "ExpenseFilters":
+        """Parse a query string (`?date_from=…&q=…`) as the API does: the last of repeated
+        parameters counts, unknown ones are ignored; invalid values are refused in the same words."""
+        params = {key: values[-1] for key, values in parse_qs(query.lstrip("?"), keep_blank_values=True).items()}
+        try:
+            return cls.model_validate(params)
+        except ValidationError as exc:
+            located = [{**error, "loc": ("query", *error["loc"])} for error in exc.errors()]
+            raise InvalidInput(describe_validation_error(located)) from None
 
 
 class StrictModel(BaseModel):
@@ -432,12 +470,26 @@ class ExpenseCreate(StrictModel):
     date: IsoDate
 
 
+UNCHANGED = "Leave it out or send null to keep it as it is."
+
+
 class ExpenseUpdate(StrictModel):
-    # Not Optional: a field that is sent must be valid (null is refused); one not sent stays.
-    amount: Amount = None  # type: ignore[assignment]
-    description: Description = None  # type: ignore[assignment]
-    category_id: RowId = None  # type: ignore[assignment]
-    date: IsoDate = None  # type: ignore[assignment]
+    # The seed: "only update fields that are provided (not None)". A field sent as null is
+    # left as it is, like a field not sent; a field sent with a value must be valid.
+    amount: Amount | None = Field(None, description=UNCHANGED)
+    description: Description | None = Field(None, description=UNCHANGED)
+    category_id: RowId | None = Field(None, description=UNCHANGED)
+    date: IsoDate | None = Field(None, description=UNCHANGED)
+
+
+def provided_fields(changes: BaseModel, clearable: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields of a partial update that change something: those sent with a value, and
+    those in `clearable` sent as null (which clears them)."""
+    return {
+        name: getattr(changes, name)
+        for name in type(changes).model_fields
+        if name in changes.model_fields_set and (getattr(changes, name) is not None or name in clearable)
+    }
 
 
 class ExpenseResponse(BaseModel):
@@ -462,8 +514,10 @@ class Settings(BaseModel):
 
 
 class SettingsUpdate(StrictModel):
-    currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$", examples=["EUR"])] = None  # type: ignore[assignment]
-    week_start: Annotated[int, Field(strict=True, ge=1, le=7, examples=[1])] = None  # type: ignore[assignment]
+    currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$", examples=["EUR"])] | None = Field(
+        None, description=UNCHANGED)
+    week_start: Annotated[int, Field(strict=True, ge=1, le=7, examples=[1])] | None = Field(
+        None, description=UNCHANGED)
 
 
 class BudgetSet(StrictModel):
@@ -529,16 +583,19 @@ class RecurringCreate(StrictModel):
 
 
 class RecurringUpdate(StrictModel):
-    # As ExpenseUpdate: a field that is sent changes, one not sent stays; end_date and
-    # day_of_month may be sent as null to clear them.
-    amount: Amount = None  # type: ignore[assignment]
-    description: Description = None  # type: ignore[assignment]
-    category_id: RowId = None  # type: ignore[assignment]
-    frequency: Frequency = None  # type: ignore[assignment]
-    interval: Interval = None  # type: ignore[assignment]
-    day_of_month: DayOfMonth | None = None
-    start_date: IsoDate = None  # type: ignore[assignment]
-    end_date: IsoDate | None = None
+    # As ExpenseUpdate: a field sent with a value changes; one not sent, or sent as null, stays.
+    # Except end_date and day_of_month, which null clears (no end; the start date's day).
+    amount: Amount | None = Field(None, description=UNCHANGED)
+    description: Description | None = Field(None, description=UNCHANGED)
+    category_id: RowId | None = Field(None, description=UNCHANGED)
+    frequency: Frequency | None = Field(None, description=UNCHANGED)
+    interval: Interval | None = Field(None, description=UNCHANGED)
+    day_of_month: DayOfMonth | None = Field(None, description="Null: the start date's day (monthly only). Leave it out to keep it.")
+    start_date: IsoDate | None = Field(None, description=UNCHANGED)
+    end_date: IsoDate | None = Field(None, description="Null: no end. Leave it out to keep it.")
+
+
+CLEARABLE_RECURRING_FIELDS = ("day_of_month", "end_date")
 
 
 class RecurringResponse(BaseModel):
@@ -801,6 +858,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(sqlite3.Error)
     async def database_error(request: Request, exc: sqlite3.Error) -> JSONResponse:
+        if str(exc) == "integer overflow":
+            # SQLite's sum() past 64 bits (a batch of imported rows, say): the data, not the file.
+            return error_response(409, f"A total would be larger than this app can add up "
+                                  f"(at most {MAX_TOTAL_CENTS // 100:,}.{MAX_TOTAL_CENTS % 100:02d}); nothing was saved.")
         path = request.app.state.database.path
         log.warning("database error on %s %s: %s", request.method, request.url.path, exc)
         return error_response(503, describe_database_error(exc, path))
@@ -809,6 +870,45 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(500, "Internal error: something unexpected went wrong; see the log.")
+
+
+class WrongMethod(BaseRoute):
+    """405 with the right Allow header for a method that a path of the API does not take.
+
+    Starlette alone gets this wrong here in three ways: the web page's static mount at "/"
+    matches every path, so `PATCH /expenses` got the mount's 405 (`Allow: GET, HEAD`) and
+    `GET /backups/restore` its 404 (no such file); and `PUT /expenses/count` reached
+    `PUT /expenses/{expense_id}` and was refused as a bad id. Placed first in the app's routes,
+    this takes a request only when its path is an API resource and its method is not one of
+    the resource's: the resource is that of the first route whose path matches (fixed paths
+    are declared before those with parameters, as /expenses/count before /expenses/{expense_id}),
+    and Allow lists the methods of every route with that path.
+    """
+
+    def __init__(self, routes: list[BaseRoute]):
+        self.routes = routes  # the app's own list, read when the first request comes
+        self.allowed_on = functools.lru_cache(maxsize=1024)(self._allowed_on)
+
+    def _allowed_on(self, path: str) -> frozenset[str] | None:
+        api_routes = [r for r in self.routes if r is not self and not isinstance(r, Mount) and getattr(r, "methods", None)]
+        for route in api_routes:
+            if route.path_regex.match(path):
+                return frozenset(m for r in api_routes if r.path == route.path for m in r.methods)
+        return None
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http":
+            allowed = self.allowed_on(scope["path"])
+            if allowed is not None and scope["method"] not in allowed:
+                return Match.FULL, {}
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        allowed = ", ".join(sorted(self.allowed_on(scope["path"])))
+        raise HTTPException(
+            405, f"Method {scope['method']} is not allowed on {scope['path']}; it takes {allowed}.",
+            headers={"Allow": allowed},
+        )
 
 
 class LoopbackHostOnly:
@@ -1021,6 +1121,34 @@ def fetch_expense(conn: sqlite3.Connection, expense_id: int) -> dict | None:
     return dict(row) if row else None
 
 
+# A month's total in a category is kept in monthly_totals as an SQLite integer: 64 bits, at most
+# this many cents. (About 92,000 expenses of MAX_AMOUNT in one month and category.) Past it,
+# SQLite's + does not fail: it turns the total into an inexact float. So every write that adds
+# to the totals looks, before its commit, for a total that is no longer an integer.
+MAX_TOTAL_CENTS = 2**63 - 1
+
+
+class TotalTooLarge(Conflict):
+    pass
+
+
+def check_totals(conn: sqlite3.Connection, months: Iterable[str] | None = None) -> None:
+    """Refuse (the caller's transaction then rolls back) a write that took a month's total in a
+    category past MAX_TOTAL_CENTS. `months`: the months written to; None: every month."""
+    where, params = ("t.month = ?", [(month,) for month in sorted(set(months))]) if months is not None else ("1", [()])
+    for param in params:
+        row = conn.execute(
+            f"""select t.month, coalesce(c.name, 'category ' || t.category_id) from monthly_totals t
+            left join categories c on c.id = t.category_id where {where} and typeof(t.total_cents) <> 'integer'""",
+            param,
+        ).fetchone()
+        if row is not None:
+            raise TotalTooLarge(
+                f"The total of {row[0]} in {row[1]} would be larger than this app can add up "
+                f"(at most {MAX_TOTAL_CENTS // 100:,}.{MAX_TOTAL_CENTS % 100:02d}); nothing was saved."
+            )
+
+
 def require_category(conn: sqlite3.Connection, category_id: int) -> None:
     if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
         raise AppError(f"Unknown category_id {category_id}: no such category.")
@@ -1157,13 +1285,14 @@ def create_expense(conn: sqlite3.Connection, expense: ExpenseCreate, lock: Abstr
             "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
             (expense.amount, expense.description, expense.category_id, expense.date),
         ).lastrowid
+        check_totals(conn, [expense.date[:7]])
         return fetch_expense(conn, row_id)
 
 
 def update_expense(
     conn: sqlite3.Connection, expense_id: int, changes: ExpenseUpdate, lock: AbstractContextManager | None = None
 ) -> dict:
-    fields = {name: getattr(changes, name) for name in ExpenseUpdate.model_fields if name in changes.model_fields_set}
+    fields = provided_fields(changes)
     with write_transaction(conn, lock):
         if conn.execute("select 1 from expenses where id = ?", (expense_id,)).fetchone() is None:
             raise NotFound(f"Expense {expense_id} not found.")
@@ -1173,7 +1302,9 @@ def update_expense(
             # Column names come from the model's fixed field list, never from the request.
             assignments = ", ".join(f"{name} = ?" for name in fields)
             conn.execute(f"update expenses set {assignments} where id = ?", [*fields.values(), expense_id])
-        return fetch_expense(conn, expense_id)
+        updated = fetch_expense(conn, expense_id)
+        check_totals(conn, [updated["date"][:7]])
+        return updated
 
 
 TRASH_DAYS = 30
@@ -1229,7 +1360,7 @@ def category_for_restore(conn: sqlite3.Connection, trashed: sqlite3.Row) -> int:
 
 def restore_rows(conn: sqlite3.Connection, where: str, params: tuple) -> list[int]:
     """Put trashed rows back with their own ids; call inside a write transaction."""
-    restored = []
+    restored, months = [], set()
     for trashed in conn.execute(f"select * from deleted_expenses where {where}", params).fetchall():
         if conn.execute("select 1 from expenses where id = ?", (trashed["id"],)).fetchone():
             raise Conflict(f"Expense {trashed['id']} already exists, so it cannot be restored over it.")
@@ -1241,6 +1372,8 @@ def restore_rows(conn: sqlite3.Connection, where: str, params: tuple) -> list[in
         )
         conn.execute("delete from deleted_expenses where id = ?", (trashed["id"],))
         restored.append(trashed["id"])
+        months.add(trashed["date"][:7])
+    check_totals(conn, months)
     return restored
 
 
@@ -1685,7 +1818,7 @@ def update_recurring(
     """Change a template; expenses it already posted stay as they are. A changed schedule
     applies from today on: earlier dates are not posted afterwards."""
     today = today or date.today()
-    sent = {name: getattr(changes, name) for name in RecurringUpdate.model_fields if name in changes.model_fields_set}
+    sent = provided_fields(changes, CLEARABLE_RECURRING_FIELDS)
     with write_transaction(conn, lock):
         current = fetch_recurring(conn, recurring_id)
         merged = {name: current[name] for name in RecurringUpdate.model_fields} | sent
@@ -1728,6 +1861,7 @@ def record_posting(conn: sqlite3.Connection, rule: Any, day: str) -> int:
         "recorded_at = datetime('now')",
         (rule["id"], day, expense_id),
     )
+    check_totals(conn, [day[:7]])
     return expense_id
 
 
@@ -1755,11 +1889,18 @@ def post_due(conn: sqlite3.Connection, today: date, lock: AbstractContextManager
         for rule in conn.execute(DUE_TEMPLATES, (day, day)).fetchall():
             since = date.fromisoformat(rule["posted_through"]) + timedelta(days=1) if rule["posted_through"] else date.min
             recorded = recorded_dates(conn, rule["id"], since.isoformat())
-            for due in schedule_dates(rule, since, today):
-                if due.isoformat() not in recorded:
-                    record_posting(conn, rule, due.isoformat())
-                    posted += 1
-            conn.execute("update recurring set posted_through = ? where id = ?", (day, rule["id"]))
+            # One template whose dates cannot be posted leaves the others' postings standing.
+            conn.execute("savepoint template")
+            try:
+                dates = [due.isoformat() for due in schedule_dates(rule, since, today) if due.isoformat() not in recorded]
+                for due in dates:
+                    record_posting(conn, rule, due)
+                conn.execute("update recurring set posted_through = ? where id = ?", (day, rule["id"]))
+                posted += len(dates)
+            except TotalTooLarge as exc:
+                conn.execute("rollback to template")
+                log.warning("Recurring expense %d was not posted (it will be tried again): %s", rule["id"], exc)
+            conn.execute("release template")
     if posted:
         log.info("Posted %d recurring expense%s due by %s", posted, "" if posted == 1 else "s", day)
     return posted
@@ -1887,10 +2028,10 @@ def get_settings(conn: sqlite3.Connection) -> dict:
 
 def update_settings(conn: sqlite3.Connection, changes: SettingsUpdate, lock: AbstractContextManager | None = None) -> dict:
     with write_transaction(conn, lock):
-        for name in changes.model_fields_set:
+        for name, value in provided_fields(changes).items():
             conn.execute(
                 "insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
-                (name, str(getattr(changes, name))),
+                (name, str(value)),
             )
         return get_settings(conn)
 
@@ -1917,18 +2058,14 @@ def month_totals(conn: sqlite3.Connection, first: str, last: str, category_id: i
     if category_id is not None:
         where += " and category_id = ?"
         params.append(category_id)
-    found = {
-        row["month"]: row
-        for row in conn.execute(
-            f"select month, sum(total_cents) as cents, sum(count) as count from monthly_totals where {where} group by month",
-            params,
-        )
-    }
-    return [
-        {"month": m, "total": cents_to_amount(found[m]["cents"]) if m in found else 0.0,
-         "count": found[m]["count"] if m in found else 0}
-        for m in months
-    ]
+    # Added up in Python: the categories of a month may together pass SQLite's 64-bit sum().
+    cents = dict.fromkeys(months, 0)
+    counts = dict.fromkeys(months, 0)
+    for row in conn.execute(f"select month, total_cents, count from monthly_totals where {where}", params):
+        if row["month"] in cents:  # (not so a month that another program wrote oddly, e.g. '2025-1-')
+            cents[row["month"]] += row["total_cents"]
+            counts[row["month"]] += row["count"]
+    return [{"month": m, "total": cents_to_amount(cents[m]), "count": counts[m]} for m in months]
 
 
 def count_expenses(
@@ -2388,6 +2525,7 @@ def run_import(
                 set total_cents = total_cents + excluded.total_cents, count = count + excluded.count""",
             (batch_id,),
         )
+        check_totals(conn)
         index_batch_for_search(conn, batch_id)
         conn.execute("delete from import_in_progress where batch_id = ?", (batch_id,))
         progress("Importing", len(selected), len(selected))
@@ -3061,9 +3199,7 @@ def add_routes(app: FastAPI) -> None:
     def get_expenses(
         conn: DB,
         response: Response,
-        date_from: Annotated[IsoDate | None, Query(description="First date included (YYYY-MM-DD).")] = None,
-        date_to: Annotated[IsoDate | None, Query(description="Last date included (YYYY-MM-DD).")] = None,
-        category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        filters: Annotated[ExpenseFilters, Query()],
         sort: Literal["date", "amount", "created_at"] = "date",
         order: Literal["asc", "desc"] = "desc",
         limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 50,
@@ -3073,11 +3209,9 @@ def add_routes(app: FastAPI) -> None:
             description="Keyset cursor from the previous page's X-Next-Cursor header; "
             "fast at any depth. Use instead of offset.",
         )] = None,
-        q: SearchQuery = None,
     ):
         page, next_cursor = list_expenses(
-            conn, date_from=date_from, date_to=date_to, category_id=category_id,
-            sort=sort, order=order, limit=limit, offset=offset, cursor=cursor, q=q,
+            conn, **filters.model_dump(), sort=sort, order=order, limit=limit, offset=offset, cursor=cursor,
         )
         if next_cursor is not None:
             response.headers["X-Next-Cursor"] = next_cursor
@@ -3088,17 +3222,11 @@ def add_routes(app: FastAPI) -> None:
         response_class=StreamingResponse,
         responses={200: {"content": {"text/csv": {}}, "description": "CSV of the expenses."}},
     )
-    def get_export(
-        request: Request,
-        date_from: Annotated[IsoDate | None, Query()] = None,
-        date_to: Annotated[IsoDate | None, Query()] = None,
-        category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-        q: SearchQuery = None,
-    ):
+    def get_export(request: Request, filters: Annotated[ExpenseFilters, Query()]):
         # The connection belongs to the stream: it closes when the last row is sent.
         conn = request.app.state.database.open()
         try:
-            chunks = export_csv(conn, date_from, date_to, category_id, q)
+            chunks = export_csv(conn, **filters.model_dump())
         except BaseException:
             conn.close()
             raise
@@ -3109,14 +3237,8 @@ def add_routes(app: FastAPI) -> None:
         )
 
     @app.get("/expenses/count", response_model=Count)
-    def get_count(
-        conn: DB,
-        date_from: Annotated[IsoDate | None, Query()] = None,
-        date_to: Annotated[IsoDate | None, Query()] = None,
-        category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-        q: SearchQuery = None,
-    ):
-        return {"count": count_expenses(conn, date_from, date_to, category_id, q)}
+    def get_count(conn: DB, filters: Annotated[ExpenseFilters, Query()]):
+        return {"count": count_expenses(conn, **filters.model_dump())}
 
     @app.get("/expenses/suggestions", response_model=list[Suggestion])
     def get_suggestions(conn: DB, q: Annotated[str, Query(min_length=1, max_length=200)]):
@@ -3393,6 +3515,10 @@ def add_routes(app: FastAPI) -> None:
     @app.get("/summary", response_model=MonthlySummary, response_model_exclude_none=True)
     async def get_summary(conn: DB, month: Annotated[Month, Query(description="The month, YYYY-MM.")]):
         return month_summary(conn, month)
+
+    # First, so that it sees a wrong method before a route with a parameter or the web
+    # page's mount at "/" takes the request.
+    app.router.routes.insert(0, WrongMethod(app.router.routes))
 
 
 app = create_app(auto_backup=True)

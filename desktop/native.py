@@ -5,7 +5,6 @@ Exposed to the page as `window.pywebview.api`; the data itself stays on the REST
 
 import logging
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import expense_tracker as et
 
@@ -23,20 +22,21 @@ class NativeApi:
     def save_export(self, query: str) -> dict:
         """Ask where to save, then write the CSV export of these filters there.
 
-        `query` is the export's query string (`?date_from=…&category_id=…`).
+        `query` is the export's query string (`?date_from=…&category_id=…&q=…`), read by the
+        same parser as the API's, so the file holds exactly the rows the page lists.
         """
         import webview
 
         try:
-            filters = export_filters(query)
-        except ValueError as exc:
+            filters = et.ExpenseFilters.from_query(query)
+        except et.AppError as exc:
             return {"error": str(exc)}
         chosen = self._window.create_file_dialog(webview.FileDialog.SAVE, save_filename="expenses.csv")
         if not chosen:
             return {"cancelled": True}
         target = Path(chosen if isinstance(chosen, str) else chosen[0])
         try:
-            rows = write_export(self._db_path, target, **filters)
+            rows = write_export(self._db_path, target, filters)
         except (et.DatabaseUnavailable, et.AppError, OSError) as exc:
             log.warning("export to %s failed: %s", target, exc)
             return {"error": f"Could not save the export to {target}: {exc}"}
@@ -44,26 +44,12 @@ class NativeApi:
         return {"path": str(target), "rows": rows}
 
 
-def export_filters(query: str) -> dict:
-    params = {key: values[-1] for key, values in parse_qs(query.lstrip("?")).items()}
-    filters = {
-        "date_from": et.check_date(params["date_from"]) if params.get("date_from") else None,
-        "date_to": et.check_date(params["date_to"]) if params.get("date_to") else None,
-        "category_id": None,
-    }
-    if params.get("category_id"):
-        if not params["category_id"].isdigit():
-            raise ValueError(f"Invalid category_id {params['category_id']!r}.")
-        filters["category_id"] = int(params["category_id"])
-    return filters
-
-
-def write_export(db_path: Path, target: Path, date_from=None, date_to=None, category_id=None) -> int:
-    """Write the export to `target` (whole or not at all); return how many expenses it holds."""
+def write_export(db_path: Path, target: Path, filters: et.ExpenseFilters) -> int:
+    """Write the export of `filters` to `target` (whole or not at all); return how many expenses it holds."""
     conn = et.connect(db_path)
     try:
-        rows = et.count_expenses(conn, date_from, date_to, category_id)
-        chunks = et.export_csv(conn, date_from, date_to, category_id)
+        rows = et.count_expenses(conn, **filters.model_dump())
+        chunks = et.export_csv(conn, **filters.model_dump())
     except BaseException:
         conn.close()
         raise

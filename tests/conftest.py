@@ -59,6 +59,16 @@ def expense(**overrides):
     return body
 
 
+class SaveDialog:
+    """Stands in for the app window given to desktop.native.NativeApi: its save dialog answers `target`."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def create_file_dialog(self, *args, **kwargs):
+        return str(self.target)
+
+
 @pytest.fixture
 def add(client):
     def add_expense(**overrides):

@@ -1,10 +1,15 @@
 """Every error of every status is {"detail": "<one sentence>"}."""
 
+import re
+
 import pytest
+from starlette.routing import Mount
+
+import expense_tracker
 
 ERRORS = [
     ("unknown_route", "get", "/nope", None, 404, "Not found: no such resource at /nope."),
-    ("wrong_method", "delete", "/summary", None, 405, "Method DELETE is not allowed on /summary."),
+    ("wrong_method", "delete", "/summary", None, 405, "Method DELETE is not allowed on /summary; it takes GET."),
     ("missing_expense", "get", "/expenses/9", None, 404, "Expense 9 not found."),
     ("missing_category", "delete", "/categories/9", None, 404, "Category 9 not found."),
     ("bad_category", "post", "/expenses", {"amount": 1, "description": "x", "category_id": 9, "date": "2025-01-01"}, 400, "Unknown category_id 9: no such category."),
@@ -20,6 +25,59 @@ def test_error_shape(client, case, method, url, body, status, detail):
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {"detail": detail}
+
+
+# Every path of the API with the methods it takes, read from the app itself so that a route
+# added later is covered too; a parameter is given the value 1.
+API_PATHS: dict[str, set[str]] = {}
+for route in expense_tracker.app.routes:
+    if not isinstance(route, Mount) and getattr(route, "methods", None):
+        API_PATHS.setdefault(re.sub(r"{[^}]+}", "1", route.path), set()).update(route.methods)
+METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+
+@pytest.mark.parametrize("path", sorted(API_PATHS))
+def test_wrong_method_is_405_with_allow(client, path):
+    allowed = API_PATHS[path]
+    for method in METHODS:
+        if method in allowed:
+            continue
+        response = client.request(method, path)
+        assert response.status_code == 405, f"{method} {path}: {response.status_code} {response.text}"
+        assert set(response.headers["allow"].split(", ")) == allowed, f"{method} {path}"
+        assert response.json() == {"detail": f"Method {method} is not allowed on {path}; it takes {response.headers['allow']}."}
+
+
+WRONG_METHODS = [
+    # (method, path, Allow): before, the web page's mount answered the first two (Allow: GET, HEAD;
+    # 404) and PUT /expenses/{expense_id} the third (422 for the id "count").
+    ("PATCH", "/expenses", "GET, POST"),
+    ("GET", "/backups/restore", "POST"),
+    ("PUT", "/expenses/count", "GET"),
+    ("DELETE", "/expenses/export", "GET"),
+    ("GET", "/budgets/overall", "DELETE, PUT"),
+    ("POST", "/recurring/upcoming", "GET"),
+    ("DELETE", "/imports/profiles", "GET"),
+    ("PATCH", "/expenses/7", "DELETE, GET, PUT"),
+    ("POST", "/trash/7", "DELETE"),
+]
+
+
+@pytest.mark.parametrize("method, path, allow", WRONG_METHODS, ids=[f"{m} {p}" for m, p, _ in WRONG_METHODS])
+def test_wrong_method_named_in_the_issue_is_405(client, method, path, allow):
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.json() == {"detail": f"Method {method} is not allowed on {path}; it takes {allow}."}
+
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [("GET", "/nope", 404), ("GET", "/expenses/1/nope", 404), ("GET", "/backups/nope.db", 404),
+     ("PUT", "/expenses/abc", 422), ("GET", "/", 200), ("GET", "/app.js", 200), ("GET", "/style.css", 200)],
+)
+def test_paths_that_are_not_api_routes_are_unchanged(client, method, path, status):
+    assert client.request(method, path).status_code == status
 
 
 def test_error_foreign_host_is_json(client):

@@ -87,6 +87,27 @@ def test_update_expense_changes_only_sent_fields(client, add, changes):
     assert client.get(f"/expenses/{created['id']}").json() == expected
 
 
+# The seed: "only update fields that are provided (not None)": null is the same as not sent.
+NULL_UPDATES = [
+    ("amount", {"amount": None}, {}),
+    ("description", {"description": None}, {}),
+    ("category_id", {"category_id": None}, {}),
+    ("date", {"date": None}, {}),
+    ("all", {"amount": None, "description": None, "category_id": None, "date": None}, {}),
+    ("mixed", {"amount": 7.25, "description": None, "category_id": 2, "date": None},
+     {"amount": 7.25, "category_id": 2, "category_name": "Transport"}),
+]
+
+
+@pytest.mark.parametrize("case, body, changed", NULL_UPDATES, ids=[c[0] for c in NULL_UPDATES])
+def test_update_expense_null_field_is_left_unchanged(client, add, case, body, changed):
+    created = add()
+    response = client.put(f"/expenses/{created['id']}", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json() == {**created, **changed}
+    assert client.get(f"/expenses/{created['id']}").json() == {**created, **changed}
+
+
 def test_update_expense_unknown_category_is_400_and_changes_nothing(client, add):
     created = add()
     response = client.put(f"/expenses/{created['id']}", json={"category_id": 77, "amount": 3})

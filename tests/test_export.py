@@ -5,6 +5,8 @@ import io
 
 import pytest
 
+from conftest import SaveDialog
+
 
 def test_export_exact_csv_and_headers(client, add):
     add(amount=12.5, description="Lunch", category_id=1, date="2025-03-14")
@@ -83,3 +85,57 @@ def test_export_round_trips_commas_quotes_newlines_unicode(client, add):
         add(description=text)
     rows = list(csv.reader(io.StringIO(client.get("/expenses/export").text, newline="")))
     assert sorted(r[2] for r in rows[1:]) == sorted(texts)
+
+
+@pytest.fixture
+def window_export(db_path, tmp_path):
+    from desktop.native import NativeApi
+
+    def save(query):
+        native = NativeApi(db_path)
+        native._attach(SaveDialog(tmp_path / "saved.csv"))
+        return native.save_export(query), tmp_path / "saved.csv"
+
+    return save
+
+
+WINDOW_QUERIES = [
+    ("search", "?q=coffee"),
+    ("search_accents_and_case", "?q=CAFE"),
+    ("search_and_category", "?q=coffee&category_id=2"),
+    ("search_and_dates", "?q=coffee&date_from=2025-03-15&date_to=2025-03-31"),
+    ("category", "?category_id=1"),
+    ("nothing", ""),
+]
+
+
+@pytest.mark.parametrize("case, query", WINDOW_QUERIES, ids=[c[0] for c in WINDOW_QUERIES])
+def test_window_export_writes_what_the_api_exports(client, add, window_export, case, query):
+    add(description="Coffee beans", category_id=1, date="2025-03-14")
+    add(description="Café au lait", category_id=1, date="2025-03-16")
+    add(description="Coffee on the train", category_id=2, date="2025-03-20")
+    add(description="Lunch", category_id=1, date="2025-03-21")
+    expected = client.get(f"/expenses/export{query}").text
+    result, saved = window_export(query)
+    assert result == {"path": str(saved), "rows": len(expected.splitlines()) - 1}
+    assert saved.read_bytes().decode() == expected
+
+
+def test_window_export_of_a_search_has_only_its_rows(client, add, window_export):
+    for number in range(14):
+        add(description=f"Groceries {number}")
+    add(description="Coffee beans")
+    add(description="coffee filter")
+    result, saved = window_export("?q=coffee")
+    assert result["rows"] == 2
+    assert [row[2] for row in csv.reader(io.StringIO(saved.read_text()))][1:] == ["coffee filter", "Coffee beans"]
+
+
+@pytest.mark.parametrize("query", ["?date_from=2025-02-30", "?category_id=food", "?q=" + "x" * 201,
+                                   "?date_from=2025-03-02&date_to=2025-03-01"])
+def test_window_export_refuses_what_the_api_refuses_in_the_same_words(client, window_export, query):
+    refusal = client.get(f"/expenses/export{query}")
+    assert refusal.status_code == 422
+    result, saved = window_export(query)
+    assert refusal.json()["detail"] in result["error"]
+    assert not saved.exists()

@@ -369,10 +369,10 @@ def test_update_recurring_schedule_applies_from_today(api):
     [
         ({"frequency": "yearly", "day_of_month": 5}, "Invalid field 'day_of_month': only a monthly schedule has a day of the month."),
         ({"end_date": "2025-01-01"}, "Invalid field 'end_date': 2025-01-01 is before start_date 2025-03-31."),
-        ({"amount": None}, "Invalid field 'amount': input should be a valid number."),
+        ({"amount": 0.001}, "Invalid field 'amount': must have at most 2 decimal places, got 0.001."),
         ({"category_id": 99}, "Unknown category_id 99: no such category."),
     ],
-    ids=["day_on_yearly", "end_before_start", "null_amount", "unknown_category"],
+    ids=["day_on_yearly", "end_before_start", "sub_cent_amount", "unknown_category"],
 )
 def test_update_recurring_errors_change_nothing(api, body, detail):
     created = api.post("/recurring", json=template()).json()
@@ -385,6 +385,22 @@ def test_update_recurring_errors_change_nothing(api, body, detail):
 def test_update_recurring_clears_end_date_with_null(api):
     created = api.post("/recurring", json=template(end_date="2025-06-30")).json()
     assert api.put(f"/recurring/{created['id']}", json={"end_date": None}).json()["end_date"] is None
+
+
+@pytest.mark.parametrize("field", ["amount", "description", "category_id", "frequency", "interval", "start_date"])
+def test_update_recurring_null_field_is_left_unchanged(api, field):
+    created = api.post("/recurring", json=template(end_date="2025-06-30")).json()
+    response = api.put(f"/recurring/{created['id']}", json={field: None})
+    assert response.status_code == 200, response.text
+    assert response.json() == created
+    assert api.get(f"/recurring/{created['id']}").json() == created
+
+
+def test_update_recurring_null_keeps_but_null_end_date_clears(api):
+    created = api.post("/recurring", json=template(end_date="2025-06-30")).json()
+    response = api.put(f"/recurring/{created['id']}", json={"amount": None, "description": "Renamed", "end_date": None})
+    assert response.status_code == 200, response.text
+    assert response.json() == {**created, "description": "Renamed", "end_date": None}
 
 
 def test_delete_recurring_keeps_its_expenses(api):

@@ -14,7 +14,9 @@ INVALID_EXPENSES = [
     ("amount_bool", expense(amount=True), ["amount", "number"]),
     ("amount_null", expense(amount=None), ["amount"]),
     ("amount_three_decimals", expense(amount=1.234), ["amount", "2 decimal places"]),
-    ("amount_float_noise", expense(amount=0.1 + 0.2), ["amount", "2 decimal places"]),
+    ("amount_sub_cent", expense(amount=12.345), ["amount", "2 decimal places", "12.345"]),
+    ("amount_half_cent_as_float", expense(amount=1.005), ["amount", "2 decimal places"]),
+    ("amount_tenth_of_cent_near_max", expense(amount=999_999_999_999.999), ["amount", "2 decimal places"]),
     ("amount_huge", expense(amount=1e13), ["amount", "less than or equal to"]),
     ("amount_2_pow_64", expense(amount=2**64), ["amount", "less than or equal to"]),
     ("amount_nan", '{"amount": NaN, "description": "x", "category_id": 1, "date": "2025-01-01"}', ["amount", "finite"]),
@@ -80,11 +82,11 @@ def test_create_expense_edge_values_are_stored(client, case, fields, expected):
 
 
 INVALID_UPDATES = [
-    ("amount_null", {"amount": None}, ["amount"]),
     ("amount_negative", {"amount": -1}, ["amount", "greater than 0"]),
+    ("amount_sub_cent", {"amount": 0.001}, ["amount", "2 decimal places"]),
     ("date_unreal", {"date": "2025-04-31"}, ["date", "real calendar date"]),
     ("description_empty", {"description": ""}, ["description"]),
-    ("category_id_null", {"category_id": None}, ["category_id"]),
+    ("description_unreal_with_null", {"description": "", "amount": None}, ["description"]),
     ("unknown_field", {"amout": 3}, ["amout", "not allowed"]),
 ]
 

@@ -8,6 +8,7 @@ counted from the real today.
 """
 
 import calendar
+import csv
 from datetime import date
 
 import pytest
@@ -17,6 +18,7 @@ from browser import (
     AXE_SCRIPT, FOOD, TRANSPORT, UTILITIES, descriptions, filters, reload, serious_violations, shown_rows,
     table, url_params,
 )
+from conftest import SaveDialog
 
 
 def search_box(page):
@@ -46,6 +48,28 @@ def month_end(day_):
 # ---------------------------------------------------------------------------
 # Search
 # ---------------------------------------------------------------------------
+
+def test_search_export_in_the_window_saves_only_what_is_listed(open_page, api, web_server, tmp_path):
+    from desktop.native import NativeApi
+
+    for number in range(14):
+        api.add(3, f"Groceries {number}", FOOD, "2025-03-10")
+    api.add(4.5, "Café au lait", FOOD, "2025-03-11")
+    api.add(2, "cafe filter", TRANSPORT, "2025-03-12")
+    page = open_page()
+    saved = tmp_path / "saved.csv"
+    native = NativeApi(web_server.db_path)
+    native._attach(SaveDialog(saved))
+    # What pywebview gives the page in the app window (window.pywebview.api), bridged to the same NativeApi.
+    page.expose_function("saveExport", native.save_export)
+    page.evaluate("window.pywebview = {api: {save_export: (query) => window.saveExport(query)}}")
+    search_box(page).fill("cafe")
+    expect(descriptions(page)).to_have_text(["cafe filter", "Café au lait"])
+    page.get_by_role("button", name="Export CSV").click()
+    expect(page.get_by_text(f"Saved 2 expenses to {saved}")).to_be_visible()
+    with open(saved, newline="", encoding="utf-8") as file:
+        assert [row[2] for row in csv.reader(file)] == ["description", "cafe filter", "Café au lait"]
+
 
 def test_search_finds_accents_highlights_with_category_and_survives_reload(open_page, api):
     api.add(4.5, "Café au lait", FOOD, "2025-03-10")
