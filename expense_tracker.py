@@ -48,6 +48,28 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.migrations import APPLICATION_ID, MIGRATIONS, SEED_SCHEMA  # noqa: F401 (SEED_SCHEMA: tests)
 from tracker.search_index import fold_in_python, fold_sql, is_accent, search_fold_map  # noqa: F401 (is_accent: tests)
+from tracker.errors import AppError, Conflict, DatabaseUnavailable, InvalidInput, NotFound, TotalTooLarge  # noqa: F401
+from tracker.config import (  # noqa: F401
+    APP_NAME,
+    BUSY_TIMEOUT_S,
+    CORS_ENV,
+    DB_ENV,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    EXPORT_BATCH_ROWS,
+    EXPORT_MMAP_BYTES,
+    HOSTS_ENV,
+    LOOPBACK_HOSTS,
+    MAX_AMOUNT,
+    MAX_BODY_BYTES,
+    MAX_ID,
+    MAX_UPLOAD_BYTES,
+    MIGRATION_BUSY_TIMEOUT_S,
+    PAGE_LIMIT_MAX,
+    UPLOAD_PATHS,
+    env_list,
+    resolve_db_path,
+)
 
 __version__ = "0.1.0"
 
@@ -55,43 +77,12 @@ __version__ = "0.1.0"
 # Configuration
 # ---------------------------------------------------------------------------
 
-APP_NAME = "ExpenseTracker"
-DB_ENV = "EXPENSE_TRACKER_DB"
-CORS_ENV = "EXPENSE_TRACKER_CORS_ORIGINS"
-HOSTS_ENV = "EXPENSE_TRACKER_ALLOWED_HOSTS"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8000
-
-
-def resolve_db_path() -> Path:
-    """The database file: $EXPENSE_TRACKER_DB, else expenses.db in the user's data directory."""
-    configured = os.environ.get(DB_ENV, "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "expenses.db"
-
 
 DB_PATH = resolve_db_path()
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
-MAX_ID = 2**63 - 1
-MAX_AMOUNT = 1_000_000_000_000
-PAGE_LIMIT_MAX = 200
-# JSON bodies here are a few hundred bytes; anything near this is refused before it is read.
-MAX_BODY_BYTES = 1024 * 1024
-MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # bank files, on the import routes only
-UPLOAD_PATHS = ("/imports", "/imports/preview")
-BUSY_TIMEOUT_S = 5.0
-MIGRATION_BUSY_TIMEOUT_S = 300
-EXPORT_BATCH_ROWS = 2000
-EXPORT_MMAP_BYTES = 1 << 30
 
 log = logging.getLogger("expense_tracker")
-
-
-class DatabaseUnavailable(Exception):
-    """The database cannot be used; the message says why, names the file and what to do."""
 
 
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
@@ -1063,10 +1054,6 @@ class BodyLimit:
         await self.app(scope, limited_receive, send)
 
 
-def env_list(name: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
-
-
 def cors_origin(text: str) -> str:
     """An origin as browsers send it (`http://localhost:5173`, no path), `*` or `null`; else ValueError."""
     origin = text.strip().rstrip("/")
@@ -1098,24 +1085,6 @@ EXPENSE_SELECT = """select e.id, e.amount, e.description, e.category_id,
 from expenses e left join categories c on c.id = e.category_id"""
 
 
-class AppError(Exception):
-    """A request that cannot be done, with a sentence for the user; `status` is the HTTP status."""
-
-    status = 400
-
-
-class NotFound(AppError):
-    status = 404
-
-
-class Conflict(AppError):
-    status = 409
-
-
-class InvalidInput(AppError):
-    status = 422
-
-
 def fetch_expense(conn: sqlite3.Connection, expense_id: int) -> dict | None:
     row = conn.execute(f"{EXPENSE_SELECT} where e.id = ?", (expense_id,)).fetchone()
     return dict(row) if row else None
@@ -1126,10 +1095,6 @@ def fetch_expense(conn: sqlite3.Connection, expense_id: int) -> dict | None:
 # SQLite's + does not fail: it turns the total into an inexact float. So every write that adds
 # to the totals looks, before its commit, for a total that is no longer an integer.
 MAX_TOTAL_CENTS = 2**63 - 1
-
-
-class TotalTooLarge(Conflict):
-    pass
 
 
 def check_totals(conn: sqlite3.Connection, months: Iterable[str] | None = None) -> None:
