@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import expense_tracker
+import tracker.db
 from conftest import BASE_URL, expense
 from test_database import SEED_DDL
 
@@ -75,7 +76,7 @@ def test_bad_file_truncated_current_database_is_reported(db_path, tmp_path):
 
 
 def test_bad_file_locked_by_another_process(db_path, monkeypatch):
-    monkeypatch.setattr(expense_tracker, "BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(tracker.db, "BUSY_TIMEOUT_S", 1.0)
     expense_tracker.init_database(db_path)
     holder = subprocess.Popen(
         [sys.executable, "-c", (

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import expense_tracker
+import tracker.db
 from conftest import BASE_URL, expense
 
 # The schema exactly as the first builds created it.
@@ -188,7 +189,7 @@ def test_repaired_file_is_used_without_restart(db_path, tmp_path):
 
 
 def test_locked_database_write_is_503_and_loses_nothing(db_path, monkeypatch):
-    monkeypatch.setattr(expense_tracker, "BUSY_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(tracker.db, "BUSY_TIMEOUT_S", 0.3)
     with open_client(db_path) as client:
         created = client.post("/expenses", json=expense()).json()
         holder = sqlite3.connect(db_path, isolation_level=None)

@@ -1,0 +1,214 @@
+"""The database file: connecting, creating and upgrading it, and one writer at a time."""
+
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+
+from tracker.config import BUSY_TIMEOUT_S, DB_ENV, MIGRATION_BUSY_TIMEOUT_S
+from tracker.errors import DatabaseUnavailable
+from tracker.migrations import APPLICATION_ID, MIGRATIONS
+
+log = logging.getLogger("expense_tracker")
+
+
+def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
+    """A new connection in autocommit mode; transactions are explicit (see `write_transaction`)."""
+    mode = "rwc" if create else "rw"
+    uri = f"{Path(os.path.abspath(path)).as_uri()}?mode={mode}"
+    conn = sqlite3.connect(
+        uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("pragma foreign_keys = on")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def describe_database_error(exc: BaseException, path: Path) -> str:
+    """One sentence for the user: what is wrong with the file at `path` and what to do."""
+    text = str(exc)
+    lowered = text.lower()
+    if path.is_dir():
+        return (
+            f"The database path {path} is a directory, not a file; "
+            f"set {DB_ENV} to a file path."
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return (
+            f"The database {path} is locked by another program; "
+            "try again in a moment or close the program that holds it."
+        )
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return (
+            f"The file {path} is damaged or is not an Expense Tracker database ({text}); "
+            f"it was left untouched: restore a backup or set {DB_ENV} to another file."
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"The database {path} is read-only; make the file and its folder writable."
+    if "full" in lowered:
+        return f"The disk holding {path} is full; free some space and try again."
+    if "unable to open" in lowered or isinstance(exc, OSError):
+        return (
+            f"The database {path} cannot be opened ({text}); check that the file exists "
+            "and that its folder is readable and writable."
+        )
+    return f"The database {path} cannot be used ({text})."
+
+
+def check_is_ours(conn: sqlite3.Connection, path: Path) -> tuple[bool, int]:
+    """Refuse files that belong to another program or a newer version; report whether it is empty."""
+    tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+    app_id = conn.execute("pragma application_id").fetchone()[0]
+    version = conn.execute("pragma user_version").fetchone()[0]
+    if app_id not in (0, APPLICATION_ID) or (tables and "expenses" not in tables):
+        raise DatabaseUnavailable(
+            f"The file {path} is a SQLite database of another program (it has no expenses table); "
+            f"it was left untouched: set {DB_ENV} to another file."
+        )
+    if version > len(MIGRATIONS):
+        raise DatabaseUnavailable(
+            f"The database {path} was written by a newer version of Expense Tracker "
+            f"(schema {version}, this version knows {len(MIGRATIONS)}); please upgrade."
+        )
+    return not tables, version
+
+
+def init_database(path: Path) -> None:
+    """Create or upgrade the database at `path`; never writes to a file that is not ours."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path, create=True)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseUnavailable(describe_database_error(exc, path)) from exc
+    try:
+        is_new, version = check_is_ours(conn, path)
+        if version == len(MIGRATIONS):
+            return
+        if not is_new:
+            # Never change a damaged file: an upgrade would write into whatever is left of it.
+            verdict = conn.execute("pragma quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise DatabaseUnavailable(
+                    f"The file {path} is damaged (SQLite's check says: {verdict[:200]}); it was left "
+                    f"untouched: restore a backup or set {DB_ENV} to another file."
+                )
+        # Another process may be upgrading the same file right now, which takes seconds on a
+        # large file: wait for it rather than report a lock.
+        conn.execute(f"pragma busy_timeout = {MIGRATION_BUSY_TIMEOUT_S * 1000}")
+        if conn.execute("pragma journal_mode").fetchone()[0] != "wal":
+            conn.execute("pragma journal_mode = wal")
+        conn.execute("begin immediate")
+        try:
+            # Another process may have migrated while we waited for the write lock.
+            is_new, version = check_is_ours(conn, path)
+            if is_new:
+                log.info("Creating database %s", path)
+            elif version < len(MIGRATIONS):
+                log.info("Upgrading database %s from schema %d to %d (once; may take a few "
+                         "seconds for a large file)", path, version, len(MIGRATIONS))
+            for number in range(version, len(MIGRATIONS)):
+                MIGRATIONS[number](conn, is_new)
+            conn.execute(f"pragma user_version = {len(MIGRATIONS)}")
+            if is_new:
+                conn.execute(f"pragma application_id = {APPLICATION_ID}")
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+    except sqlite3.Error as exc:
+        raise DatabaseUnavailable(describe_database_error(exc, path)) from exc
+    finally:
+        conn.close()
+
+
+# Every table and view the routes use, for /health: a file swapped or changed underneath a
+# running app must not be reported as connected (tests check this against the migrations).
+APP_TABLES = (
+    "budgets", "categories", "deleted_expenses", "expense_search", "expense_search_config",
+    "expense_search_data", "expense_search_idx", "expense_search_input", "expense_search_text",
+    "expenses", "import_batches", "import_in_progress", "import_profiles", "monthly_totals",
+    "recurring", "recurring_occurrences", "search_fold_map", "search_positions", "settings",
+    "sqlite_sequence",
+)
+
+
+def check_usable(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise DatabaseUnavailable unless the open file is this app's, at this version, with its tables.
+
+    Cheap enough for a polled /health: the header's two numbers and the schema a new connection
+    reads anyway.
+    """
+    app_id = conn.execute("pragma application_id").fetchone()[0]
+    version = conn.execute("pragma user_version").fetchone()[0]
+    marks = ", ".join("?" * len(APP_TABLES))
+    present = conn.execute(
+        f"select count(*) from sqlite_master where type in ('table', 'view') and name in ({marks})", APP_TABLES
+    ).fetchone()[0]
+    if app_id not in (0, APPLICATION_ID) or version != len(MIGRATIONS) or present != len(APP_TABLES):
+        raise DatabaseUnavailable(
+            f"The database {path} is not the Expense Tracker database this app opened (another program "
+            "replaced or changed it); restore a backup or restart the app."
+        )
+
+
+class Database:
+    """Where the data lives, and whether it has been opened successfully yet."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.ready = False
+        self._anchor: sqlite3.Connection | None = None
+        self._init_lock = threading.Lock()
+        # One writer at a time inside this process: writers queue here instead of
+        # sleeping in SQLite's busy handler, which keeps write latency even.
+        self.write_lock = threading.Lock()
+
+    def ensure_ready(self) -> None:
+        if self.ready:
+            return
+        with self._init_lock:
+            if not self.ready:
+                init_database(self.path)
+                self._keep_wal_open()
+                self.ready = True
+
+    def _keep_wal_open(self) -> None:
+        # An idle connection that no request uses. While it is open, SQLite keeps the WAL and
+        # its index between requests; otherwise every request's close would be the last one,
+        # checkpoint, delete the WAL, and the next request would build it again.
+        self._anchor = connect(self.path)
+        self._anchor.execute("select 1 from sqlite_master limit 1").fetchall()
+
+    def close(self) -> None:
+        anchor, self._anchor = self._anchor, None
+        if anchor is not None:
+            anchor.close()
+
+    def open(self) -> sqlite3.Connection:
+        self.ensure_ready()
+        try:
+            return connect(self.path)
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(describe_database_error(exc, self.path)) from exc
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection, lock: AbstractContextManager | None = None) -> Iterator[None]:
+    """One transaction holding SQLite's write lock from the start; `lock` queues this process's writers."""
+    with lock or nullcontext():
+        # FULL: a commit is on disk before the client hears 201, even if the power fails.
+        conn.execute("pragma synchronous = full")
+        conn.execute("begin immediate")
+        try:
+            yield
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        conn.execute("commit")
