@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Form, Path as PathParam, Query, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -38,7 +37,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -78,6 +77,49 @@ from tracker.db import (  # noqa: F401
     describe_database_error,
     init_database,
     write_transaction,
+)
+from tracker.validation import (  # noqa: F401
+    CENT_NOISE_MAX,
+    CENT_NOISE_RELATIVE,
+    ISO_DATE,
+    MONTH_NUMBERS,
+    check_cents,
+    check_date,
+    check_month,
+    check_search,
+    check_text,
+)
+from tracker.models import (  # noqa: F401
+    CLEARABLE_RECURRING_FIELDS,
+    LOCATION_NAMES,
+    UNCHANGED,
+    Amount,
+    BudgetSet,
+    CategoryChoice,
+    CategoryCreate,
+    CategoryName,
+    Color,
+    DayOfMonth,
+    Description,
+    ExpenseCreate,
+    ExpenseFilters,
+    ExpenseUpdate,
+    Frequency,
+    ImportOptions,
+    Interval,
+    IsoDate,
+    Month,
+    OccurrenceDate,
+    ProfileName,
+    RecurringCreate,
+    RecurringUpdate,
+    RestoreRequest,
+    RowId,
+    SearchText,
+    SettingsUpdate,
+    StrictModel,
+    describe_validation_error,
+    provided_fields,
 )
 
 __version__ = "0.1.0"
@@ -119,142 +161,9 @@ DB = Annotated[sqlite3.Connection, Depends(get_db)]
 # ---------------------------------------------------------------------------
 
 
-def check_text(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text (it contains a lone surrogate)") from None
-    return value
-
-
-def check_search(value: str | None) -> str | None:
-    if value is not None:
-        if "\x00" in value:
-            raise ValueError("must not contain NUL characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("must be valid Unicode text (it contains a lone surrogate)") from None
-    return value
-
-
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def check_date(value: str) -> str:
-    try:
-        if not ISO_DATE.fullmatch(value):
-            raise ValueError
-        date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"must be a real calendar date in the form YYYY-MM-DD, got {value!r}") from None
-    return value
-
-
-# A script's amounts carry binary-float noise: 1 + 14/100 is 1.1400000000000001. Each
-# correctly rounded operation is off by at most half a unit in the last place (about 1e-16 of
-# the value), so even a sum of a thousand amounts stays within 2e-14 of the cent:
-# sum([0.01] * 1000) is 9.999999999999831. An amount within a trillionth of itself of a whole
-# cent is that cent; a real fraction of a cent (12.345, 0.001, or 1.005, which as a float is
-# 1.00499999999999989...) is a hundred million times farther and refused. Capped at a
-# twentieth of a cent: near MAX_AMOUNT a trillionth is a whole cent, while a float there
-# still tells tenths of a cent apart (its step is 0.000122, so the cap is 4 steps).
-CENT_NOISE_RELATIVE = 1e-12
-CENT_NOISE_MAX = 0.0005
-
-
-def check_cents(value: float) -> float:
-    """The whole number of cents `value` stands for (noise removed), or a refusal in words."""
-    whole = round(value * 100) / 100
-    if abs(value - whole) > min(value * CENT_NOISE_RELATIVE, CENT_NOISE_MAX):
-        raise ValueError(f"must have at most 2 decimal places, got {value!r}")
-    return whole
-
-
-def check_month(value: str) -> str:
-    if not (len(value) == 7 and value[4] == "-" and value[:4].isascii() and value[:4].isdigit()
-            and value[5:] in MONTH_NUMBERS and value[:4] != "0000"):
-        raise ValueError(f"must be a month in the form YYYY-MM, got {value!r}")
-    return value
-
-
-MONTH_NUMBERS = {f"{number:02d}" for number in range(1, 13)}
-
-Amount = Annotated[
-    float,
-    Field(strict=True, gt=0, le=MAX_AMOUNT, allow_inf_nan=False, examples=[12.5]),
-    AfterValidator(check_cents),
-]
-Description = Annotated[
-    str,
-    AfterValidator(check_text),
-    Field(strict=True, min_length=1, max_length=200, examples=["Lunch, with \"friends\""]),
-]
-RowId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID, examples=[1])]
-IsoDate = Annotated[
-    str,
-    # check_date tells what is wrong in words; a bare pattern error would show a regex.
-    Field(strict=True, examples=["2025-03-14"], json_schema_extra={"format": "date"}),
-    AfterValidator(check_date),
-]
-CategoryName = Annotated[
-    str,
-    AfterValidator(check_text),
-    Field(strict=True, min_length=1, max_length=50, examples=["Groceries"]),
-]
-Month = Annotated[
-    str,
-    Field(strict=True, examples=["2025-03"], json_schema_extra={"pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}),
-    AfterValidator(check_month),
-]
-Color = Annotated[str, Field(strict=True, pattern=r"^#[0-9a-fA-F]{6}$", examples=["#2a9d8f"])]
-
-
 ExpenseId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 CategoryId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 RecurringId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
-
-
-SearchText = Annotated[Annotated[str, Field(max_length=200)] | None, AfterValidator(check_search), Field(
-    description="Search: every word must occur in the description, in any case and with or without "
-    "accents (e.g. `cafe` finds Café). Plain text: quotes, * or AND have no special meaning.",
-)]
-
-
-class ExpenseFilters(BaseModel):
-    """Which expenses a list, a count or an export is about. The one parser of these query
-    parameters: the API's routes take it as their query, and the window's export parses the
-    page's query string with `from_query`, so that both always pick the same rows."""
-
-    date_from: IsoDate | None = Field(None, description="First date included (YYYY-MM-DD).")
-    date_to: IsoDate | None = Field(None, description="Last date included (YYYY-MM-DD).")
-    category_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
-    q: SearchText = None
-
-    @classmethod
-    def from_query(cls, query: str) -> "ExpenseFilters":
-        """Parse a query string (`?date_from=…&q=…`) as the API does: the last of repeated
-        parameters counts, unknown ones are ignored; invalid values are refused in the same words."""
-        params = {key: values[-1] for key, values in parse_qs(query.lstrip("?"), keep_blank_values=True).items()}
-        try:
-            return cls.model_validate(params)
-        except ValidationError as exc:
-            located = [{**error, "loc": ("query", *error["loc"])} for error in exc.errors()]
-            raise InvalidInput(describe_validation_error(located)) from None
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CategoryCreate(StrictModel):
-    name: CategoryName
-    color: Color = "#6c757d"
 
 
 class CategoryResponse(BaseModel):
@@ -262,35 +171,6 @@ class CategoryResponse(BaseModel):
     name: str
     color: str
     created_at: str
-
-
-class ExpenseCreate(StrictModel):
-    amount: Amount
-    description: Description
-    category_id: RowId
-    date: IsoDate
-
-
-UNCHANGED = "Leave it out or send null to keep it as it is."
-
-
-class ExpenseUpdate(StrictModel):
-    # The seed: "only update fields that are provided (not None)". A field sent as null is
-    # left as it is, like a field not sent; a field sent with a value must be valid.
-    amount: Amount | None = Field(None, description=UNCHANGED)
-    description: Description | None = Field(None, description=UNCHANGED)
-    category_id: RowId | None = Field(None, description=UNCHANGED)
-    date: IsoDate | None = Field(None, description=UNCHANGED)
-
-
-def provided_fields(changes: BaseModel, clearable: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The fields of a partial update that change something: those sent with a value, and
-    those in `clearable` sent as null (which clears them)."""
-    return {
-        name: getattr(changes, name)
-        for name in type(changes).model_fields
-        if name in changes.model_fields_set and (getattr(changes, name) is not None or name in clearable)
-    }
 
 
 class ExpenseResponse(BaseModel):
@@ -312,17 +192,6 @@ class CategorySummary(BaseModel):
 class Settings(BaseModel):
     currency: str = Field(examples=["EUR"], description="ISO 4217 code of the currency amounts are shown in.")
     week_start: int = Field(examples=[1], description="First day of the week: 1 = Monday … 7 = Sunday.")
-
-
-class SettingsUpdate(StrictModel):
-    currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$", examples=["EUR"])] | None = Field(
-        None, description=UNCHANGED)
-    week_start: Annotated[int, Field(strict=True, ge=1, le=7, examples=[1])] | None = Field(
-        None, description=UNCHANGED)
-
-
-class BudgetSet(StrictModel):
-    amount: Amount = Field(description="The monthly limit, in the same currency as the expenses.")
 
 
 class CategoryBudget(BaseModel):
@@ -364,41 +233,6 @@ class MonthlySummary(BaseModel):
     overall_budget: BudgetStatus | None = Field(None, description="Present when an overall budget is set.")
 
 
-Frequency = Literal["daily", "weekly", "monthly", "yearly"]
-Interval = Annotated[int, Field(strict=True, ge=1, le=1000, description="Every how many days, weeks, months or years.")]
-DayOfMonth = Annotated[int, Field(
-    strict=True, ge=1, le=31,
-    description="Monthly only (default: the start date's day); 29–31 mean the last day in shorter months.",
-)]
-
-
-class RecurringCreate(StrictModel):
-    amount: Amount
-    description: Description
-    category_id: RowId
-    frequency: Frequency
-    interval: Interval = 1
-    day_of_month: DayOfMonth | None = None
-    start_date: IsoDate
-    end_date: IsoDate | None = Field(None, description="Last date that may be posted (inclusive); null: no end.")
-
-
-class RecurringUpdate(StrictModel):
-    # As ExpenseUpdate: a field sent with a value changes; one not sent, or sent as null, stays.
-    # Except end_date and day_of_month, which null clears (no end; the start date's day).
-    amount: Amount | None = Field(None, description=UNCHANGED)
-    description: Description | None = Field(None, description=UNCHANGED)
-    category_id: RowId | None = Field(None, description=UNCHANGED)
-    frequency: Frequency | None = Field(None, description=UNCHANGED)
-    interval: Interval | None = Field(None, description=UNCHANGED)
-    day_of_month: DayOfMonth | None = Field(None, description="Null: the start date's day (monthly only). Leave it out to keep it.")
-    start_date: IsoDate | None = Field(None, description=UNCHANGED)
-    end_date: IsoDate | None = Field(None, description="Null: no end. Leave it out to keep it.")
-
-
-CLEARABLE_RECURRING_FIELDS = ("day_of_month", "end_date")
-
-
 class RecurringResponse(BaseModel):
     id: int
     amount: float
@@ -412,10 +246,6 @@ class RecurringResponse(BaseModel):
     end_date: str | None
     next_date: str | None = Field(description="The next date from today on that is neither posted nor skipped.")
     created_at: str
-
-
-class OccurrenceDate(StrictModel):
-    date: IsoDate
 
 
 class Occurrence(BaseModel):
@@ -477,33 +307,9 @@ class BackupList(BaseModel):
     backups: list[Backup]
 
 
-class RestoreRequest(StrictModel):
-    name: Annotated[str, Field(strict=True, min_length=1, max_length=300, examples=["expenses-2026-11-24.db"])]
-
-
 class RestoreResult(BaseModel):
     restored: str
     safety_backup: str | None = Field(description="The backup of what was there before the restore.")
-
-
-ProfileName = Annotated[str, AfterValidator(check_text), Field(strict=True, min_length=1, max_length=100)]
-
-
-class CategoryChoice(StrictModel):
-    id: RowId | None = Field(None, description="Put these rows in this existing category.")
-    new: CategoryName | None = Field(None, description="Or make a new category of this name for them.")
-
-
-class ImportOptions(StrictModel):
-    """How to read the file and which rows to take; every field is optional."""
-
-    mapping: dict[str, Any] | None = Field(None, description="Columns and formats, as in a preview's `mapping`; default: the saved profile for this header, else a guess.")
-    profile: ProfileName | None = Field(None, description="Use this saved profile's mapping.")
-    save_profile: ProfileName | None = Field(None, description="Save the mapping under this name (default: the profile used, else the file's name).")
-    default_category_id: RowId | None = Field(None, description="The category of rows that have none.")
-    category_map: dict[str, CategoryChoice] = Field(default_factory=dict, description="The file's category names that don't exist yet -> an existing or a new category.")
-    include_lines: list[Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1_000_000, description="Flagged rows (duplicates, money in) to import anyway, by line.")
-    skip_lines: list[Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1_000_000, description="Rows to leave out, by line.")
 
 
 class ImportMatch(BaseModel):
@@ -583,45 +389,6 @@ class ErrorBody(BaseModel):
 # ---------------------------------------------------------------------------
 # Errors: every one is {"detail": "<one sentence>"}
 # ---------------------------------------------------------------------------
-
-LOCATION_NAMES = {
-    "body": "field",
-    "query": "query parameter",
-    "path": "path parameter",
-    "header": "header",
-    "cookie": "cookie",
-}
-
-
-def describe_validation_error(errors: list[dict[str, Any]]) -> str:
-    """Turn Pydantic's list of errors into one sentence about the first one."""
-    if not errors:
-        return "The request is invalid."
-    error = errors[0]
-    location = [str(part) for part in error.get("loc", ())]
-    kind = error.get("type", "")
-    source = location[0] if location else "body"
-    field = ".".join(location[1:])
-    message = str(error.get("msg", "is invalid"))
-    if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
-    elif message:
-        message = message[0].lower() + message[1:]
-    more = len(errors) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    if kind == "json_invalid":
-        reason = (error.get("ctx") or {}).get("error", "syntax error")
-        return f"The request body is not valid JSON ({reason})."
-    if source == "body" and not field:
-        if kind == "missing":
-            return "The request needs a JSON object body."
-        return f"The request body must be a JSON object ({message}){suffix}."
-    where = LOCATION_NAMES.get(source, source)
-    if kind == "missing":
-        return f"The {where} '{field}' is required{suffix}."
-    if kind == "extra_forbidden":
-        return f"The {where} '{field}' is not allowed: unknown field{suffix}."
-    return f"Invalid {where} '{field}': {message}{suffix}."
 
 
 STATUS_SENTENCES = {

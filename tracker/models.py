@@ -1,0 +1,220 @@
+"""What callers may send: every concern's validated inputs (Pydantic models and field types), and
+the one sentence that says what is wrong with an input."""
+
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from tracker.config import MAX_AMOUNT, MAX_ID
+from tracker.errors import InvalidInput
+from tracker.validation import check_cents, check_date, check_month, check_search, check_text
+
+Amount = Annotated[
+    float,
+    Field(strict=True, gt=0, le=MAX_AMOUNT, allow_inf_nan=False, examples=[12.5]),
+    AfterValidator(check_cents),
+]
+Description = Annotated[
+    str,
+    AfterValidator(check_text),
+    Field(strict=True, min_length=1, max_length=200, examples=["Lunch, with \"friends\""]),
+]
+RowId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID, examples=[1])]
+IsoDate = Annotated[
+    str,
+    # check_date tells what is wrong in words; a bare pattern error would show a regex.
+    Field(strict=True, examples=["2025-03-14"], json_schema_extra={"format": "date"}),
+    AfterValidator(check_date),
+]
+CategoryName = Annotated[
+    str,
+    AfterValidator(check_text),
+    Field(strict=True, min_length=1, max_length=50, examples=["Groceries"]),
+]
+Month = Annotated[
+    str,
+    Field(strict=True, examples=["2025-03"], json_schema_extra={"pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}),
+    AfterValidator(check_month),
+]
+Color = Annotated[str, Field(strict=True, pattern=r"^#[0-9a-fA-F]{6}$", examples=["#2a9d8f"])]
+
+
+SearchText = Annotated[Annotated[str, Field(max_length=200)] | None, AfterValidator(check_search), Field(
+    description="Search: every word must occur in the description, in any case and with or without "
+    "accents (e.g. `cafe` finds Café). Plain text: quotes, * or AND have no special meaning.",
+)]
+
+
+class ExpenseFilters(BaseModel):
+    """Which expenses a list, a count or an export is about. The one parser of these query
+    parameters: the API's routes take it as their query, and the window's export parses the
+    page's query string with `from_query`, so that both always pick the same rows."""
+
+    date_from: IsoDate | None = Field(None, description="First date included (YYYY-MM-DD).")
+    date_to: IsoDate | None = Field(None, description="Last date included (YYYY-MM-DD).")
+    category_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    q: SearchText = None
+
+    @classmethod
+    def from_query(cls, query: str) -> "ExpenseFilters":
+        """Parse a query string (`?date_from=…&q=…`) as the API does: the last of repeated
+        parameters counts, unknown ones are ignored; invalid values are refused in the same words."""
+        params = {key: values[-1] for key, values in parse_qs(query.lstrip("?"), keep_blank_values=True).items()}
+        try:
+            return cls.model_validate(params)
+        except ValidationError as exc:
+            located = [{**error, "loc": ("query", *error["loc"])} for error in exc.errors()]
+            raise InvalidInput(describe_validation_error(located)) from None
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CategoryCreate(StrictModel):
+    name: CategoryName
+    color: Color = "#6c757d"
+
+
+class ExpenseCreate(StrictModel):
+    amount: Amount
+    description: Description
+    category_id: RowId
+    date: IsoDate
+
+
+UNCHANGED = "Leave it out or send null to keep it as it is."
+
+
+class ExpenseUpdate(StrictModel):
+    # The seed: "only update fields that are provided (not None)". A field sent as null is
+    # left as it is, like a field not sent; a field sent with a value must be valid.
+    amount: Amount | None = Field(None, description=UNCHANGED)
+    description: Description | None = Field(None, description=UNCHANGED)
+    category_id: RowId | None = Field(None, description=UNCHANGED)
+    date: IsoDate | None = Field(None, description=UNCHANGED)
+
+
+def provided_fields(changes: BaseModel, clearable: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields of a partial update that change something: those sent with a value, and
+    those in `clearable` sent as null (which clears them)."""
+    return {
+        name: getattr(changes, name)
+        for name in type(changes).model_fields
+        if name in changes.model_fields_set and (getattr(changes, name) is not None or name in clearable)
+    }
+
+
+class SettingsUpdate(StrictModel):
+    currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$", examples=["EUR"])] | None = Field(
+        None, description=UNCHANGED)
+    week_start: Annotated[int, Field(strict=True, ge=1, le=7, examples=[1])] | None = Field(
+        None, description=UNCHANGED)
+
+
+class BudgetSet(StrictModel):
+    amount: Amount = Field(description="The monthly limit, in the same currency as the expenses.")
+
+
+Frequency = Literal["daily", "weekly", "monthly", "yearly"]
+Interval = Annotated[int, Field(strict=True, ge=1, le=1000, description="Every how many days, weeks, months or years.")]
+DayOfMonth = Annotated[int, Field(
+    strict=True, ge=1, le=31,
+    description="Monthly only (default: the start date's day); 29–31 mean the last day in shorter months.",
+)]
+
+
+class RecurringCreate(StrictModel):
+    amount: Amount
+    description: Description
+    category_id: RowId
+    frequency: Frequency
+    interval: Interval = 1
+    day_of_month: DayOfMonth | None = None
+    start_date: IsoDate
+    end_date: IsoDate | None = Field(None, description="Last date that may be posted (inclusive); null: no end.")
+
+
+class RecurringUpdate(StrictModel):
+    # As ExpenseUpdate: a field sent with a value changes; one not sent, or sent as null, stays.
+    # Except end_date and day_of_month, which null clears (no end; the start date's day).
+    amount: Amount | None = Field(None, description=UNCHANGED)
+    description: Description | None = Field(None, description=UNCHANGED)
+    category_id: RowId | None = Field(None, description=UNCHANGED)
+    frequency: Frequency | None = Field(None, description=UNCHANGED)
+    interval: Interval | None = Field(None, description=UNCHANGED)
+    day_of_month: DayOfMonth | None = Field(None, description="Null: the start date's day (monthly only). Leave it out to keep it.")
+    start_date: IsoDate | None = Field(None, description=UNCHANGED)
+    end_date: IsoDate | None = Field(None, description="Null: no end. Leave it out to keep it.")
+
+
+CLEARABLE_RECURRING_FIELDS = ("day_of_month", "end_date")
+
+
+class OccurrenceDate(StrictModel):
+    date: IsoDate
+
+
+class RestoreRequest(StrictModel):
+    name: Annotated[str, Field(strict=True, min_length=1, max_length=300, examples=["expenses-2026-11-24.db"])]
+
+
+ProfileName = Annotated[str, AfterValidator(check_text), Field(strict=True, min_length=1, max_length=100)]
+
+
+class CategoryChoice(StrictModel):
+    id: RowId | None = Field(None, description="Put these rows in this existing category.")
+    new: CategoryName | None = Field(None, description="Or make a new category of this name for them.")
+
+
+class ImportOptions(StrictModel):
+    """How to read the file and which rows to take; every field is optional."""
+
+    mapping: dict[str, Any] | None = Field(None, description="Columns and formats, as in a preview's `mapping`; default: the saved profile for this header, else a guess.")
+    profile: ProfileName | None = Field(None, description="Use this saved profile's mapping.")
+    save_profile: ProfileName | None = Field(None, description="Save the mapping under this name (default: the profile used, else the file's name).")
+    default_category_id: RowId | None = Field(None, description="The category of rows that have none.")
+    category_map: dict[str, CategoryChoice] = Field(default_factory=dict, description="The file's category names that don't exist yet -> an existing or a new category.")
+    include_lines: list[Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1_000_000, description="Flagged rows (duplicates, money in) to import anyway, by line.")
+    skip_lines: list[Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1_000_000, description="Rows to leave out, by line.")
+
+
+LOCATION_NAMES = {
+    "body": "field",
+    "query": "query parameter",
+    "path": "path parameter",
+    "header": "header",
+    "cookie": "cookie",
+}
+
+
+def describe_validation_error(errors: list[dict[str, Any]]) -> str:
+    """Turn Pydantic's list of errors into one sentence about the first one."""
+    if not errors:
+        return "The request is invalid."
+    error = errors[0]
+    location = [str(part) for part in error.get("loc", ())]
+    kind = error.get("type", "")
+    source = location[0] if location else "body"
+    field = ".".join(location[1:])
+    message = str(error.get("msg", "is invalid"))
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    elif message:
+        message = message[0].lower() + message[1:]
+    more = len(errors) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    if kind == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "syntax error")
+        return f"The request body is not valid JSON ({reason})."
+    if source == "body" and not field:
+        if kind == "missing":
+            return "The request needs a JSON object body."
+        return f"The request body must be a JSON object ({message}){suffix}."
+    where = LOCATION_NAMES.get(source, source)
+    if kind == "missing":
+        return f"The {where} '{field}' is required{suffix}."
+    if kind == "extra_forbidden":
+        return f"The {where} '{field}' is not allowed: unknown field{suffix}."
+    return f"Invalid {where} '{field}': {message}{suffix}."
