@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import expense_tracker as et
+import tracker.search
 from conftest import BASE_URL, expense
 
 SQLITE_CLI = shutil.which("sqlite3")
@@ -206,7 +207,7 @@ def searchable(tmp_path_factory):
 def test_search_combines_with_filters_sort_and_paging(searchable, monkeypatch, plan, params):
     path, rows = searchable
     for name, value in PLANS[plan].items():
-        monkeypatch.setattr(et, name, value)
+        monkeypatch.setattr(tracker.search, name, value)
     with TestClient(et.create_app(path), base_url=BASE_URL) as client:
         for q in QUERIES:
             expected = [row["id"] for row in expected_rows(rows, q, params)]
@@ -241,7 +242,7 @@ PLAN_CONDITIONS = {
 def test_search_plan_chosen(searchable, monkeypatch, plan):
     path, _ = searchable
     for name, value in PLANS[plan].items():
-        monkeypatch.setattr(et, name, value)
+        monkeypatch.setattr(tracker.search, name, value)
     conn = et.connect(path)
     try:
         assert et.plan_search(conn, "CAFÉ", 10, lambda: 40).conditions == [PLAN_CONDITIONS[plan]]

@@ -8,7 +8,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from tracker.config import MAX_AMOUNT, MAX_ID
 from tracker.errors import InvalidInput
-from tracker.validation import check_cents, check_date, check_month, check_search, check_text
+from tracker.validation import (
+    check_cents,
+    check_date,
+    check_month,
+    check_search,
+    check_text,
+)
 
 Amount = Annotated[
     float,

@@ -5,7 +5,6 @@ import functools
 import sqlite3
 import unicodedata
 
-
 # Search folds text (case, accents, compatibility forms) one character at a time through the
 # table search_fold_map, in plain SQL, so that the triggers work for any program that writes to
 # the file, such as the sqlite3 command-line tool, which has none of this app's Python functions.

@@ -3,6 +3,7 @@
 import re
 from datetime import date
 
+
 def check_text(value: str) -> str:
     value = value.strip()
     if not value:

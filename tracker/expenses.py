@@ -1,0 +1,245 @@
+"""Expenses: one by id, add, change, delete (to the trash), and lists, counts and suggestions under filters."""
+
+import base64
+import binascii
+import json
+import sqlite3
+from contextlib import AbstractContextManager
+from typing import Any
+
+from tracker.categories import require_category
+from tracker.config import MAX_AMOUNT, MAX_ID
+from tracker.db import write_transaction
+from tracker.errors import InvalidInput, NotFound
+from tracker.models import ExpenseCreate, ExpenseUpdate, provided_fields
+from tracker.money import check_totals
+from tracker.months import last_day, next_month, previous_month
+from tracker.search import plan_search
+
+SORT_COLUMNS = {"date": "e.date", "amount": "e.amount", "created_at": "e.created_at"}
+ORDERS = {"asc": "asc", "desc": "desc"}
+
+EXPENSE_SELECT = """select e.id, e.amount, e.description, e.category_id,
+    coalesce(c.name, '') as category_name, e.date, e.created_at
+from expenses e left join categories c on c.id = e.category_id"""
+
+
+def fetch_expense(conn: sqlite3.Connection, expense_id: int) -> dict | None:
+    row = conn.execute(f"{EXPENSE_SELECT} where e.id = ?", (expense_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def filter_clause(
+    date_from: str | None, date_to: str | None, category_id: int | None
+) -> tuple[list[str], list[Any]]:
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(f"Invalid query parameter 'date_from': {date_from} is after date_to {date_to}.")
+    conditions: list[str] = []
+    params: list[Any] = []
+    if date_from is not None:
+        conditions.append("e.date >= ?")
+        params.append(date_from)
+    if date_to is not None:
+        conditions.append("e.date <= ?")
+        params.append(date_to)
+    if category_id is not None:
+        conditions.append("e.category_id = ?")
+        params.append(category_id)
+    return conditions, params
+
+
+def encode_cursor(sort: str, order: str, value: Any, row_id: int) -> str:
+    raw = json.dumps([sort, order, value, row_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str, sort: str, order: str) -> tuple[Any, int]:
+    invalid = InvalidInput(
+        "Invalid query parameter 'cursor': use the X-Next-Cursor value of the previous page "
+        "with the same sort and order."
+    )
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        c_sort, c_order, value, row_id = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error):
+        raise invalid from None
+    if sort == "amount":
+        # Bounded before anything converts it: a huge integer would overflow SQLite's binding.
+        value_ok = isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= MAX_AMOUNT
+    else:  # dates and timestamps are short ASCII text
+        value_ok = isinstance(value, str) and len(value) <= 40 and value.isascii()
+    id_ok = isinstance(row_id, int) and not isinstance(row_id, bool) and 0 <= row_id <= MAX_ID
+    if (c_sort, c_order) != (sort, order) or not value_ok or not id_ok:
+        raise invalid
+    return value, row_id
+
+
+def get_expense(conn: sqlite3.Connection, expense_id: int) -> dict:
+    expense = fetch_expense(conn, expense_id)
+    if expense is None:
+        raise NotFound(f"Expense {expense_id} not found.")
+    return expense
+
+
+def create_expense(conn: sqlite3.Connection, expense: ExpenseCreate, lock: AbstractContextManager | None = None) -> dict:
+    with write_transaction(conn, lock):
+        require_category(conn, expense.category_id)
+        row_id = conn.execute(
+            "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
+            (expense.amount, expense.description, expense.category_id, expense.date),
+        ).lastrowid
+        check_totals(conn, [expense.date[:7]])
+        return fetch_expense(conn, row_id)
+
+
+def update_expense(
+    conn: sqlite3.Connection, expense_id: int, changes: ExpenseUpdate, lock: AbstractContextManager | None = None
+) -> dict:
+    fields = provided_fields(changes)
+    with write_transaction(conn, lock):
+        if conn.execute("select 1 from expenses where id = ?", (expense_id,)).fetchone() is None:
+            raise NotFound(f"Expense {expense_id} not found.")
+        if "category_id" in fields:
+            require_category(conn, fields["category_id"])
+        if fields:
+            # Column names come from the model's fixed field list, never from the request.
+            assignments = ", ".join(f"{name} = ?" for name in fields)
+            conn.execute(f"update expenses set {assignments} where id = ?", [*fields.values(), expense_id])
+        updated = fetch_expense(conn, expense_id)
+        check_totals(conn, [updated["date"][:7]])
+        return updated
+
+
+MOVE_TO_TRASH = """insert or replace into deleted_expenses
+    (id, amount, description, category_id, category_name, category_color, date, created_at,
+     import_batch_id, reverted_batch_id)
+select e.id, e.amount, e.description, e.category_id, coalesce(c.name, ''), coalesce(c.color, '#6c757d'),
+    e.date, e.created_at, e.import_batch_id, ?
+from expenses e left join categories c on c.id = e.category_id"""
+
+
+def delete_expense(conn: sqlite3.Connection, expense_id: int, lock: AbstractContextManager | None = None) -> None:
+    """Move the expense to the trash, from which `restore_expense` brings it back with its id."""
+    with write_transaction(conn, lock):
+        conn.execute(f"{MOVE_TO_TRASH} where e.id = ?", (None, expense_id))
+        deleted = conn.execute("delete from expenses where id = ?", (expense_id,)).rowcount
+    if not deleted:
+        raise NotFound(f"Expense {expense_id} not found.")
+
+
+def list_expenses(
+    conn: sqlite3.Connection,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    category_id: int | None = None,
+    sort: str = "date",
+    order: str = "desc",
+    limit: int = 50,
+    offset: int = 0,
+    cursor: str | None = None,
+    q: str | None = None,
+) -> tuple[list[dict], str | None]:
+    """One page of expenses and the cursor of the next page (None on the last page).
+
+    q: search text; every word of it must occur in the description (any case, any accents).
+    """
+    if cursor is not None and offset:
+        raise InvalidInput("Invalid query parameter 'cursor': use either cursor or offset, not both.")
+    conditions, params = filter_clause(date_from, date_to, category_id)
+    column, direction = SORT_COLUMNS[sort], ORDERS[order]
+    if cursor is not None:
+        value, last_id = decode_cursor(cursor, sort, order)
+    search = plan_search(conn, q, offset + limit + 1, lambda: count_expenses(conn, date_from, date_to, category_id))
+    conditions += search.conditions
+    params += search.params
+    if cursor is not None:
+        compare = "<" if order == "desc" else ">"
+        conditions.append(f"({column}, e.id) {compare} (?, ?)")
+        params += [value, last_id]
+    where = f"where {' and '.join(conditions)}" if conditions else ""
+    ordering = f"order by {column} {direction}, e.id {direction}"
+    # The page's ids come from an index alone; only those rows are then read and joined.
+    rows = conn.execute(
+        f"""{EXPENSE_SELECT} where e.id in (
+            select e.id from expenses e {where} {ordering} limit ? offset ?
+        ) {ordering}""",
+        [*params, limit + 1, offset],
+    ).fetchall()
+    page = [dict(row) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor(sort, order, last[sort], last["id"])
+    return page, next_cursor
+
+
+SUGGESTION_WINDOW = 5000
+
+
+def count_expenses(
+    conn: sqlite3.Connection,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    category_id: int | None = None,
+    q: str | None = None,
+) -> int:
+    """How many expenses match: whole months from monthly_totals, and only the partial months at
+    the edges of the date range through the date index, so it stays fast at a million rows.
+    With a search q, the rows that match it (see search_filter)."""
+    conditions, params = filter_clause(date_from, date_to, category_id)
+    search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id))
+    if search.conditions and not conditions:
+        return conn.execute(search.count_sql, search.count_params).fetchone()[0]
+    if search.conditions:
+        where = " and ".join([*conditions, *search.conditions])
+        return conn.execute(f"select count(*) from expenses e where {where}", [*params, *search.params]).fetchone()[0]
+    if date_from and date_to and date_from[:7] == date_to[:7]:
+        return count_rows(conn, date_from, date_to, category_id)
+    conditions, params = ["count > 0"], []
+    edges: list[tuple[str, str]] = []
+    if category_id is not None:
+        conditions.append("category_id = ?")
+        params.append(category_id)
+    if date_from is not None:
+        first = date_from[:7]
+        if date_from[8:] != "01":
+            edges.append((date_from, last_day(first)))
+            first = next_month(first)
+        conditions.append("month >= ?")
+        params.append(first)
+    if date_to is not None:
+        last = date_to[:7]
+        if date_to != last_day(last):
+            edges.append((f"{last}-01", date_to))
+            last = previous_month(last)
+        conditions.append("month <= ?")
+        params.append(last)
+    total = conn.execute(
+        f"select coalesce(sum(count), 0) from monthly_totals where {' and '.join(conditions)}", params
+    ).fetchone()[0]
+    return total + sum(count_rows(conn, low, high, category_id) for low, high in edges)
+
+
+def count_rows(conn: sqlite3.Connection, date_from: str, date_to: str, category_id: int | None) -> int:
+    conditions, params = filter_clause(date_from, date_to, category_id)
+    return conn.execute(f"select count(*) from expenses e where {' and '.join(conditions)}", params).fetchone()[0]
+
+
+def suggestions(conn: sqlite3.Connection, prefix: str, limit: int = 8) -> list[dict]:
+    """Descriptions used recently that start with `prefix` (any case), with their last category."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        """select description, category_id, amount from (
+            select description, category_id, amount, id from expenses order by id desc limit ?
+        ) where description like ? escape '\\' order by id desc""",
+        (SUGGESTION_WINDOW, f"{escaped}%"),
+    )
+    seen: dict[str, dict] = {}
+    for row in rows:
+        key = row["description"].casefold()
+        if key not in seen:
+            seen[key] = dict(row)
+            if len(seen) == limit:
+                break
+    return list(seen.values())

@@ -1,0 +1,29 @@
+"""Settings: the currency and the first day of the week, stored in the file."""
+
+import sqlite3
+from contextlib import AbstractContextManager
+
+from tracker.db import write_transaction
+from tracker.models import SettingsUpdate, provided_fields
+
+DEFAULT_SETTINGS = {"currency": "USD", "week_start": 1}
+
+
+def get_settings(conn: sqlite3.Connection) -> dict:
+    stored = {row["key"]: row["value"] for row in conn.execute("select key, value from settings")}
+    settings = dict(DEFAULT_SETTINGS)
+    if stored.get("currency"):
+        settings["currency"] = stored["currency"]
+    if str(stored.get("week_start", "")).isdigit():
+        settings["week_start"] = int(stored["week_start"])
+    return settings
+
+
+def update_settings(conn: sqlite3.Connection, changes: SettingsUpdate, lock: AbstractContextManager | None = None) -> dict:
+    with write_transaction(conn, lock):
+        for name, value in provided_fields(changes).items():
+            conn.execute(
+                "insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
+                (name, str(value)),
+            )
+        return get_settings(conn)
