@@ -245,13 +245,14 @@ import os, signal, sys
 from datetime import date
 sys.path.insert(0, {root!r})
 import expense_tracker as et
+import tracker.recurring
 
 def record_then_die(conn, rule, day):
     conn.execute("insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
                   (rule["amount"], rule["description"], rule["category_id"], day))
     os.kill(os.getpid(), signal.SIGKILL)  # after the expense, before its bookkeeping
 
-et.record_posting = record_then_die
+tracker.recurring.record_posting = record_then_die
 conn = et.connect(__import__("pathlib").Path({path!r}))
 et.post_due(conn, date(2025, 3, 10))
 """
