@@ -5,7 +5,6 @@ Run `python expense_tracker.py` to serve it on http://127.0.0.1:8000 (docs at /d
 
 import argparse
 import difflib
-import functools
 import ipaddress
 import json
 import logging
@@ -16,26 +15,19 @@ import sqlite3
 import sys
 import threading
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, closing
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Form, Path as PathParam, Query, Request, Response, UploadFile
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI, Form, Path as PathParam, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field, ValidationError
-from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.routing import BaseRoute, Match, Mount
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from pydantic import ValidationError
 
 from tracker.migrations import APPLICATION_ID, MIGRATIONS, SEED_SCHEMA  # noqa: F401 (SEED_SCHEMA: tests)
 from tracker.search_index import fold_in_python, fold_sql, is_accent, search_fold_map  # noqa: F401 (is_accent: tests)
@@ -242,6 +234,56 @@ from tracker.backups import (  # noqa: F401
     schema_objects,
     write_backup,
 )
+from api.models import (  # noqa: F401
+    Backup,
+    BackupList,
+    BudgetStatus,
+    Budgets,
+    CategoryBudget,
+    CategoryBudgetStatus,
+    CategoryId,
+    CategoryResponse,
+    CategorySummary,
+    Count,
+    ErrorBody,
+    ExpenseId,
+    ExpenseResponse,
+    Health,
+    ImportBatch,
+    ImportCounts,
+    ImportMatch,
+    ImportPreview,
+    ImportProfile,
+    ImportRow,
+    MonthTotal,
+    MonthlySummary,
+    Occurrence,
+    OverallBudget,
+    RecurringId,
+    RecurringResponse,
+    RestoreResult,
+    Settings,
+    Suggestion,
+    TrashItem,
+    UpcomingOccurrence,
+)
+from api.errors import (  # noqa: F401
+    FRAMEWORK_DETAILS,
+    STATUS_SENTENCES,
+    WrongMethod,
+    error_response,
+    install_error_handlers,
+)
+from api.middleware import (  # noqa: F401
+    SAFE_METHODS,
+    BodyLimit,
+    ForeignPagesCannotWrite,
+    JsonCORSMiddleware,
+    LoopbackHostOnly,
+    cors_origin,
+    describe_cors,
+)
+from api.deps import DB, get_db  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -257,518 +299,14 @@ WEB_DIR = Path(__file__).resolve().parent / "web"
 log = logging.getLogger("expense_tracker")
 
 
-async def get_db(request: Request) -> AsyncIterator[sqlite3.Connection]:
-    """A connection for this request only; always closed when the request ends.
-
-    Opening a connection reads nothing yet (the schema is read by the first query, in the
-    route's worker thread), so it is done here on the event loop, saving two thread hops
-    per request.
-    """
-    database: Database = request.app.state.database
-    if not database.ready:
-        await run_in_threadpool(database.ensure_ready)
-    conn = database.open()
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-DB = Annotated[sqlite3.Connection, Depends(get_db)]
-
-
 # ---------------------------------------------------------------------------
 # Models
 # ---------------------------------------------------------------------------
 
 
-ExpenseId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
-CategoryId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
-RecurringId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
-
-
-class CategoryResponse(BaseModel):
-    id: int
-    name: str
-    color: str
-    created_at: str
-
-
-class ExpenseResponse(BaseModel):
-    id: int
-    amount: float
-    description: str
-    category_id: int
-    category_name: str
-    date: str
-    created_at: str
-
-
-class CategorySummary(BaseModel):
-    category_name: str
-    total: float
-    count: int
-
-
-class Settings(BaseModel):
-    currency: str = Field(examples=["EUR"], description="ISO 4217 code of the currency amounts are shown in.")
-    week_start: int = Field(examples=[1], description="First day of the week: 1 = Monday … 7 = Sunday.")
-
-
-class CategoryBudget(BaseModel):
-    category_id: int
-    category_name: str
-    amount: float
-
-
-class OverallBudget(BaseModel):
-    amount: float
-
-
-class Budgets(BaseModel):
-    overall: float | None = Field(description="The monthly limit of all spending together; null when none is set.")
-    categories: list[CategoryBudget] = Field(description="Each category's monthly limit, by category name.")
-
-
-class BudgetStatus(BaseModel):
-    limit: float
-    spent: float
-    remaining: float = Field(description="limit − spent; negative when over the budget.")
-    percent: float = Field(description="spent ÷ limit × 100, to one decimal.")
-
-
-class CategoryBudgetStatus(BudgetStatus):
-    category_id: int
-    category_name: str
-
-
-class MonthlySummary(BaseModel):
-    month: str
-    total: float
-    count: int
-    by_category: list[CategorySummary]
-    # Present only when set, so that a summary without budgets stays what it always was.
-    budgets: list[CategoryBudgetStatus] | None = Field(
-        None, description="Present when some category has a budget: every such category, spending or not, by name."
-    )
-    overall_budget: BudgetStatus | None = Field(None, description="Present when an overall budget is set.")
-
-
-class RecurringResponse(BaseModel):
-    id: int
-    amount: float
-    description: str
-    category_id: int
-    category_name: str
-    frequency: Frequency
-    interval: int
-    day_of_month: int | None
-    start_date: str
-    end_date: str | None
-    next_date: str | None = Field(description="The next date from today on that is neither posted nor skipped.")
-    created_at: str
-
-
-class Occurrence(BaseModel):
-    recurring_id: int
-    date: str
-    status: Literal["posted", "skipped"]
-    expense_id: int | None
-
-
-class UpcomingOccurrence(BaseModel):
-    recurring_id: int
-    date: str
-    amount: float
-    description: str
-    category_id: int
-    category_name: str
-    status: Literal["scheduled", "skipped"]
-
-
-class MonthTotal(BaseModel):
-    month: str
-    total: float
-    count: int
-
-
-class Count(BaseModel):
-    count: int
-
-
-class Suggestion(BaseModel):
-    description: str
-    category_id: int
-    amount: float
-
-
-class TrashItem(BaseModel):
-    id: int
-    amount: float
-    description: str
-    category_id: int
-    category_name: str
-    date: str
-    created_at: str
-    deleted_at: str = Field(description="When it was deleted (UTC).")
-    days_left: int = Field(description="Days until it is emptied from the trash for good.")
-    reverted_batch_id: int | None = Field(description="Set when it left with the revert of that import batch.")
-
-
-class Backup(BaseModel):
-    name: str = Field(examples=["expenses-2026-11-25.db"])
-    kind: Literal["daily", "manual", "before-restore", "damaged"]
-    day: str
-    created_at: str
-    size: int
-
-
-class BackupList(BaseModel):
-    folder: str
-    backups: list[Backup]
-
-
-class RestoreResult(BaseModel):
-    restored: str
-    safety_backup: str | None = Field(description="The backup of what was there before the restore.")
-
-
-class ImportMatch(BaseModel):
-    id: int | None = Field(description="The existing expense it looks like, if any.")
-    line: int | None = Field(description="Or the earlier line of the same file it repeats.")
-    date: str
-    amount: float
-    description: str
-
-
-class ImportRow(BaseModel):
-    line: int
-    date: str | None
-    amount: float | None
-    description: str
-    category: str | None = Field(description="The category named in the file, if mapped.")
-    category_id: int | None
-    status: Literal["ready", "duplicate", "income", "problem"]
-    reason: str | None = Field(description="Why the row is flagged, in words.")
-    match: ImportMatch | None
-    selected: bool = Field(description="Whether it would be imported with these options.")
-
-
-class ImportCounts(BaseModel):
-    rows: int
-    ready: int
-    duplicate: int
-    income: int
-    problem: int
-    selected: int
-
-
-class ImportPreview(BaseModel):
-    file_name: str
-    kind: str
-    encoding: str
-    delimiter: str | None
-    has_header: bool
-    columns: list[str]
-    mapping: dict[str, Any]
-    date_formats: list[str] = Field(description="Every date format that fits all rows; more than one means the user should choose.")
-    profile: str | None = Field(description="The saved profile whose mapping was used.")
-    unknown_categories: list[str]
-    needs_default_category: bool
-    counts: ImportCounts
-    rows: list[ImportRow] = Field(description="The first rows, then every flagged row.")
-    all_rows_listed: bool
-
-
-class ImportBatch(BaseModel):
-    id: int
-    file_name: str
-    imported_at: str
-    profile: str | None
-    rows_in_file: int
-    imported: int
-    skipped: int
-    status: Literal["imported", "reverted"]
-    reverted_at: str | None
-
-
-class ImportProfile(BaseModel):
-    name: str
-    mapping: dict[str, Any]
-    updated_at: str
-
-
-class Health(BaseModel):
-    status: str
-    database: str
-
-
-class ErrorBody(BaseModel):
-    detail: str
-
-
 # ---------------------------------------------------------------------------
 # Errors: every one is {"detail": "<one sentence>"}
 # ---------------------------------------------------------------------------
-
-
-STATUS_SENTENCES = {
-    404: "Not found: no such resource at {path}.",
-    405: "Method {method} is not allowed on {path}.",
-    400: "The request body could not be read as JSON: it is not UTF-8 text or is nested too deeply.",
-}
-FRAMEWORK_DETAILS = ("Not Found", "Method Not Allowed", "There was an error parsing the body")
-
-
-def error_response(status_code: int, detail: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(422, describe_validation_error(list(exc.errors())))
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        detail = exc.detail
-        template = STATUS_SENTENCES.get(exc.status_code)
-        if template and detail in FRAMEWORK_DETAILS:
-            detail = template.format(path=request.url.path, method=request.method)
-        return error_response(exc.status_code, str(detail), getattr(exc, "headers", None))
-
-    @app.exception_handler(AppError)
-    async def app_error(request: Request, exc: AppError) -> JSONResponse:
-        return error_response(exc.status, str(exc))
-
-    @app.exception_handler(DatabaseUnavailable)
-    async def database_unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
-        return error_response(503, str(exc))
-
-    @app.exception_handler(sqlite3.Error)
-    async def database_error(request: Request, exc: sqlite3.Error) -> JSONResponse:
-        if str(exc) == "integer overflow":
-            # SQLite's sum() past 64 bits (a batch of imported rows, say): the data, not the file.
-            return error_response(409, f"A total would be larger than this app can add up "
-                                  f"(at most {MAX_TOTAL_CENTS // 100:,}.{MAX_TOTAL_CENTS % 100:02d}); nothing was saved.")
-        path = request.app.state.database.path
-        log.warning("database error on %s %s: %s", request.method, request.url.path, exc)
-        return error_response(503, describe_database_error(exc, path))
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, "Internal error: something unexpected went wrong; see the log.")
-
-
-class WrongMethod(BaseRoute):
-    """405 with the right Allow header for a method that a path of the API does not take.
-
-    Starlette alone gets this wrong here in three ways: the web page's static mount at "/"
-    matches every path, so `PATCH /expenses` got the mount's 405 (`Allow: GET, HEAD`) and
-    `GET /backups/restore` its 404 (no such file); and `PUT /expenses/count` reached
-    `PUT /expenses/{expense_id}` and was refused as a bad id. Placed first in the app's routes,
-    this takes a request only when its path is an API resource and its method is not one of
-    the resource's: the resource is that of the first route whose path matches (fixed paths
-    are declared before those with parameters, as /expenses/count before /expenses/{expense_id}),
-    and Allow lists the methods of every route with that path.
-    """
-
-    def __init__(self, routes: list[BaseRoute]):
-        self.routes = routes  # the app's own list, read when the first request comes
-        self.allowed_on = functools.lru_cache(maxsize=1024)(self._allowed_on)
-
-    def _allowed_on(self, path: str) -> frozenset[str] | None:
-        api_routes = [r for r in self.routes if r is not self and not isinstance(r, Mount) and getattr(r, "methods", None)]
-        for route in api_routes:
-            if route.path_regex.match(path):
-                return frozenset(m for r in api_routes if r.path == route.path for m in r.methods)
-        return None
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http":
-            allowed = self.allowed_on(scope["path"])
-            if allowed is not None and scope["method"] not in allowed:
-                return Match.FULL, {}
-        return Match.NONE, {}
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        allowed = ", ".join(sorted(self.allowed_on(scope["path"])))
-        raise HTTPException(
-            405, f"Method {scope['method']} is not allowed on {scope['path']}; it takes {allowed}.",
-            headers={"Allow": allowed},
-        )
-
-
-class LoopbackHostOnly:
-    """Refuse requests whose Host is not an allowed name (DNS-rebinding defence), in JSON.
-
-    Starlette's TrustedHostMiddleware does the checking; this only turns its plain-text
-    refusal into the API's error shape.
-    """
-
-    _PASSED = "expense_tracker.host_ok"
-
-    def __init__(self, app: ASGIApp, allowed_hosts: list[str]):
-        self.app = app
-        self.checker = TrustedHostMiddleware(self._mark_passed, allowed_hosts=allowed_hosts, www_redirect=False)
-
-    async def _mark_passed(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[self._PASSED] = True
-        await self.app(scope, receive, send)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.checker(scope, receive, send)
-            return
-        hosts = sum(1 for name, _ in scope["headers"] if name == b"host")
-        if hosts > 1:
-            # The check below reads the first Host and another part of a stack may read the last:
-            # a request that names two hosts is refused rather than judged by one of them.
-            await error_response(400, f"The request has {hosts} Host headers; it must name exactly one host.")(
-                scope, receive, send
-            )
-            return
-
-        async def send_json_refusal(message: Message) -> None:
-            if scope.get(self._PASSED):
-                await send(message)
-            elif message["type"] == "http.response.start":
-                host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")[:100]
-                await error_response(
-                    400,
-                    f"Invalid Host header {host!r}: this server only answers to "
-                    f"{', '.join(LOOPBACK_HOSTS)} (set {HOSTS_ENV} to allow other names).",
-                )(scope, receive, send)
-
-        await self.checker(scope, receive, send_json_refusal)
-
-
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-class ForeignPagesCannotWrite:
-    """Refuse state-changing requests sent by a web page of another origin, with 403 and a sentence.
-
-    CORS alone does not stop them: a "simple" request (a form, `text/plain`, a body-less POST,
-    `fetch(..., {mode: 'no-cors'})`) is sent without a preflight, and only its answer is hidden
-    from the page. Browsers name the page in `Origin` on every request but GET/HEAD, so a request
-    is refused when that origin is neither this server's own (`http://` + the Host header, which
-    LoopbackHostOnly has already checked) nor an allowed CORS origin, or when `Sec-Fetch-Site`
-    says cross-site and no allowed origin is named. Another port of 127.0.0.1 is "same-site" to
-    the browser, so the origin comparison is what catches it. Scripts and the command line send
-    no Origin and pass. The refusal comes before the body is read, so a foreign upload is never parsed.
-    """
-
-    def __init__(self, app: ASGIApp, allowed_origins: list[str]):
-        self.app = app
-        self.allow_all = "*" in allowed_origins
-        self.allowed = {origin.lower() for origin in allowed_origins}
-
-    def is_allowed(self, scope: Scope, origin: str) -> bool:
-        host = Headers(scope=scope).get("host", "")
-        own = f"{scope.get('scheme', 'http')}://{host}".lower()
-        return origin.lower() in self.allowed or (origin != "null" and origin.lower() == own)
-
-    def refusal(self, origin: str | None) -> str:
-        if origin is None:
-            page = "a web page of another site"
-        elif origin == "null":
-            page = "a page without an origin of its own (a sandboxed frame or a local file)"
-        else:
-            page = f"a web page from {origin[:100]}"
-        return (
-            f"Refused: {page} may not change your expenses; only this app's own pages and programs "
-            "that send no Origin (scripts, the command line) can. To allow it, start the server with "
-            f"--cors ORIGIN or set {CORS_ENV}."
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in SAFE_METHODS or self.allow_all:
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        origin = headers.get("origin")
-        allowed_origin = origin is not None and self.is_allowed(scope, origin)
-        cross_site = headers.get("sec-fetch-site", "").lower() == "cross-site"
-        if (origin is not None or cross_site) and not allowed_origin:
-            await error_response(403, self.refusal(origin))(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
-class JsonCORSMiddleware(CORSMiddleware):
-    """Starlette's CORS, with refused preflights in the API's error shape (it answers in plain text)."""
-
-    def preflight_response(self, request_headers):
-        response = super().preflight_response(request_headers)
-        if response.status_code != 400:
-            return response
-        refused = response.body.decode().removeprefix("Disallowed CORS ")
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
-        return error_response(400, f"The CORS preflight was refused: its {refused} is not allowed.", headers)
-
-
-class BodyLimit:
-    """Refuse request bodies over `limit` bytes with 413, in the API's error shape.
-
-    A declared Content-Length over the limit is refused before anything is read; a chunked
-    body is cut off as soon as it passes the limit, so memory never holds more than that.
-    (Starlette's own limiter answers in plain text.)
-    """
-
-    def __init__(self, app: ASGIApp, limit: int, upload_limit: int = 0, upload_paths: tuple[str, ...] = ()):
-        self.app = app
-        self.limit = limit
-        self.upload_limit = upload_limit
-        self.upload_paths = upload_paths
-
-    @staticmethod
-    def too_large(limit: int) -> HTTPException:
-        size = f"{limit // 1024 // 1024} MB" if limit >= 1024 * 1024 * 2 else f"{limit // 1024} KB"
-        return HTTPException(413, f"The request body is too large: at most {size} is accepted.")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.upload_limit if scope["path"] in self.upload_paths else self.limit
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > limit:
-            exc = self.too_large(limit)
-            await error_response(exc.status_code, exc.detail)(scope, receive, send)
-            return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise self.too_large(limit)
-            return message
-
-        await self.app(scope, limited_receive, send)
-
-
-def cors_origin(text: str) -> str:
-    """An origin as browsers send it (`http://localhost:5173`, no path), `*` or `null`; else ValueError."""
-    origin = text.strip().rstrip("/")
-    if origin in ("*", "null") or re.fullmatch(r"https?://[^/\s?#@]+", origin):
-        return origin
-    raise ValueError(
-        f"{text!r} is not a web origin; give it as a browser sends it, e.g. http://localhost:5173 "
-        "(scheme, host and port, no path), or * for any page."
-    )
-
-
-def describe_cors(origins: list[str]) -> str | None:
-    """The line a server prints when other web pages may use it, or None when none may."""
-    if not origins:
-        return None
-    pages = "ANY web page" if "*" in origins else "web pages from " + ", ".join(origins)
-    return f"CORS: {pages} may read and change your expenses through this server."
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,233 @@
+"""What the API answers: response models, and path parameters."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Path as PathParam
+from pydantic import BaseModel, Field
+
+from tracker.config import MAX_ID
+from tracker.models import Frequency
+
+ExpenseId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+CategoryId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+RecurringId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+
+
+class CategoryResponse(BaseModel):
+    id: int
+    name: str
+    color: str
+    created_at: str
+
+
+class ExpenseResponse(BaseModel):
+    id: int
+    amount: float
+    description: str
+    category_id: int
+    category_name: str
+    date: str
+    created_at: str
+
+
+class CategorySummary(BaseModel):
+    category_name: str
+    total: float
+    count: int
+
+
+class Settings(BaseModel):
+    currency: str = Field(examples=["EUR"], description="ISO 4217 code of the currency amounts are shown in.")
+    week_start: int = Field(examples=[1], description="First day of the week: 1 = Monday … 7 = Sunday.")
+
+
+class CategoryBudget(BaseModel):
+    category_id: int
+    category_name: str
+    amount: float
+
+
+class OverallBudget(BaseModel):
+    amount: float
+
+
+class Budgets(BaseModel):
+    overall: float | None = Field(description="The monthly limit of all spending together; null when none is set.")
+    categories: list[CategoryBudget] = Field(description="Each category's monthly limit, by category name.")
+
+
+class BudgetStatus(BaseModel):
+    limit: float
+    spent: float
+    remaining: float = Field(description="limit − spent; negative when over the budget.")
+    percent: float = Field(description="spent ÷ limit × 100, to one decimal.")
+
+
+class CategoryBudgetStatus(BudgetStatus):
+    category_id: int
+    category_name: str
+
+
+class MonthlySummary(BaseModel):
+    month: str
+    total: float
+    count: int
+    by_category: list[CategorySummary]
+    # Present only when set, so that a summary without budgets stays what it always was.
+    budgets: list[CategoryBudgetStatus] | None = Field(
+        None, description="Present when some category has a budget: every such category, spending or not, by name."
+    )
+    overall_budget: BudgetStatus | None = Field(None, description="Present when an overall budget is set.")
+
+
+class RecurringResponse(BaseModel):
+    id: int
+    amount: float
+    description: str
+    category_id: int
+    category_name: str
+    frequency: Frequency
+    interval: int
+    day_of_month: int | None
+    start_date: str
+    end_date: str | None
+    next_date: str | None = Field(description="The next date from today on that is neither posted nor skipped.")
+    created_at: str
+
+
+class Occurrence(BaseModel):
+    recurring_id: int
+    date: str
+    status: Literal["posted", "skipped"]
+    expense_id: int | None
+
+
+class UpcomingOccurrence(BaseModel):
+    recurring_id: int
+    date: str
+    amount: float
+    description: str
+    category_id: int
+    category_name: str
+    status: Literal["scheduled", "skipped"]
+
+
+class MonthTotal(BaseModel):
+    month: str
+    total: float
+    count: int
+
+
+class Count(BaseModel):
+    count: int
+
+
+class Suggestion(BaseModel):
+    description: str
+    category_id: int
+    amount: float
+
+
+class TrashItem(BaseModel):
+    id: int
+    amount: float
+    description: str
+    category_id: int
+    category_name: str
+    date: str
+    created_at: str
+    deleted_at: str = Field(description="When it was deleted (UTC).")
+    days_left: int = Field(description="Days until it is emptied from the trash for good.")
+    reverted_batch_id: int | None = Field(description="Set when it left with the revert of that import batch.")
+
+
+class Backup(BaseModel):
+    name: str = Field(examples=["expenses-2026-11-25.db"])
+    kind: Literal["daily", "manual", "before-restore", "damaged"]
+    day: str
+    created_at: str
+    size: int
+
+
+class BackupList(BaseModel):
+    folder: str
+    backups: list[Backup]
+
+
+class RestoreResult(BaseModel):
+    restored: str
+    safety_backup: str | None = Field(description="The backup of what was there before the restore.")
+
+
+class ImportMatch(BaseModel):
+    id: int | None = Field(description="The existing expense it looks like, if any.")
+    line: int | None = Field(description="Or the earlier line of the same file it repeats.")
+    date: str
+    amount: float
+    description: str
+
+
+class ImportRow(BaseModel):
+    line: int
+    date: str | None
+    amount: float | None
+    description: str
+    category: str | None = Field(description="The category named in the file, if mapped.")
+    category_id: int | None
+    status: Literal["ready", "duplicate", "income", "problem"]
+    reason: str | None = Field(description="Why the row is flagged, in words.")
+    match: ImportMatch | None
+    selected: bool = Field(description="Whether it would be imported with these options.")
+
+
+class ImportCounts(BaseModel):
+    rows: int
+    ready: int
+    duplicate: int
+    income: int
+    problem: int
+    selected: int
+
+
+class ImportPreview(BaseModel):
+    file_name: str
+    kind: str
+    encoding: str
+    delimiter: str | None
+    has_header: bool
+    columns: list[str]
+    mapping: dict[str, Any]
+    date_formats: list[str] = Field(description="Every date format that fits all rows; more than one means the user should choose.")
+    profile: str | None = Field(description="The saved profile whose mapping was used.")
+    unknown_categories: list[str]
+    needs_default_category: bool
+    counts: ImportCounts
+    rows: list[ImportRow] = Field(description="The first rows, then every flagged row.")
+    all_rows_listed: bool
+
+
+class ImportBatch(BaseModel):
+    id: int
+    file_name: str
+    imported_at: str
+    profile: str | None
+    rows_in_file: int
+    imported: int
+    skipped: int
+    status: Literal["imported", "reverted"]
+    reverted_at: str | None
+
+
+class ImportProfile(BaseModel):
+    name: str
+    mapping: dict[str, Any]
+    updated_at: str
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+class ErrorBody(BaseModel):
+    detail: str
