@@ -1217,6 +1217,11 @@ def _status_columns(table: Table, mapping: Mapping) -> list[int]:
 Money = tuple[Decimal | None, bool, str | None]
 
 
+# Cleaned texts remembered, for the payees that repeat: remembering every one held each row's
+# cell twice more (280 MB for 200,000 rows of long descriptions).
+_TEXTS_KEPT = 10_000
+
+
 class _RowReader:
     """Turns one record into a ParsedRow under one mapping."""
 
@@ -1295,7 +1300,9 @@ class _RowReader:
             if index < len(cells):
                 text = self.texts.get(cells[index])
                 if text is None:
-                    text = self.texts[cells[index]] = _clean_text(cells[index])
+                    text = _clean_text(cells[index])
+                    if len(self.texts) < _TEXTS_KEPT:
+                        self.texts[cells[index]] = text
                 if text:
                     parts.append(text)
         if len(parts) > 1:
