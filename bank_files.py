@@ -550,19 +550,16 @@ def _foreign_kind(head: bytes) -> str:
     return next((kind for pattern, kind in _FOREIGN_KINDS if re.match(pattern, head, re.S)), "")
 
 
-def _line_starts(text: str) -> list[int]:
-    return [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
-
-
-def _line_of(starts: list[int], offset: int) -> int:
-    low, high = 0, len(starts)
-    while low + 1 < high:
-        middle = (low + high) // 2
-        if starts[middle] <= offset:
-            low = middle
-        else:
-            high = middle
-    return low + 1
+def _line_numbers(text: str, offsets: Iterable[int]) -> list[int]:
+    """The line of each offset (in increasing order), by counting line breaks between them: a
+    list of where every line starts took 2.3 GB for a 64 MB file of empty lines."""
+    numbers, line, previous = [], 1, 0
+    for offset in offsets:
+        line += (text.count("\n", previous, offset) + text.count("\r", previous, offset)
+                 - text.count("\r\n", previous, offset))
+        numbers.append(line)
+        previous = offset
+    return numbers
 
 
 # CSV ----------------------------------------------------------------------
@@ -739,26 +736,53 @@ def _read_ofx(data: bytes) -> Table:
     start = re.search(r"<OFX>", text, re.I)
     if not start:
         raise BankFileError("The OFX file has no <OFX> section, so it holds no transactions.")
-    body = _OFX_TAG.sub(lambda m: f"<{m[1]}{m[2].upper()}>", text[start.start():])
+    body = _upper_tags(text, start.start())
     found = _ofx_transactions(body)
     if not found:
         raise BankFileError("The OFX file holds no transactions.")
-    starts = _line_starts(text)
-    decimal = _decide_decimal((t.findtext("TRNAMT") or "" for _, t in found if t is not None), ".")
-    records = [Record(_line_of(starts, start.start() + offset), _ofx_cells(t, decimal)) for offset, t in found]
+    lines = _line_numbers(text, (start.start() + offset for offset, _ in found))
+    decimal = _decide_decimal((cells[1] for _, cells in found if cells is not None), ".")
+    records = [Record(line, _ofx_cells(cells, decimal)) for line, (_, cells) in zip(lines, found)]
     return Table("ofx", encoding, None, True, list(OFX_COLUMNS), records)
 
 
-def _ofx_transactions(body: str) -> list[tuple[int, ElementTree.Element | None]]:
-    """(offset in body, element) of every <STMTTRN>; a damaged file is read transaction by transaction."""
+# A larger OFX file is read one transaction at a time: the tree of a whole 55 MB file of 190,000
+# transactions took 640 MB. Real statements are well under a megabyte.
+_OFX_WHOLE_TREE = 8_000_000  # characters
+
+
+def _upper_tags(text: str, start: int) -> str:
+    """The text from `start` with tag names in capitals, a megabyte at a time: one substitution
+    over a whole 55 MB file made a list of two strings per tag, 145 MB."""
+    parts = []
+    while start < len(text):
+        end = text.find("<", start + _CHUNK_BYTES)  # cut before a tag, never inside one
+        end = len(text) if end < 0 else end
+        parts.append(_OFX_TAG.sub(_upper_tag, text[start:end]))
+        start = end
+    return "".join(parts)
+
+
+def _upper_tag(match: re.Match[str]) -> str:
+    return f"<{match[1]}{match[2].upper()}>"
+
+
+def _ofx_transactions(body: str) -> list[tuple[int, list[str] | None]]:
+    """(offset in body, raw cells) of every <STMTTRN>; a damaged or large file is read transaction
+    by transaction."""
     offsets = [m.start() for m in re.finditer(r"<STMTTRN>", body)]
     if len(offsets) > MAX_ROWS:
         raise _too_many_rows()
-    root = _ofx_tree(body)
+    root = _ofx_tree(body) if len(body) <= _OFX_WHOLE_TREE else None
     if root is not None:
-        return list(zip(offsets, root.iter("STMTTRN")))
+        return [(offset, _ofx_raw_cells(t)) for offset, t in zip(offsets, root.iter("STMTTRN"))]
     blocks = re.finditer(r"<STMTTRN>(.*?)(?=<STMTTRN>|</STMTTRN>|</BANKTRANLIST>|\Z)", body, re.S)
-    return [(m.start(), _ofx_tree(f"<STMTTRN>{m[1]}</STMTTRN>")) for m in blocks]
+    return [(m.start(), _ofx_raw_cells(_ofx_block(m[1]))) for m in blocks]
+
+
+def _ofx_block(markup: str) -> ElementTree.Element | None:
+    """One transaction's tree; one longer than any real transaction counts as damaged."""
+    return _ofx_tree(f"<STMTTRN>{markup}</STMTTRN>") if len(markup) <= MAX_RECORD_CHARS else None
 
 
 def _ofx_tree(markup: str) -> ElementTree.Element | None:
@@ -772,12 +796,18 @@ def _ofx_tree(markup: str) -> ElementTree.Element | None:
         return None
 
 
-def _ofx_cells(transaction: ElementTree.Element | None, decimal: str) -> list[str]:
+def _ofx_raw_cells(transaction: ElementTree.Element | None) -> list[str] | None:
+    """Date, amount as written, payee and memo; None for a damaged transaction."""
     if transaction is None:
-        return ["", "", "(damaged transaction)", ""]
-    raw_amount = (transaction.findtext("TRNAMT") or "").strip()
-    return [_ofx_date(transaction), _ofx_amount(raw_amount, decimal),
+        return None
+    return [_ofx_date(transaction), (transaction.findtext("TRNAMT") or "").strip(),
             _ofx_text(transaction, "NAME", "PAYEE/NAME"), _ofx_memo(transaction)]
+
+
+def _ofx_cells(raw: list[str] | None, decimal: str) -> list[str]:
+    if raw is None:
+        return ["", "", "(damaged transaction)", ""]
+    return [raw[0], _ofx_amount(raw[1], decimal), raw[2], raw[3]]
 
 
 def _decode_ofx(data: bytes) -> tuple[str, str]:
@@ -856,7 +886,7 @@ def _read_qif(data: bytes) -> Table:
             records.append(Record(start, [current.get(k, "") for k in "DTPML"]))
         current = None
 
-    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), 1):
+    for number, line in enumerate(_lines_of(text), 1):
         stripped = line.strip()
         if not stripped:
             continue
@@ -888,6 +918,15 @@ def _read_qif(data: bytes) -> Table:
     if not records:
         raise BankFileError("The QIF file holds no bank, cash or credit-card transactions.")
     return Table("qif", encoding, None, True, list(QIF_COLUMNS), records)
+
+
+def _lines_of(text: str) -> Iterator[str]:
+    """The lines of a text one at a time (split at \\r\\n, \\r or \\n): a list of the 950,000 lines
+    of a 52 MB file took 100 MB."""
+    return (m[1] for m in _LINE.finditer(text))
+
+
+_LINE = re.compile(r"([^\r\n]*)(?:\r\n|\r|\n|\Z)")
 
 
 def _qif_category(value: str) -> str:
