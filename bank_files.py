@@ -12,6 +12,7 @@ import gc
 import html
 import io
 import itertools
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -783,6 +784,10 @@ def _ofx_transactions(body: str) -> list[tuple[int, list[str] | None]]:
 def _ofx_block(markup: str) -> ElementTree.Element | None:
     """One transaction's tree; one longer than any real transaction counts as damaged."""
     return _ofx_tree(f"<STMTTRN>{markup}</STMTTRN>") if len(markup) <= MAX_RECORD_CHARS else None
+
+
+# ofxtools logs a line at INFO for every tree it builds: 190,000 lines for a large file.
+logging.getLogger("ofxtools").setLevel(logging.WARNING)
 
 
 def _ofx_tree(markup: str) -> ElementTree.Element | None:

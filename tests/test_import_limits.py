@@ -271,3 +271,10 @@ def test_large_ofx_read_one_transaction_at_a_time_reads_the_same(monkeypatch):
     whole = [bank_files.read_file(path.read_bytes(), path.name).records for path in files]
     monkeypatch.setattr(bank_files, "_OFX_WHOLE_TREE", 0)
     assert [bank_files.read_file(path.read_bytes(), path.name).records for path in files] == whole
+
+
+def test_large_ofx_logs_no_line_per_transaction(caplog, monkeypatch):
+    monkeypatch.setattr(bank_files, "_OFX_WHOLE_TREE", 0)
+    caplog.set_level("INFO")
+    bank_files.read_file(rows_ofx(30), "many.ofx")
+    assert len(caplog.records) < 3
