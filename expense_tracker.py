@@ -2446,6 +2446,11 @@ def resolve_categories(conn: sqlite3.Connection, planned: list[PlannedRow], opti
     return list(unknown)
 
 
+def is_same_row(item: PlannedRow, cents: int, day: str, key: str) -> bool:
+    """False for a row whose (cents, date, text) merely has the same hash."""
+    return (round(item.row.amount * 100), item.row.date, similar_text(item.row.description)) == (cents, day, key)
+
+
 def find_duplicates(conn: sqlite3.Connection, planned: list[PlannedRow], progress: Progress) -> None:
     """Flag rows that match an expense (same amount, date within a few days, similar description)
     or an earlier row of the same file. Each expense explains at most one row, so that two real
@@ -2490,15 +2495,8 @@ def find_duplicates(conn: sqlite3.Connection, planned: list[PlannedRow], progres
             continue
         cents, key = round(item.row.amount * 100), similar_text(item.row.description)
         day = date.fromisoformat(item.row.date).toordinal()
-        fingerprint = hash((cents, item.row.date, key))
-        twin = seen_in_file.get(fingerprint)
-        if twin is not None and (round(twin.row.amount * 100), twin.row.date, similar_text(twin.row.description)) != (
-            cents, item.row.date, key
-        ):
-            twin = None  # another row with the same hash; it stays the one remembered
-        elif twin is None:
-            seen_in_file[fingerprint] = item
-        if twin is not None:
+        twin = seen_in_file.setdefault(hash((cents, item.row.date, key)), item)
+        if twin is not item and is_same_row(twin, cents, item.row.date, key):
             item.status, item.reason = "duplicate", f"Same date, amount and description as line {twin.row.line} of this file."
             item.match = {"id": None, "line": twin.row.line, "date": twin.row.date,
                           "amount": float(twin.row.amount), "description": twin.row.description}
@@ -3050,10 +3048,10 @@ def create_app(
 
 
 def import_progress(
-    database: Database, data: bytes, file_name: str, options: ImportOptions, done: Callable[[], None] = lambda: None
+    database: Database, data: bytes, file_name: str, options: ImportOptions, finished: Callable[[], None] = lambda: None
 ) -> Iterator[bytes]:
-    """Start the import on its own thread, which calls `done` when it ends (even if nobody reads
-    the stream), and stream its progress as JSON lines."""
+    """Start the import on its own thread, which calls `finished` when it ends (even if nobody
+    reads the stream), and stream its progress as JSON lines."""
     events: queue.Queue = queue.Queue()
 
     def report(phase: str, done: int, total: int) -> None:
@@ -3071,7 +3069,7 @@ def import_progress(
             log.exception("Import of %s failed", file_name)
             events.put({"error": "The import failed unexpectedly; nothing was imported.", "status": 500})
         finally:
-            done()
+            finished()
             events.put(None)
 
     threading.Thread(target=work, daemon=True, name="import").start()
@@ -3299,6 +3297,7 @@ def add_routes(app: FastAPI) -> None:
     import_errors = {
         400: {"model": ErrorBody, "description": "The file is not a bank file this app can read (the sentence says which line and why)."},
         404: {"model": ErrorBody, "description": "No saved profile of that name"},
+        429: {"model": ErrorBody, "description": "Another import is in progress (one file is read at a time)"},
     }
 
     @app.post("/imports/preview", response_model=ImportPreview, description=upload_form, responses=import_errors)
@@ -3329,7 +3328,7 @@ def add_routes(app: FastAPI) -> None:
         take_import_slot()  # given back by the import's thread when it ends
         try:
             data, name, chosen = upload(file, options)
-            lines = import_progress(database, data, name, chosen, done=IMPORT_SLOT.release)
+            lines = import_progress(database, data, name, chosen, finished=IMPORT_SLOT.release)
         except BaseException:
             IMPORT_SLOT.release()
             raise
