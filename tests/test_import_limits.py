@@ -194,7 +194,7 @@ def long_rows() -> bytes:
     return b"".join(rows)
 
 
-LONG_ROWS = bank_files.MAX_ROWS - 1000
+LONG_ROWS = 149_000  # just under bank_files.MAX_ROWS
 SHAPES = {"tiny_rows": tiny_rows, "wide_rows": wide_rows, "giant_line": giant_line, "long_rows": long_rows}
 REFUSED = ["tiny_rows", "wide_rows", "giant_line"]
 
@@ -261,6 +261,7 @@ def test_upload_of_long_rows_read_whole_with_peak_memory_bounded(running, upload
     assert peak_mb(running.process.pid) <= PEAK_LIMIT_MB
     assert batch.status_code == 201, batch.text
     assert (batch.json()["imported"], batch.json()["skipped"]) == (LONG_ROWS, 0)
+    assert bank_files.MAX_ROWS - 5000 < LONG_ROWS <= bank_files.MAX_ROWS  # the file is at the cap
 
 
 def test_large_ofx_read_one_transaction_at_a_time_reads_the_same(monkeypatch):
