@@ -12,6 +12,7 @@ import gc
 import html
 import io
 import itertools
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -33,6 +34,17 @@ NO_DESCRIPTION = "(no description)"
 DESCRIPTION_JOINER = " · "
 OFX_COLUMNS = ["Date", "Amount", "Payee", "Memo"]
 QIF_COLUMNS = ["Date", "Amount", "Payee", "Memo", "Category"]
+
+# Caps on one file, so that a 64 MB upload is read within 500 MB whatever its shape. Without
+# them a 60 MB CSV of tiny rows (`1,2`) took 3.2 GB. A real bank export has at most tens of
+# thousands of rows (ten years of a busy account); the import benchmark uses 100,000. At
+# 190,000 rows of long descriptions an OFX file took 490 MB to import, too close to the budget.
+MAX_ROWS = 150_000
+# Bank exports have 3 to about 40 columns (PayPal's full export, the widest seen, has 41).
+MAX_COLUMNS = 500
+# A real row is a few hundred characters; a memo field spanning lines stays far below this.
+# It also bounds the cells of one row, since csv builds a row's list before we can count it.
+MAX_RECORD_CHARS = 100_000
 
 
 class BankFileError(ValueError):
@@ -56,7 +68,7 @@ class Table:
     delimiter: str | None
     has_header: bool
     columns: list[str]
-    records: list[Record]
+    records: list[Record] | _CsvRecords
 
 
 @dataclass
@@ -135,7 +147,6 @@ class ParsedRow:
     description: str
     category: str | None
     problem: str | None
-    cells: list[str]
 
 
 # ---------------------------------------------------------------------------
@@ -348,50 +359,76 @@ _ASCII_BYTES = bytes(range(128))
 
 def _decode(data: bytes) -> tuple[str, str]:
     """The text and the Python codec name that read it."""
+    data, encoding = _prepare_text(data)
+    return data.decode(encoding, "replace"), encoding
+
+
+def _prepare_text(data: bytes) -> tuple[bytes, str]:
+    """The bytes to read as text (without NULs that are not part of it) and the Python codec name
+    that reads them. Nothing here holds the whole file as text: a CSV is decoded as it is read."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", "replace").rstrip("\x00"), "utf-16"
+        return _even(data.rstrip(b"\x00")), "utf-16"
     nuls = data.rstrip(b"\x00").count(0)
     if nuls > len(data) // 10:
-        return _decode_utf16_without_bom(data)
+        return _utf16_without_bom(data)
     data = data.replace(b"\x00", b"") if nuls else data.rstrip(b"\x00")
-    if not data.strip():
+    if not _NOT_SPACE.search(data):
         raise BankFileError("The file is empty.")
     if data.startswith(codecs.BOM_UTF8):
-        text, encoding = data.decode("utf-8-sig", "replace"), "utf-8-sig"
+        encoding = "utf-8-sig"
+    elif _is_mostly_utf8(data):
+        encoding = "utf-8"
     else:
-        text, encoding = _mostly_utf8(data), "utf-8"
-        if text is None:
-            encoding = _single_byte_encoding(data)
-            text = data.decode(encoding)
-    _require_text(text)
-    return text, encoding
+        encoding = _single_byte_encoding(data)
+    _require_text(_head(data, encoding))
+    return data, encoding
 
 
-def _mostly_utf8(data: bytes) -> str | None:
-    """The text when the bytes are UTF-8, allowing a few damaged characters among many good ones."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", "replace")
-    damaged = text.count("\ufffd")
-    good = len(_NON_ASCII_TEXT.findall(text))
-    return text if good >= 4 * damaged else None
+_NOT_SPACE = re.compile(rb"\S")
+_CHUNK_BYTES = 1 << 20
+
+
+def _decoded_chunks(data: bytes, encoding: str, errors: str = "strict") -> Iterator[str]:
+    """The text a megabyte at a time: decoding 64 MB at once would hold up to 256 MB of text."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors)
+    view = memoryview(data)
+    for start in range(0, len(data), _CHUNK_BYTES):
+        yield decoder.decode(view[start:start + _CHUNK_BYTES])
+    yield decoder.decode(b"", final=True)
+
+
+def _head(data: bytes, encoding: str) -> str:
+    return data[:80_000].decode(encoding, "replace")[:20_000]
+
+
+def _even(data: bytes) -> bytes:
+    return data + b"\x00" if len(data) % 2 else data
+
+
+def _is_mostly_utf8(data: bytes) -> bool:
+    """True when the bytes are UTF-8, allowing a few damaged characters among many good ones."""
+    if data.isascii() or _decodes(data, "utf-8"):
+        return True
+    damaged = good = 0
+    for text in _decoded_chunks(data, "utf-8", "replace"):
+        damaged += text.count("\ufffd")
+        good += len(_NON_ASCII_TEXT.findall(text))
+    return good >= 4 * damaged
 
 
 _NON_ASCII_TEXT = re.compile(r"[^\x00-\x7f\ufffd]")
 
 
-def _decode_utf16_without_bom(data: bytes) -> tuple[str, str]:
-    data += b"\x00" * (len(data) % 2)
+def _utf16_without_bom(data: bytes) -> tuple[bytes, str]:
+    data = _even(data)
     half = len(data) // 2
     for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
         if zeros.count(0) > half * 0.6:
-            try:
-                text = data.decode(encoding).rstrip("\x00")
-            except UnicodeDecodeError:
+            if not _decodes(data, encoding):
                 break
-            _require_text(text)
-            return text, encoding
+            data = _even(data.rstrip(b"\x00"))
+            _require_text(_head(data, encoding))
+            return data, encoding
     raise BankFileError("This is not a text file, so it cannot be a bank export.")
 
 
@@ -407,8 +444,8 @@ def _single_byte_encoding(data: bytes) -> str:
     high = bytes(sorted(set(data.translate(None, _ASCII_BYTES))))
     has_c1 = any(0x80 <= byte <= 0x9F for byte in high)
     western = "cp1252" if has_c1 and _decodes(high, "cp1252") else "latin-1"
-    later = (line for line in data[49_152:].splitlines() if not line.isascii())
-    sample = data[:49_152] + b"\n" + b"\n".join(itertools.islice(later, 200))[:16_384]
+    later = _non_ascii_lines(data, 49_152, 200)
+    sample = data[:49_152] + b"\n" + b"\n".join(later)[:16_384]
     best = charset_normalizer.from_bytes(sample).best()
     if best is None or _codec(western) in {_codec(name) for name in best.could_be_from_charset}:
         return western
@@ -428,13 +465,33 @@ def _single_byte_encoding(data: bytes) -> str:
     return western
 
 
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+def _non_ascii_lines(data: bytes, start: int, count: int) -> list[bytes]:
+    """Up to `count` lines after `start` with a byte above ASCII (their first 16 KB), found
+    without splitting the whole file into lines (a list of millions of lines for tiny rows)."""
+    lines, position = [], start
+    while len(lines) < count:
+        found = _HIGH_BYTE.search(data, position)
+        if not found:
+            break
+        begin = max(data.rfind(b"\n", position, found.start()) + 1, position)
+        end = data.find(b"\n", found.start())
+        end = len(data) if end < 0 else end
+        lines.append(data[begin:min(end, begin + 16_384)].rstrip(b"\r"))
+        position = end + 1
+    return lines
+
+
 def _has_non_latin_letters(text: str) -> bool:
     return any(ch.isalpha() and not unicodedata.name(ch, "LATIN").startswith("LATIN") for ch in text if ord(ch) > 0x7F)
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
     try:
-        data.decode(encoding)
+        for _ in _decoded_chunks(data, encoding):
+            pass
     except (UnicodeDecodeError, LookupError):
         return False
     return True
@@ -478,7 +535,7 @@ def _read_file(data: bytes, file_name: str) -> Table:
         return _read_ofx(data)
     if re.search(rb"^\s*!(type|account|option|clear)", head, re.I | re.M) or extension == "qif":
         return _read_qif(data)
-    text, encoding = _decode(data)
+    text, encoding = _prepare_text(data)
     return _read_csv(text, encoding)
 
 
@@ -495,49 +552,86 @@ def _foreign_kind(head: bytes) -> str:
     return next((kind for pattern, kind in _FOREIGN_KINDS if re.match(pattern, head, re.S)), "")
 
 
-def _line_starts(text: str) -> list[int]:
-    return [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
-
-
-def _line_of(starts: list[int], offset: int) -> int:
-    low, high = 0, len(starts)
-    while low + 1 < high:
-        middle = (low + high) // 2
-        if starts[middle] <= offset:
-            low = middle
-        else:
-            high = middle
-    return low + 1
+def _line_numbers(text: str, offsets: Iterable[int]) -> list[int]:
+    """The line of each offset (in increasing order), by counting line breaks between them: a
+    list of where every line starts took 2.3 GB for a 64 MB file of empty lines."""
+    numbers, line, previous = [], 1, 0
+    for offset in offsets:
+        line += (text.count("\n", previous, offset) + text.count("\r", previous, offset)
+                 - text.count("\r\n", previous, offset))
+        numbers.append(line)
+        previous = offset
+    return numbers
 
 
 # CSV ----------------------------------------------------------------------
 
 _DELIMITERS = (",", ";", "\t")
+_SNIFF_LINES = 300
+_SNIFF_CHARS = 1_000_000
+_HEADER_SEARCH = 60
 
 
-def _read_csv(text: str, encoding: str) -> Table:
-    delimiter = _sniff_delimiter(text)
-    records = _csv_records(text, delimiter)
-    width = _modal_width(records)
+def _too_many_rows() -> BankFileError:
+    return BankFileError(f"The file has more than {MAX_ROWS:,} rows, more than this app imports at once; "
+                         "export a shorter period (for example a year at a time) and import each file.")
+
+
+def _read_csv(data: bytes, encoding: str) -> Table:
+    delimiter = _sniff_delimiter(_sample(data, encoding))
+    first, width, count = _survey(data, encoding, delimiter)
     if width < 2:
         raise BankFileError("The file has only one column, so it cannot be a bank export with dates and amounts.")
-    header_at = _find_header(records, width)
+    header_at = _find_header(first, width)
     if header_at is None:
-        start = _first_data_record(records, width)
+        records = _csv_records(data, encoding, delimiter)
+        skip = next((i for i, r in enumerate(records) if len(r.cells) >= width - 1 and _looks_like_data(r.cells)), 0)
         columns = [f"Column {i + 1}" for i in range(width)]
-        data = records[start:]
     else:
-        header = records[header_at].cells
+        skip = header_at + 1
+        header = first[header_at].cells
         columns = [name.strip() or f"Column {i + 1}" for i, name in enumerate(header)]
         columns += [f"Column {i + 1}" for i in range(len(columns), width)]
-        data = records[header_at + 1:]
-    if not data:
+    if count <= skip:
         raise BankFileError("The file has column names but no rows of data.")
-    return Table("csv", encoding, delimiter, header_at is not None, columns, data)
+    return Table("csv", encoding, delimiter, header_at is not None, columns,
+                 _CsvRecords(data, encoding, delimiter, skip, count - skip))
 
 
-def _sniff_delimiter(text: str) -> str:
-    sample = "".join(itertools.islice(io.StringIO(text, newline=""), 300))
+class _CsvRecords:
+    """The records of a CSV file after its header, read again from its bytes each time they are
+    walked (about 0.1 s per 100,000 rows) instead of kept as lists of cells: a 60 MB file of tiny
+    rows held as lists took 3.2 GB."""
+
+    def __init__(self, data: bytes, encoding: str, delimiter: str, skip: int, count: int) -> None:
+        self.data, self.encoding, self.delimiter = data, encoding, delimiter
+        self.skip, self.count = skip, count
+
+    def __iter__(self) -> Iterator[Record]:
+        return itertools.islice(_csv_records(self.data, self.encoding, self.delimiter), self.skip, None)
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def _text_stream(data: bytes, encoding: str) -> io.TextIOWrapper:
+    # newline="": lines end at \n, \r or \r\n and keep their ending, as the csv module wants.
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+
+
+def _sample(data: bytes, encoding: str) -> str:
+    """The first lines of the text, for sniffing the delimiter."""
+    stream, lines, size = _text_stream(data, encoding), [], 0
+    while len(lines) < _SNIFF_LINES and size < _SNIFF_CHARS:
+        line = stream.readline(_SNIFF_CHARS - size)
+        if not line:
+            break
+        lines.append(line)
+        size += len(line)
+    return "".join(lines)
+
+
+def _sniff_delimiter(sample: str) -> str:
     best, best_score = ",", (0, 0)
     for delimiter in _DELIMITERS:
         try:
@@ -552,23 +646,68 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _csv_records(text: str, delimiter: str) -> list[Record]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records, start = [], 1
+class _RecordTooLong(Exception):
+    pass
+
+
+class _Lines:
+    """The lines of a text, decoded as the csv reader asks for them; a record (one line, or more
+    when a quoted cell holds line breaks) may not pass MAX_RECORD_CHARS."""
+
+    def __init__(self, data: bytes, encoding: str) -> None:
+        self.stream = _text_stream(data, encoding)
+        self.chars = 0  # of the record being read
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.stream.readline(MAX_RECORD_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.chars += len(line)
+        if self.chars > MAX_RECORD_CHARS:
+            raise _RecordTooLong
+        return line
+
+
+def _csv_records(data: bytes, encoding: str, delimiter: str) -> Iterator[Record]:
+    """Every record that is not blank, with the line it starts on, refused past the caps."""
+    lines = _Lines(data, encoding)
+    reader = csv.reader(lines, delimiter=delimiter)
+    start = 1
     try:
         for cells in reader:
+            if len(cells) > MAX_COLUMNS:
+                raise BankFileError(f"Line {start}: this row has more than {MAX_COLUMNS:,} columns, far more than "
+                                    "a bank export has, so the file cannot be imported.", start)
             if any(cells) and "".join(cells).strip():
-                records.append(Record(start, cells))
+                yield Record(start, cells)
             start = reader.line_num + 1
+            lines.chars = 0
     except csv.Error as error:
         raise BankFileError(f"Line {start}: this line cannot be read as CSV ({error}).", start) from None
-    return records
+    except _RecordTooLong:
+        raise BankFileError(f"Line {start}: this row is longer than {MAX_RECORD_CHARS:,} characters, far longer "
+                            "than a bank export's, so the file cannot be imported.", start) from None
 
 
-def _modal_width(records: list[Record]) -> int:
-    widths = Counter([len(r.cells) for r in records])
+def _survey(data: bytes, encoding: str, delimiter: str) -> tuple[list[Record], int, int]:
+    """The first records (where a header may be), the usual number of cells in a row (rows of one
+    cell aside) and the number of records, in one pass that keeps no more than the first records."""
+    first: list[Record] = []
+    widths: Counter[int] = Counter()
+    count = 0
+    for record in _csv_records(data, encoding, delimiter):
+        count += 1
+        if count > MAX_ROWS:
+            raise _too_many_rows()
+        widths[len(record.cells)] += 1
+        if len(first) < _HEADER_SEARCH:
+            first.append(record)
     widths.pop(1, None)
-    return max(widths.items(), key=lambda item: (item[1], item[0]))[0] if widths else 1
+    width = max(widths.items(), key=lambda item: (item[1], item[0]))[0] if widths else 1
+    return first, width, count
 
 
 def _looks_like_data(cells: list[str]) -> bool:
@@ -577,7 +716,7 @@ def _looks_like_data(cells: list[str]) -> bool:
 
 def _find_header(records: list[Record], width: int) -> int | None:
     """Index of the header record, or None for a file whose first row of full width is already data."""
-    candidates = [i for i, r in enumerate(records[:60]) if len(r.cells) >= width - 1]
+    candidates = [i for i, r in enumerate(records[:_HEADER_SEARCH]) if len(r.cells) >= width - 1]
     for position, index in enumerate(candidates):
         cells = records[index].cells
         if _looks_like_data(cells):
@@ -587,10 +726,6 @@ def _find_header(records: list[Record], width: int) -> int | None:
         if named or (following is not None and _looks_like_data(records[following].cells)):
             return index
     return candidates[0] if candidates else None
-
-
-def _first_data_record(records: list[Record], width: int) -> int:
-    return next((i for i, r in enumerate(records) if len(r.cells) >= width - 1 and _looks_like_data(r.cells)), 0)
 
 
 # OFX ----------------------------------------------------------------------
@@ -603,24 +738,57 @@ def _read_ofx(data: bytes) -> Table:
     start = re.search(r"<OFX>", text, re.I)
     if not start:
         raise BankFileError("The OFX file has no <OFX> section, so it holds no transactions.")
-    body = _OFX_TAG.sub(lambda m: f"<{m[1]}{m[2].upper()}>", text[start.start():])
+    body = _upper_tags(text, start.start())
     found = _ofx_transactions(body)
     if not found:
         raise BankFileError("The OFX file holds no transactions.")
-    starts = _line_starts(text)
-    decimal = _decide_decimal((t.findtext("TRNAMT") or "" for _, t in found if t is not None), ".")
-    records = [Record(_line_of(starts, start.start() + offset), _ofx_cells(t, decimal)) for offset, t in found]
+    lines = _line_numbers(text, (start.start() + offset for offset, _ in found))
+    decimal = _decide_decimal((cells[1] for _, cells in found if cells is not None), ".")
+    records = [Record(line, _ofx_cells(cells, decimal)) for line, (_, cells) in zip(lines, found)]
     return Table("ofx", encoding, None, True, list(OFX_COLUMNS), records)
 
 
-def _ofx_transactions(body: str) -> list[tuple[int, ElementTree.Element | None]]:
-    """(offset in body, element) of every <STMTTRN>; a damaged file is read transaction by transaction."""
+# A larger OFX file is read one transaction at a time: the tree of a whole 55 MB file of 190,000
+# transactions took 640 MB. Real statements are well under a megabyte.
+_OFX_WHOLE_TREE = 8_000_000  # characters
+
+
+def _upper_tags(text: str, start: int) -> str:
+    """The text from `start` with tag names in capitals, a megabyte at a time: one substitution
+    over a whole 55 MB file made a list of two strings per tag, 145 MB."""
+    parts = []
+    while start < len(text):
+        end = text.find("<", start + _CHUNK_BYTES)  # cut before a tag, never inside one
+        end = len(text) if end < 0 else end
+        parts.append(_OFX_TAG.sub(_upper_tag, text[start:end]))
+        start = end
+    return "".join(parts)
+
+
+def _upper_tag(match: re.Match[str]) -> str:
+    return f"<{match[1]}{match[2].upper()}>"
+
+
+def _ofx_transactions(body: str) -> list[tuple[int, list[str] | None]]:
+    """(offset in body, raw cells) of every <STMTTRN>; a damaged or large file is read transaction
+    by transaction."""
     offsets = [m.start() for m in re.finditer(r"<STMTTRN>", body)]
-    root = _ofx_tree(body)
+    if len(offsets) > MAX_ROWS:
+        raise _too_many_rows()
+    root = _ofx_tree(body) if len(body) <= _OFX_WHOLE_TREE else None
     if root is not None:
-        return list(zip(offsets, root.iter("STMTTRN")))
+        return [(offset, _ofx_raw_cells(t)) for offset, t in zip(offsets, root.iter("STMTTRN"))]
     blocks = re.finditer(r"<STMTTRN>(.*?)(?=<STMTTRN>|</STMTTRN>|</BANKTRANLIST>|\Z)", body, re.S)
-    return [(m.start(), _ofx_tree(f"<STMTTRN>{m[1]}</STMTTRN>")) for m in blocks]
+    return [(m.start(), _ofx_raw_cells(_ofx_block(m[1]))) for m in blocks]
+
+
+def _ofx_block(markup: str) -> ElementTree.Element | None:
+    """One transaction's tree; one longer than any real transaction counts as damaged."""
+    return _ofx_tree(f"<STMTTRN>{markup}</STMTTRN>") if len(markup) <= MAX_RECORD_CHARS else None
+
+
+# ofxtools logs a line at INFO for every tree it builds: 190,000 lines for a large file.
+logging.getLogger("ofxtools").setLevel(logging.WARNING)
 
 
 def _ofx_tree(markup: str) -> ElementTree.Element | None:
@@ -634,12 +802,18 @@ def _ofx_tree(markup: str) -> ElementTree.Element | None:
         return None
 
 
-def _ofx_cells(transaction: ElementTree.Element | None, decimal: str) -> list[str]:
+def _ofx_raw_cells(transaction: ElementTree.Element | None) -> list[str] | None:
+    """Date, amount as written, payee and memo; None for a damaged transaction."""
     if transaction is None:
-        return ["", "", "(damaged transaction)", ""]
-    raw_amount = (transaction.findtext("TRNAMT") or "").strip()
-    return [_ofx_date(transaction), _ofx_amount(raw_amount, decimal),
+        return None
+    return [_ofx_date(transaction), (transaction.findtext("TRNAMT") or "").strip(),
             _ofx_text(transaction, "NAME", "PAYEE/NAME"), _ofx_memo(transaction)]
+
+
+def _ofx_cells(raw: list[str] | None, decimal: str) -> list[str]:
+    if raw is None:
+        return ["", "", "(damaged transaction)", ""]
+    return [raw[0], _ofx_amount(raw[1], decimal), raw[2], raw[3]]
 
 
 def _decode_ofx(data: bytes) -> tuple[str, str]:
@@ -713,10 +887,12 @@ def _read_qif(data: bytes) -> Table:
     def flush() -> None:
         nonlocal current
         if current and ("D" in current or "T" in current):
+            if len(records) >= MAX_ROWS:
+                raise _too_many_rows()
             records.append(Record(start, [current.get(k, "") for k in "DTPML"]))
         current = None
 
-    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), 1):
+    for number, line in enumerate(_lines_of(text), 1):
         stripped = line.strip()
         if not stripped:
             continue
@@ -748,6 +924,15 @@ def _read_qif(data: bytes) -> Table:
     if not records:
         raise BankFileError("The QIF file holds no bank, cash or credit-card transactions.")
     return Table("qif", encoding, None, True, list(QIF_COLUMNS), records)
+
+
+def _lines_of(text: str) -> Iterator[str]:
+    """The lines of a text one at a time (split at \\r\\n, \\r or \\n): a list of the 950,000 lines
+    of a 52 MB file took 100 MB."""
+    return (m[1] for m in _LINE.finditer(text))
+
+
+_LINE = re.compile(r"([^\r\n]*)(?:\r\n|\r|\n|\Z)")
 
 
 def _qif_category(value: str) -> str:
@@ -864,10 +1049,11 @@ class _Profile:
 
 
 def _profiles(table: Table) -> list[_Profile]:
-    records = table.records
-    if len(records) > 3000:
-        step = len(records) / 3000
-        records = [records[int(i * step)] for i in range(3000)]
+    records: Iterable[Record] = table.records
+    if len(table.records) > 3000:
+        step = len(table.records) / 3000
+        wanted = {int(i * step) for i in range(3000)}
+        records = (r for i, r in enumerate(table.records) if i in wanted)
     profiles = [_Profile() for _ in table.columns]
     for record in records:
         for profile, cell in zip(profiles, record.cells):
@@ -900,18 +1086,30 @@ def guess_mapping(table: Table) -> Guess:
     else:
         mapping = _guess_csv_columns(table)
     money = [c for c in (mapping.amount, mapping.debit, mapping.credit) if c is not None]
-    cells = [cell for column in money for cell in _column(table, column)]
-    mapping.decimal = _decide_decimal(cells, "," if table.delimiter == ";" else ".")
+    money_cells, dates = _money_and_dates(table, money, mapping.date)
+    mapping.decimal = _decide_decimal(money_cells, "," if table.delimiter == ";" else ".")
     formats: list[str] = []
     if mapping.date is not None:
         day_first = mapping.decimal == "," or table.delimiter == ";"
-        formats = _date_candidates(_column(table, mapping.date), day_first)
+        formats = _date_candidates(dates, day_first)
         mapping.date_format = formats[0] if formats else None
     return Guess(mapping, formats)
 
 
-def _column(table: Table, index: int) -> list[str]:
-    return [r.cells[index] for r in table.records if index < len(r.cells)]
+def _money_and_dates(table: Table, money: list[int], date_column: int | None) -> tuple[list[str], set[str]]:
+    """The cells of the money columns and the different dates, in one walk over the records."""
+    cells: list[str] = []
+    dates: set[str] = set()
+    for record in table.records:
+        row = record.cells
+        cells.extend(row[i] for i in money if i < len(row))
+        if date_column is not None and date_column < len(row):
+            dates.add(row[date_column])
+    return cells, dates
+
+
+def _column(table: Table, index: int) -> Iterator[str]:
+    return (r.cells[index] for r in table.records if index < len(r.cells))
 
 
 def _guess_csv_columns(table: Table) -> Mapping:
@@ -972,7 +1170,8 @@ def _guess_csv_columns(table: Table) -> Mapping:
 
 def _has_both_directions(table: Table, index: int) -> bool:
     """True for a column of debit and credit marks (or of one mark only, as in a card statement)."""
-    words = {r.cells[index].strip().casefold() for r in table.records[:5000] if index < len(r.cells)} - {""}
+    words = {r.cells[index].strip().casefold() for r in itertools.islice(table.records, 5000)
+             if index < len(r.cells)} - {""}
     return len(words) == 1 or (bool(words & _DEBIT_WORDS) and bool(words & _CREDIT_WORDS))
 
 
@@ -1063,6 +1262,11 @@ def _status_columns(table: Table, mapping: Mapping) -> list[int]:
 Money = tuple[Decimal | None, bool, str | None]
 
 
+# Cleaned texts remembered, for the payees that repeat: remembering every one held each row's
+# cell twice more (280 MB for 200,000 rows of long descriptions).
+_TEXTS_KEPT = 10_000
+
+
 class _RowReader:
     """Turns one record into a ParsedRow under one mapping."""
 
@@ -1097,7 +1301,7 @@ class _RowReader:
         else:
             problem = None
         category = _clean_text(_cell(cells, mapping.category)) or None
-        return ParsedRow(record.line, iso, amount, is_income, self._description(cells), category, problem, cells)
+        return ParsedRow(record.line, iso, amount, is_income, self._description(cells), category, problem)
 
     def _is_pending(self, cells: list[str], unread_date: str) -> bool:
         if unread_date and unread_date.casefold() in _PENDING_WORDS:
@@ -1141,7 +1345,9 @@ class _RowReader:
             if index < len(cells):
                 text = self.texts.get(cells[index])
                 if text is None:
-                    text = self.texts[cells[index]] = _clean_text(cells[index])
+                    text = _clean_text(cells[index])
+                    if len(self.texts) < _TEXTS_KEPT:
+                        self.texts[cells[index]] = text
                 if text:
                     parts.append(text)
         if len(parts) > 1:
