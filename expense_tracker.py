@@ -16,187 +16,69 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, asynccontextmanager, closing, contextmanager
+from contextlib import asynccontextmanager, closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Form, Path as PathParam, Query, Request, Response, UploadFile
+from fastapi import FastAPI, Form, Query, Request, Response, UploadFile
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
-from tracker.migrations import APPLICATION_ID, MIGRATIONS, SEED_SCHEMA  # noqa: F401 (SEED_SCHEMA: tests)
-from tracker.search_index import fold_in_python, fold_sql, is_accent, search_fold_map  # noqa: F401 (is_accent: tests)
-from tracker.errors import AppError, Conflict, DatabaseUnavailable, InvalidInput, NotFound, TotalTooLarge  # noqa: F401
-from tracker.config import (  # noqa: F401
-    APP_NAME,
-    BUSY_TIMEOUT_S,
-    CORS_ENV,
-    DB_ENV,
-    DEFAULT_HOST,
-    DEFAULT_PORT,
-    EXPORT_BATCH_ROWS,
-    EXPORT_MMAP_BYTES,
-    HOSTS_ENV,
-    LOOPBACK_HOSTS,
-    MAX_AMOUNT,
-    MAX_BODY_BYTES,
-    MAX_ID,
-    MAX_UPLOAD_BYTES,
-    MIGRATION_BUSY_TIMEOUT_S,
-    PAGE_LIMIT_MAX,
-    UPLOAD_PATHS,
-    env_list,
-    resolve_db_path,
+from api.deps import DB, get_db  # noqa: F401
+from api.errors import (  # noqa: F401
+    FRAMEWORK_DETAILS,
+    STATUS_SENTENCES,
+    WrongMethod,
+    error_response,
+    install_error_handlers,
 )
-from tracker.db import (  # noqa: F401
-    APP_TABLES,
-    Database,
-    check_is_ours,
-    check_usable,
-    connect,
-    describe_database_error,
-    init_database,
-    write_transaction,
+from api.middleware import (  # noqa: F401
+    SAFE_METHODS,
+    BodyLimit,
+    ForeignPagesCannotWrite,
+    JsonCORSMiddleware,
+    LoopbackHostOnly,
+    cors_origin,
+    describe_cors,
 )
-from tracker.validation import (  # noqa: F401
-    CENT_NOISE_MAX,
-    CENT_NOISE_RELATIVE,
-    ISO_DATE,
-    MONTH_NUMBERS,
-    check_cents,
-    check_date,
-    check_month,
-    check_search,
-    check_text,
-)
-from tracker.models import (  # noqa: F401
-    CLEARABLE_RECURRING_FIELDS,
-    LOCATION_NAMES,
-    UNCHANGED,
-    Amount,
-    BudgetSet,
-    CategoryChoice,
-    CategoryCreate,
-    CategoryName,
-    Color,
-    DayOfMonth,
-    Description,
-    ExpenseCreate,
-    ExpenseFilters,
-    ExpenseUpdate,
-    Frequency,
-    ImportOptions,
-    Interval,
-    IsoDate,
-    Month,
-    OccurrenceDate,
-    ProfileName,
-    RecurringCreate,
-    RecurringUpdate,
-    RestoreRequest,
-    RowId,
-    SearchText,
-    SettingsUpdate,
-    StrictModel,
-    describe_validation_error,
-    provided_fields,
-)
-from tracker.money import MAX_TOTAL_CENTS, cents_to_amount, check_totals, to_cents  # noqa: F401
-from tracker.categories import (  # noqa: F401
-    CATEGORY_SELECT,
-    create_category,
-    delete_category,
-    find_category_id,
-    list_categories,
-    require_category,
-)
-from tracker.search import (  # noqa: F401
-    SEARCH_COLLECT_COST,
-    SEARCH_DRIVE_COST,
-    SEARCH_MEMBER_COST,
-    SEARCH_PROBE_ROWS,
-    SEARCH_WALK_COST,
-    SearchPlan,
-    contains_all,
-    fts_phrases,
-    plan_search,
-    search_terms,
-)
-from tracker.months import MAX_TREND_MONTHS  # noqa: F401
-from tracker.months import last_day, month_range, next_month, previous_month  # noqa: F401
-from tracker.expenses import (  # noqa: F401
-    EXPENSE_SELECT,
-    MOVE_TO_TRASH,
-    ORDERS,
-    SORT_COLUMNS,
-    SUGGESTION_WINDOW,
-    count_expenses,
-    count_rows,
-    create_expense,
-    decode_cursor,
-    delete_expense,
-    encode_cursor,
-    fetch_expense,
-    filter_clause,
-    get_expense,
-    list_expenses,
-    suggestions,
-    update_expense,
-)
-from tracker.budgets import (  # noqa: F401
-    OVERALL_BUDGET_KEY,
-    OVERALL_BUDGET_SELECT,
-    budget_status,
-    delete_budget,
-    list_budgets,
-    overall_budget_cents,
-    set_budget,
-)
-from tracker.summary import month_summary, month_totals  # noqa: F401
-from tracker.export import EXPORT_HEADER, EXPORT_SELECT, csv_chunks, csv_neutralised, export_csv  # noqa: F401
-from tracker.trash import (  # noqa: F401
-    TRASH_DAYS,
-    TRASH_KEPT,
-    TRASH_SELECT,
-    category_for_restore,
-    count_trash,
-    delete_from_trash,
-    list_trash,
-    purge_trash,
-    restore_expense,
-    restore_rows,
-)
-from tracker.settings import DEFAULT_SETTINGS, get_settings, update_settings  # noqa: F401
-from tracker.recurring import (  # noqa: F401
-    DUE_TEMPLATES,
-    MAX_CATCH_UP,
-    RECURRING_SELECT,
-    SCHEDULE_FIELDS,
-    UPCOMING_DAYS_MAX,
-    RecurringPoster,
-    check_schedule,
-    create_recurring,
-    delete_recurring,
-    fetch_recurring,
-    get_recurring,
-    is_scheduled,
-    list_recurring,
-    occurrence,
-    post_due,
-    post_occurrence,
-    record_posting,
-    recorded_dates,
-    recurring_response,
-    schedule_dates,
-    scheduled_rule,
-    skip_occurrence,
-    upcoming,
-    update_recurring,
+from api.models import (  # noqa: F401
+    Backup,
+    BackupList,
+    Budgets,
+    BudgetStatus,
+    CategoryBudget,
+    CategoryBudgetStatus,
+    CategoryId,
+    CategoryResponse,
+    CategorySummary,
+    Count,
+    ErrorBody,
+    ExpenseId,
+    ExpenseResponse,
+    Health,
+    ImportBatch,
+    ImportCounts,
+    ImportMatch,
+    ImportPreview,
+    ImportProfile,
+    ImportRow,
+    MonthlySummary,
+    MonthTotal,
+    Occurrence,
+    OverallBudget,
+    RecurringId,
+    RecurringResponse,
+    RestoreResult,
+    Settings,
+    Suggestion,
+    TrashItem,
+    UpcomingOccurrence,
 )
 from tracker.backups import (  # noqa: F401
     BACKUP_LOCK,
@@ -234,56 +116,192 @@ from tracker.backups import (  # noqa: F401
     schema_objects,
     write_backup,
 )
-from api.models import (  # noqa: F401
-    Backup,
-    BackupList,
-    BudgetStatus,
-    Budgets,
-    CategoryBudget,
-    CategoryBudgetStatus,
-    CategoryId,
-    CategoryResponse,
-    CategorySummary,
-    Count,
-    ErrorBody,
-    ExpenseId,
-    ExpenseResponse,
-    Health,
-    ImportBatch,
-    ImportCounts,
-    ImportMatch,
-    ImportPreview,
-    ImportProfile,
-    ImportRow,
-    MonthTotal,
-    MonthlySummary,
-    Occurrence,
-    OverallBudget,
-    RecurringId,
-    RecurringResponse,
-    RestoreResult,
-    Settings,
-    Suggestion,
-    TrashItem,
-    UpcomingOccurrence,
+from tracker.budgets import (  # noqa: F401
+    OVERALL_BUDGET_KEY,
+    OVERALL_BUDGET_SELECT,
+    budget_status,
+    delete_budget,
+    list_budgets,
+    overall_budget_cents,
+    set_budget,
 )
-from api.errors import (  # noqa: F401
-    FRAMEWORK_DETAILS,
-    STATUS_SENTENCES,
-    WrongMethod,
-    error_response,
-    install_error_handlers,
+from tracker.categories import (  # noqa: F401
+    CATEGORY_SELECT,
+    create_category,
+    delete_category,
+    find_category_id,
+    list_categories,
+    require_category,
 )
-from api.middleware import (  # noqa: F401
-    SAFE_METHODS,
-    BodyLimit,
-    ForeignPagesCannotWrite,
-    JsonCORSMiddleware,
-    LoopbackHostOnly,
-    cors_origin,
-    describe_cors,
+from tracker.config import (  # noqa: F401
+    APP_NAME,
+    BUSY_TIMEOUT_S,
+    CORS_ENV,
+    DB_ENV,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    EXPORT_BATCH_ROWS,
+    EXPORT_MMAP_BYTES,
+    HOSTS_ENV,
+    LOOPBACK_HOSTS,
+    MAX_AMOUNT,
+    MAX_BODY_BYTES,
+    MAX_ID,
+    MAX_UPLOAD_BYTES,
+    MIGRATION_BUSY_TIMEOUT_S,
+    PAGE_LIMIT_MAX,
+    UPLOAD_PATHS,
+    env_list,
+    resolve_db_path,
 )
-from api.deps import DB, get_db  # noqa: F401
+from tracker.db import (  # noqa: F401
+    APP_TABLES,
+    Database,
+    check_is_ours,
+    check_usable,
+    connect,
+    describe_database_error,
+    init_database,
+)
+from tracker.errors import (  # noqa: F401
+    AppError,
+    Conflict,
+    DatabaseUnavailable,
+    InvalidInput,
+    NotFound,
+    TotalTooLarge,
+)
+from tracker.expenses import (  # noqa: F401
+    EXPENSE_SELECT,
+    MOVE_TO_TRASH,
+    ORDERS,
+    SORT_COLUMNS,
+    SUGGESTION_WINDOW,
+    count_expenses,
+    count_rows,
+    create_expense,
+    decode_cursor,
+    delete_expense,
+    encode_cursor,
+    fetch_expense,
+    filter_clause,
+    get_expense,
+    list_expenses,
+    suggestions,
+    update_expense,
+)
+from tracker.export import (  # noqa: F401
+    EXPORT_HEADER,
+    EXPORT_SELECT,
+    csv_chunks,
+    csv_neutralised,
+    export_csv,
+)
+from tracker.migrations import APPLICATION_ID, MIGRATIONS, SEED_SCHEMA  # noqa: F401 (SEED_SCHEMA: tests)
+from tracker.models import (  # noqa: F401
+    CLEARABLE_RECURRING_FIELDS,
+    LOCATION_NAMES,
+    UNCHANGED,
+    Amount,
+    BudgetSet,
+    CategoryChoice,
+    CategoryCreate,
+    CategoryName,
+    Color,
+    DayOfMonth,
+    Description,
+    ExpenseCreate,
+    ExpenseFilters,
+    ExpenseUpdate,
+    Frequency,
+    ImportOptions,
+    Interval,
+    IsoDate,
+    Month,
+    OccurrenceDate,
+    ProfileName,
+    RecurringCreate,
+    RecurringUpdate,
+    RestoreRequest,
+    RowId,
+    SearchText,
+    SettingsUpdate,
+    StrictModel,
+    describe_validation_error,
+    provided_fields,
+)
+from tracker.money import MAX_TOTAL_CENTS, cents_to_amount, check_totals, to_cents  # noqa: F401
+from tracker.months import (  # noqa: F401
+    MAX_TREND_MONTHS,  # noqa: F401
+    last_day,
+    month_range,
+    next_month,
+    previous_month,
+)
+from tracker.recurring import (  # noqa: F401
+    DUE_TEMPLATES,
+    MAX_CATCH_UP,
+    RECURRING_SELECT,
+    SCHEDULE_FIELDS,
+    UPCOMING_DAYS_MAX,
+    RecurringPoster,
+    check_schedule,
+    create_recurring,
+    delete_recurring,
+    fetch_recurring,
+    get_recurring,
+    is_scheduled,
+    list_recurring,
+    occurrence,
+    post_due,
+    post_occurrence,
+    record_posting,
+    recorded_dates,
+    recurring_response,
+    schedule_dates,
+    scheduled_rule,
+    skip_occurrence,
+    upcoming,
+    update_recurring,
+)
+from tracker.search import (  # noqa: F401
+    SEARCH_COLLECT_COST,
+    SEARCH_DRIVE_COST,
+    SEARCH_MEMBER_COST,
+    SEARCH_PROBE_ROWS,
+    SEARCH_WALK_COST,
+    SearchPlan,
+    contains_all,
+    fts_phrases,
+    plan_search,
+    search_terms,
+)
+from tracker.search_index import fold_in_python, fold_sql, is_accent, search_fold_map  # noqa: F401 (is_accent: tests)
+from tracker.settings import DEFAULT_SETTINGS, get_settings, update_settings  # noqa: F401
+from tracker.summary import month_summary, month_totals  # noqa: F401
+from tracker.trash import (  # noqa: F401
+    TRASH_DAYS,
+    TRASH_KEPT,
+    TRASH_SELECT,
+    category_for_restore,
+    count_trash,
+    delete_from_trash,
+    list_trash,
+    purge_trash,
+    restore_expense,
+    restore_rows,
+)
+from tracker.validation import (  # noqa: F401
+    CENT_NOISE_MAX,
+    CENT_NOISE_RELATIVE,
+    ISO_DATE,
+    MONTH_NUMBERS,
+    check_cents,
+    check_date,
+    check_month,
+    check_search,
+    check_text,
+)
 
 __version__ = "0.1.0"
 
@@ -655,7 +673,6 @@ def run_import(
     data: bytes,
     file_name: str,
     options: "ImportOptions",
-    lock: AbstractContextManager | None = None,
     progress: Progress = no_progress,
     reuse: ImportPlan | None = None,
 ) -> dict:
@@ -669,7 +686,7 @@ def run_import(
     seen = data_version(conn)
     plan = plan_import(conn, data, file_name, options, progress, reuse)
     require_complete_choices(plan)
-    with write_transaction(conn, lock):
+    with conn.write():
         if data_version(conn) != seen:
             # Another connection wrote since the plan: decide the rows again against what is
             # there now (duplicates, categories), without reading the file again.
@@ -783,9 +800,9 @@ def list_batches(conn: sqlite3.Connection) -> list[dict]:
     return [dict(row) for row in conn.execute(f"{BATCH_SELECT} order by id desc")]
 
 
-def revert_batch(conn: sqlite3.Connection, batch_id: int, lock: AbstractContextManager | None = None) -> dict:
+def revert_batch(conn: sqlite3.Connection, batch_id: int) -> dict:
     """Move exactly the expenses this batch added to the trash; `restore_batch` undoes it."""
-    with write_transaction(conn, lock):
+    with conn.write():
         batch = get_batch(conn, batch_id)
         if batch["status"] == "reverted":
             raise Conflict(f"Import batch {batch_id} is already reverted.")
@@ -797,8 +814,8 @@ def revert_batch(conn: sqlite3.Connection, batch_id: int, lock: AbstractContextM
         return get_batch(conn, batch_id)
 
 
-def restore_batch(conn: sqlite3.Connection, batch_id: int, lock: AbstractContextManager | None = None) -> dict:
-    with write_transaction(conn, lock):
+def restore_batch(conn: sqlite3.Connection, batch_id: int) -> dict:
+    with conn.write():
         batch = get_batch(conn, batch_id)
         if batch["status"] != "reverted":
             raise Conflict(f"Import batch {batch_id} is not reverted, so there is nothing to undo.")
@@ -812,8 +829,8 @@ def list_profiles(conn: sqlite3.Connection) -> list[dict]:
     return [{"name": r["name"], "mapping": json.loads(r["mapping"]), "updated_at": r["updated_at"]} for r in rows]
 
 
-def delete_profile(conn: sqlite3.Connection, name: str, lock: AbstractContextManager | None = None) -> None:
-    with write_transaction(conn, lock):
+def delete_profile(conn: sqlite3.Connection, name: str) -> None:
+    with conn.write():
         if not conn.execute("delete from import_profiles where name = ?", (name,)).rowcount:
             raise NotFound(f"There is no import profile named {name!r}.")
 
@@ -927,7 +944,7 @@ def import_progress(
     def work() -> None:
         try:
             with closing(database.open()) as conn:
-                events.put({"batch": run_import(conn, data, file_name, options, database.write_lock, report)})
+                events.put({"batch": run_import(conn, data, file_name, options, report)})
         except AppError as exc:
             events.put({"error": str(exc), "status": exc.status})
         except (DatabaseUnavailable, sqlite3.Error) as exc:
@@ -951,7 +968,7 @@ def progress_lines(events: queue.Queue) -> Iterator[bytes]:
 def start_maintenance(database: Database) -> None:
     try:
         with closing(database.open()) as conn:
-            purged = purge_trash(conn, database.write_lock)
+            purged = purge_trash(conn)
         if purged:
             log.info("Emptied %d expenses deleted more than %d days ago from the trash", purged, TRASH_DAYS)
     except (sqlite3.Error, DatabaseUnavailable) as exc:
@@ -999,7 +1016,7 @@ def add_routes(app: FastAPI) -> None:
         responses={409: {"model": ErrorBody, "description": "Category already exists"}},
     )
     def post_category(category: CategoryCreate, conn: DB, request: Request):
-        return create_category(conn, category, request.app.state.database.write_lock)
+        return create_category(conn, category)
 
     @app.delete(
         "/categories/{category_id}",
@@ -1010,7 +1027,7 @@ def add_routes(app: FastAPI) -> None:
         },
     )
     def remove_category(category_id: CategoryId, conn: DB, request: Request):
-        delete_category(conn, category_id, request.app.state.database.write_lock)
+        delete_category(conn, category_id)
         return Response(status_code=204)
 
     @app.get(
@@ -1078,7 +1095,7 @@ def add_routes(app: FastAPI) -> None:
 
     @app.post("/expenses", status_code=201, response_model=ExpenseResponse, responses=bad_category)
     def post_expense(expense: ExpenseCreate, conn: DB, request: Request):
-        return create_expense(conn, expense, request.app.state.database.write_lock)
+        return create_expense(conn, expense)
 
     @app.put(
         "/expenses/{expense_id}",
@@ -1086,11 +1103,11 @@ def add_routes(app: FastAPI) -> None:
         responses={**not_found, **bad_category},
     )
     def put_expense(expense_id: ExpenseId, changes: ExpenseUpdate, conn: DB, request: Request):
-        return update_expense(conn, expense_id, changes, request.app.state.database.write_lock)
+        return update_expense(conn, expense_id, changes)
 
     @app.delete("/expenses/{expense_id}", status_code=204, responses=not_found)
     def remove_expense(expense_id: ExpenseId, conn: DB, request: Request):
-        delete_expense(conn, expense_id, request.app.state.database.write_lock)
+        delete_expense(conn, expense_id)
         return Response(status_code=204)
 
     @app.get("/trash", response_model=list[TrashItem])
@@ -1113,16 +1130,16 @@ def add_routes(app: FastAPI) -> None:
         responses={**not_in_trash, 409: {"model": ErrorBody, "description": "An expense with that id exists"}},
     )
     def post_restore(expense_id: ExpenseId, conn: DB, request: Request):
-        return restore_expense(conn, expense_id, request.app.state.database.write_lock)
+        return restore_expense(conn, expense_id)
 
     @app.delete("/trash/{expense_id}", status_code=204, responses=not_in_trash)
     def remove_from_trash(expense_id: ExpenseId, conn: DB, request: Request):
-        delete_from_trash(conn, expense_id, request.app.state.database.write_lock)
+        delete_from_trash(conn, expense_id)
         return Response(status_code=204)
 
     @app.delete("/trash", status_code=204)
     def empty_trash(conn: DB, request: Request):
-        purge_trash(conn, request.app.state.database.write_lock, everything=True)
+        purge_trash(conn, everything=True)
         return Response(status_code=204)
 
     def upload(file: UploadFile, options: str | None) -> tuple[bytes, str, ImportOptions]:
@@ -1168,7 +1185,7 @@ def add_routes(app: FastAPI) -> None:
         if "application/x-ndjson" not in request.headers.get("accept", ""):
             with import_slot():
                 data, name, chosen = upload(file, options)
-                return run_import(conn, data, name, chosen, database.write_lock)
+                return run_import(conn, data, name, chosen)
         take_import_slot()  # given back by the import's thread when it ends
         try:
             data, name, chosen = upload(file, options)
@@ -1188,7 +1205,7 @@ def add_routes(app: FastAPI) -> None:
 
     @app.delete("/imports/profiles/{name}", status_code=204, responses={404: {"model": ErrorBody, "description": "No such profile"}})
     def remove_profile(name: Annotated[str, PathParam(max_length=100)], conn: DB, request: Request):
-        delete_profile(conn, name, request.app.state.database.write_lock)
+        delete_profile(conn, name)
         return Response(status_code=204)
 
     batch_errors = {404: {"model": ErrorBody, "description": "No such batch"}, 409: {"model": ErrorBody, "description": "Already in that state"}}
@@ -1199,11 +1216,11 @@ def add_routes(app: FastAPI) -> None:
 
     @app.post("/imports/{batch_id}/revert", response_model=ImportBatch, responses=batch_errors)
     def post_revert(batch_id: ExpenseId, conn: DB, request: Request):
-        return revert_batch(conn, batch_id, request.app.state.database.write_lock)
+        return revert_batch(conn, batch_id)
 
     @app.post("/imports/{batch_id}/restore", response_model=ImportBatch, responses=batch_errors)
     def post_unrevert(batch_id: ExpenseId, conn: DB, request: Request):
-        return restore_batch(conn, batch_id, request.app.state.database.write_lock)
+        return restore_batch(conn, batch_id)
 
     @app.get("/backups", response_model=BackupList)
     def get_backups(request: Request):
@@ -1247,21 +1264,21 @@ def add_routes(app: FastAPI) -> None:
     @app.put("/budgets/overall", response_model=OverallBudget)
     def put_overall_budget(budget: BudgetSet, conn: DB, request: Request):
         """Set or change the monthly limit of all spending together."""
-        return set_budget(conn, None, budget, request.app.state.database.write_lock)
+        return set_budget(conn, None, budget)
 
     @app.delete("/budgets/overall", status_code=204, responses=no_budget)
     def remove_overall_budget(conn: DB, request: Request):
-        delete_budget(conn, None, request.app.state.database.write_lock)
+        delete_budget(conn, None)
         return Response(status_code=204)
 
     @app.put("/budgets/{category_id}", response_model=CategoryBudget, responses=no_budget)
     def put_budget(category_id: CategoryId, budget: BudgetSet, conn: DB, request: Request):
         """Set or change a category's monthly limit."""
-        return set_budget(conn, category_id, budget, request.app.state.database.write_lock)
+        return set_budget(conn, category_id, budget)
 
     @app.delete("/budgets/{category_id}", status_code=204, responses=no_budget)
     def remove_budget(category_id: CategoryId, conn: DB, request: Request):
-        delete_budget(conn, category_id, request.app.state.database.write_lock)
+        delete_budget(conn, category_id)
         return Response(status_code=204)
 
     # -- Recurring expenses ------------------------------------------------------------------
@@ -1275,10 +1292,9 @@ def add_routes(app: FastAPI) -> None:
     @app.post("/recurring", status_code=201, response_model=RecurringResponse, responses=bad_category)
     def post_recurring(rule: RecurringCreate, conn: DB, request: Request):
         """Create a template; dates already due (from start_date to today) are posted at once."""
-        database: Database = request.app.state.database
         today = request.app.state.today()
-        created = create_recurring(conn, rule, database.write_lock, today)
-        post_due(conn, today, database.write_lock)
+        created = create_recurring(conn, rule, today)
+        post_due(conn, today)
         return get_recurring(conn, created["id"], today)
 
     # Before /recurring/{recurring_id}.
@@ -1298,16 +1314,15 @@ def add_routes(app: FastAPI) -> None:
     @app.put("/recurring/{recurring_id}", response_model=RecurringResponse, responses={**no_recurring, **bad_category})
     def put_recurring(recurring_id: RecurringId, changes: RecurringUpdate, conn: DB, request: Request):
         """Change a template. Expenses it posted stay as they were; a changed schedule applies from today on."""
-        database: Database = request.app.state.database
         today = request.app.state.today()
-        update_recurring(conn, recurring_id, changes, database.write_lock, today)
-        post_due(conn, today, database.write_lock)
+        update_recurring(conn, recurring_id, changes, today)
+        post_due(conn, today)
         return get_recurring(conn, recurring_id, today)
 
     @app.delete("/recurring/{recurring_id}", status_code=204, responses=no_recurring)
     def remove_recurring(recurring_id: RecurringId, conn: DB, request: Request):
         """Delete a template; the expenses it posted stay."""
-        delete_recurring(conn, recurring_id, request.app.state.database.write_lock)
+        delete_recurring(conn, recurring_id)
         return Response(status_code=204)
 
     occurrence_errors = {
@@ -1318,7 +1333,7 @@ def add_routes(app: FastAPI) -> None:
     @app.post("/recurring/{recurring_id}/skip", response_model=Occurrence, responses=occurrence_errors)
     def skip_recurring(recurring_id: RecurringId, body: OccurrenceDate, conn: DB, request: Request):
         """Skip one date of the schedule: it will never be posted (unless posted by hand)."""
-        return skip_occurrence(conn, recurring_id, body.date, request.app.state.database.write_lock)
+        return skip_occurrence(conn, recurring_id, body.date)
 
     @app.post(
         "/recurring/{recurring_id}/post", status_code=201, response_model=ExpenseResponse,
@@ -1326,7 +1341,7 @@ def add_routes(app: FastAPI) -> None:
     )
     def post_recurring_now(recurring_id: RecurringId, body: OccurrenceDate, conn: DB, request: Request):
         """Post one date of the schedule now (the expense is dated that date); only once."""
-        return post_occurrence(conn, recurring_id, body.date, request.app.state.database.write_lock)
+        return post_occurrence(conn, recurring_id, body.date)
 
     @app.get("/settings", response_model=Settings)
     def read_settings(conn: DB):
@@ -1334,7 +1349,7 @@ def add_routes(app: FastAPI) -> None:
 
     @app.put("/settings", response_model=Settings)
     def write_settings(changes: SettingsUpdate, conn: DB, request: Request):
-        return update_settings(conn, changes, request.app.state.database.write_lock)
+        return update_settings(conn, changes)
 
     @app.get("/summary/months", response_model=list[MonthTotal])
     async def get_month_totals(

@@ -1,9 +1,7 @@
 """Budgets: a monthly limit per category, and one for all spending together."""
 
-import sqlite3
-from contextlib import AbstractContextManager
 
-from tracker.db import write_transaction
+from tracker.db import Session
 from tracker.errors import NotFound
 from tracker.models import BudgetSet
 from tracker.money import cents_to_amount, to_cents
@@ -24,12 +22,12 @@ def budget_status(limit_cents: int, spent_cents: int) -> dict:
     }
 
 
-def overall_budget_cents(conn: sqlite3.Connection) -> int | None:
+def overall_budget_cents(conn: Session) -> int | None:
     row = conn.execute(OVERALL_BUDGET_SELECT, (OVERALL_BUDGET_KEY,)).fetchone()
     return row[4] if row else None
 
 
-def list_budgets(conn: sqlite3.Connection) -> dict:
+def list_budgets(conn: Session) -> dict:
     overall = overall_budget_cents(conn)
     rows = conn.execute(
         """select b.category_id, c.name as category_name, b.amount_cents
@@ -46,11 +44,11 @@ def list_budgets(conn: sqlite3.Connection) -> dict:
 
 
 def set_budget(
-    conn: sqlite3.Connection, category_id: int | None, budget: BudgetSet, lock: AbstractContextManager | None = None
+    conn: Session, category_id: int | None, budget: BudgetSet
 ) -> dict:
     """Set or change the monthly budget of a category, or the overall one (category_id None)."""
     cents = to_cents(budget.amount)
-    with write_transaction(conn, lock):
+    with conn.write():
         if category_id is None:
             conn.execute(
                 "insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
@@ -68,9 +66,9 @@ def set_budget(
         return {"category_id": category_id, "category_name": row["name"], "amount": cents_to_amount(cents)}
 
 
-def delete_budget(conn: sqlite3.Connection, category_id: int | None, lock: AbstractContextManager | None = None) -> None:
+def delete_budget(conn: Session, category_id: int | None) -> None:
     """Clear the budget of a category, or the overall one (category_id None)."""
-    with write_transaction(conn, lock):
+    with conn.write():
         if category_id is None:
             if not conn.execute("delete from settings where key = ?", (OVERALL_BUDGET_KEY,)).rowcount:
                 raise NotFound("No overall budget is set.")

@@ -1,14 +1,12 @@
 """Categories: list, create, delete, and find one by name or id."""
 
-import sqlite3
-from contextlib import AbstractContextManager
 
-from tracker.db import write_transaction
+from tracker.db import Session
 from tracker.errors import AppError, Conflict, NotFound
 from tracker.models import CategoryCreate
 
 
-def require_category(conn: sqlite3.Connection, category_id: int) -> None:
+def require_category(conn: Session, category_id: int) -> None:
     if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
         raise AppError(f"Unknown category_id {category_id}: no such category.")
 
@@ -16,12 +14,12 @@ def require_category(conn: sqlite3.Connection, category_id: int) -> None:
 CATEGORY_SELECT = "select id, name, color, created_at from categories"
 
 
-def list_categories(conn: sqlite3.Connection) -> list[dict]:
+def list_categories(conn: Session) -> list[dict]:
     return [dict(row) for row in conn.execute(f"{CATEGORY_SELECT} order by name collate nocase, name")]
 
 
-def create_category(conn: sqlite3.Connection, category: CategoryCreate, lock: AbstractContextManager | None = None) -> dict:
-    with write_transaction(conn, lock):
+def create_category(conn: Session, category: CategoryCreate) -> dict:
+    with conn.write():
         taken = conn.execute(
             "select 1 from categories where name = ? collate nocase", (category.name,)
         ).fetchone()
@@ -33,8 +31,8 @@ def create_category(conn: sqlite3.Connection, category: CategoryCreate, lock: Ab
         return dict(conn.execute(f"{CATEGORY_SELECT} where id = ?", (row_id,)).fetchone())
 
 
-def delete_category(conn: sqlite3.Connection, category_id: int, lock: AbstractContextManager | None = None) -> None:
-    with write_transaction(conn, lock):
+def delete_category(conn: Session, category_id: int) -> None:
+    with conn.write():
         if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
             raise NotFound(f"Category {category_id} not found.")
         in_use = conn.execute(
@@ -49,7 +47,7 @@ def delete_category(conn: sqlite3.Connection, category_id: int, lock: AbstractCo
         conn.execute("delete from categories where id = ?", (category_id,))
 
 
-def find_category_id(conn: sqlite3.Connection, name_or_id: str) -> int:
+def find_category_id(conn: Session, name_or_id: str) -> int:
     """A category named by its name (any case) or its id, for people typing commands."""
     row = conn.execute("select id from categories where name = ? collate nocase", (name_or_id,)).fetchone()
     if row is None and name_or_id.isdigit():

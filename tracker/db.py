@@ -15,13 +15,36 @@ from tracker.migrations import APPLICATION_ID, MIGRATIONS
 log = logging.getLogger("expense_tracker")
 
 
-def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
-    """A new connection in autocommit mode; transactions are explicit (see `write_transaction`)."""
+class Session(sqlite3.Connection):
+    """A connection that knows how this process serialises its writers: `with conn.write():` is one
+    transaction that holds SQLite's write lock from its start, after this process's other writers."""
+
+    # One writer at a time inside the process (a threading.Lock shared by its sessions); None for
+    # a command-line process, whose writers are other processes that SQLite's busy timeout queues.
+    write_lock: AbstractContextManager | None = None
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self.write_lock or nullcontext():
+            # FULL: a commit is on disk before the client hears 201, even if the power fails.
+            self.execute("pragma synchronous = full")
+            self.execute("begin immediate")
+            try:
+                yield
+            except BaseException:
+                self.execute("rollback")
+                raise
+            self.execute("commit")
+
+
+def connect(path: Path, *, create: bool = False, write_lock: AbstractContextManager | None = None) -> Session:
+    """A new connection in autocommit mode; transactions are explicit (see `Session.write`)."""
     mode = "rwc" if create else "rw"
     uri = f"{Path(os.path.abspath(path)).as_uri()}?mode={mode}"
     conn = sqlite3.connect(
-        uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False, factory=Session
     )
+    conn.write_lock = write_lock
     try:
         conn.row_factory = sqlite3.Row
         conn.execute("pragma foreign_keys = on")
@@ -191,24 +214,10 @@ class Database:
         if anchor is not None:
             anchor.close()
 
-    def open(self) -> sqlite3.Connection:
+    def open(self) -> Session:
+        """A connection of its own for one request or task; its writes queue behind this process's others."""
         self.ensure_ready()
         try:
-            return connect(self.path)
+            return connect(self.path, write_lock=self.write_lock)
         except sqlite3.Error as exc:
             raise DatabaseUnavailable(describe_database_error(exc, self.path)) from exc
-
-
-@contextmanager
-def write_transaction(conn: sqlite3.Connection, lock: AbstractContextManager | None = None) -> Iterator[None]:
-    """One transaction holding SQLite's write lock from the start; `lock` queues this process's writers."""
-    with lock or nullcontext():
-        # FULL: a commit is on disk before the client hears 201, even if the power fails.
-        conn.execute("pragma synchronous = full")
-        conn.execute("begin immediate")
-        try:
-            yield
-        except BaseException:
-            conn.execute("rollback")
-            raise
-        conn.execute("commit")

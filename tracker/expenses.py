@@ -3,13 +3,11 @@
 import base64
 import binascii
 import json
-import sqlite3
-from contextlib import AbstractContextManager
 from typing import Any
 
 from tracker.categories import require_category
 from tracker.config import MAX_AMOUNT, MAX_ID
-from tracker.db import write_transaction
+from tracker.db import Session
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import ExpenseCreate, ExpenseUpdate, provided_fields
 from tracker.money import check_totals
@@ -24,7 +22,7 @@ EXPENSE_SELECT = """select e.id, e.amount, e.description, e.category_id,
 from expenses e left join categories c on c.id = e.category_id"""
 
 
-def fetch_expense(conn: sqlite3.Connection, expense_id: int) -> dict | None:
+def fetch_expense(conn: Session, expense_id: int) -> dict | None:
     row = conn.execute(f"{EXPENSE_SELECT} where e.id = ?", (expense_id,)).fetchone()
     return dict(row) if row else None
 
@@ -74,15 +72,15 @@ def decode_cursor(token: str, sort: str, order: str) -> tuple[Any, int]:
     return value, row_id
 
 
-def get_expense(conn: sqlite3.Connection, expense_id: int) -> dict:
+def get_expense(conn: Session, expense_id: int) -> dict:
     expense = fetch_expense(conn, expense_id)
     if expense is None:
         raise NotFound(f"Expense {expense_id} not found.")
     return expense
 
 
-def create_expense(conn: sqlite3.Connection, expense: ExpenseCreate, lock: AbstractContextManager | None = None) -> dict:
-    with write_transaction(conn, lock):
+def create_expense(conn: Session, expense: ExpenseCreate) -> dict:
+    with conn.write():
         require_category(conn, expense.category_id)
         row_id = conn.execute(
             "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
@@ -93,10 +91,10 @@ def create_expense(conn: sqlite3.Connection, expense: ExpenseCreate, lock: Abstr
 
 
 def update_expense(
-    conn: sqlite3.Connection, expense_id: int, changes: ExpenseUpdate, lock: AbstractContextManager | None = None
+    conn: Session, expense_id: int, changes: ExpenseUpdate
 ) -> dict:
     fields = provided_fields(changes)
-    with write_transaction(conn, lock):
+    with conn.write():
         if conn.execute("select 1 from expenses where id = ?", (expense_id,)).fetchone() is None:
             raise NotFound(f"Expense {expense_id} not found.")
         if "category_id" in fields:
@@ -118,9 +116,9 @@ select e.id, e.amount, e.description, e.category_id, coalesce(c.name, ''), coale
 from expenses e left join categories c on c.id = e.category_id"""
 
 
-def delete_expense(conn: sqlite3.Connection, expense_id: int, lock: AbstractContextManager | None = None) -> None:
+def delete_expense(conn: Session, expense_id: int) -> None:
     """Move the expense to the trash, from which `restore_expense` brings it back with its id."""
-    with write_transaction(conn, lock):
+    with conn.write():
         conn.execute(f"{MOVE_TO_TRASH} where e.id = ?", (None, expense_id))
         deleted = conn.execute("delete from expenses where id = ?", (expense_id,)).rowcount
     if not deleted:
@@ -128,7 +126,7 @@ def delete_expense(conn: sqlite3.Connection, expense_id: int, lock: AbstractCont
 
 
 def list_expenses(
-    conn: sqlite3.Connection,
+    conn: Session,
     *,
     date_from: str | None = None,
     date_to: str | None = None,
@@ -178,7 +176,7 @@ SUGGESTION_WINDOW = 5000
 
 
 def count_expenses(
-    conn: sqlite3.Connection,
+    conn: Session,
     date_from: str | None = None,
     date_to: str | None = None,
     category_id: int | None = None,
@@ -221,12 +219,12 @@ def count_expenses(
     return total + sum(count_rows(conn, low, high, category_id) for low, high in edges)
 
 
-def count_rows(conn: sqlite3.Connection, date_from: str, date_to: str, category_id: int | None) -> int:
+def count_rows(conn: Session, date_from: str, date_to: str, category_id: int | None) -> int:
     conditions, params = filter_clause(date_from, date_to, category_id)
     return conn.execute(f"select count(*) from expenses e where {' and '.join(conditions)}", params).fetchone()[0]
 
 
-def suggestions(conn: sqlite3.Connection, prefix: str, limit: int = 8) -> list[dict]:
+def suggestions(conn: Session, prefix: str, limit: int = 8) -> list[dict]:
     """Descriptions used recently that start with `prefix` (any case), with their last category."""
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = conn.execute(

@@ -5,12 +5,11 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from tracker.categories import require_category
-from tracker.db import Database, write_transaction
+from tracker.db import Database, Session
 from tracker.errors import (
     Conflict,
     DatabaseUnavailable,
@@ -80,7 +79,7 @@ def is_scheduled(rule: Any, day: date) -> bool:
     return next(schedule_dates(rule, day, day), None) == day
 
 
-def recorded_dates(conn: sqlite3.Connection, recurring_id: int, since: str) -> dict[str, str]:
+def recorded_dates(conn: Session, recurring_id: int, since: str) -> dict[str, str]:
     return {
         row["date"]: row["status"]
         for row in conn.execute(
@@ -89,7 +88,7 @@ def recorded_dates(conn: sqlite3.Connection, recurring_id: int, since: str) -> d
     }
 
 
-def recurring_response(conn: sqlite3.Connection, row: Any, today: date) -> dict:
+def recurring_response(conn: Session, row: Any, today: date) -> dict:
     recorded = recorded_dates(conn, row["id"], today.isoformat())
     next_date = next(
         (d.isoformat() for d in schedule_dates(row, today, date.max) if d.isoformat() not in recorded), None
@@ -98,20 +97,20 @@ def recurring_response(conn: sqlite3.Connection, row: Any, today: date) -> dict:
     return {**result, "next_date": next_date}
 
 
-def list_recurring(conn: sqlite3.Connection, today: date | None = None) -> list[dict]:
+def list_recurring(conn: Session, today: date | None = None) -> list[dict]:
     today = today or date.today()
     rows = conn.execute(f"{RECURRING_SELECT} order by r.description collate nocase, r.id").fetchall()
     return [recurring_response(conn, row, today) for row in rows]
 
 
-def fetch_recurring(conn: sqlite3.Connection, recurring_id: int) -> Any:
+def fetch_recurring(conn: Session, recurring_id: int) -> Any:
     row = conn.execute(f"{RECURRING_SELECT} where r.id = ?", (recurring_id,)).fetchone()
     if row is None:
         raise NotFound(f"Recurring expense {recurring_id} not found.")
     return row
 
 
-def get_recurring(conn: sqlite3.Connection, recurring_id: int, today: date | None = None) -> dict:
+def get_recurring(conn: Session, recurring_id: int, today: date | None = None) -> dict:
     return recurring_response(conn, fetch_recurring(conn, recurring_id), today or date.today())
 
 
@@ -133,7 +132,7 @@ def check_schedule(rule: dict, today: date, posted_through: str | None) -> None:
 
 
 def create_recurring(
-    conn: sqlite3.Connection, rule: RecurringCreate, lock: AbstractContextManager | None = None,
+    conn: Session, rule: RecurringCreate,
     today: date | None = None,
 ) -> dict:
     """A new template. Dates already due are posted by the next post_due (the API runs it at once)."""
@@ -142,7 +141,7 @@ def create_recurring(
     if fields["frequency"] == "monthly" and fields["day_of_month"] is None:
         fields["day_of_month"] = int(fields["start_date"][8:])
     check_schedule(fields, today, None)
-    with write_transaction(conn, lock):
+    with conn.write():
         require_category(conn, rule.category_id)
         # Column names come from the model's fixed field list, never from the request.
         recurring_id = conn.execute(
@@ -153,14 +152,13 @@ def create_recurring(
 
 
 def update_recurring(
-    conn: sqlite3.Connection, recurring_id: int, changes: RecurringUpdate,
-    lock: AbstractContextManager | None = None, today: date | None = None,
+    conn: Session, recurring_id: int, changes: RecurringUpdate, today: date | None = None,
 ) -> dict:
     """Change a template; expenses it already posted stay as they are. A changed schedule
     applies from today on: earlier dates are not posted afterwards."""
     today = today or date.today()
     sent = provided_fields(changes, CLEARABLE_RECURRING_FIELDS)
-    with write_transaction(conn, lock):
+    with conn.write():
         current = fetch_recurring(conn, recurring_id)
         merged = {name: current[name] for name in RecurringUpdate.model_fields} | sent
         if merged["frequency"] != "monthly" and "day_of_month" not in sent:
@@ -181,15 +179,15 @@ def update_recurring(
         return recurring_response(conn, fetch_recurring(conn, recurring_id), today)
 
 
-def delete_recurring(conn: sqlite3.Connection, recurring_id: int, lock: AbstractContextManager | None = None) -> None:
+def delete_recurring(conn: Session, recurring_id: int) -> None:
     """Delete a template and its bookkeeping; the expenses it posted stay."""
-    with write_transaction(conn, lock):
+    with conn.write():
         conn.execute("delete from recurring_occurrences where recurring_id = ?", (recurring_id,))
         if not conn.execute("delete from recurring where id = ?", (recurring_id,)).rowcount:
             raise NotFound(f"Recurring expense {recurring_id} not found.")
 
 
-def record_posting(conn: sqlite3.Connection, rule: Any, day: str) -> int:
+def record_posting(conn: Session, rule: Any, day: str) -> int:
     """Insert the expense of `rule` on `day` and the record that it was posted. The caller's
     transaction holds both, so a crash leaves either both or neither."""
     expense_id = conn.execute(
@@ -212,7 +210,7 @@ where c.id is not null and r.start_date <= ? and (r.posted_through is null
 order by r.id"""
 
 
-def post_due(conn: sqlite3.Connection, today: date, lock: AbstractContextManager | None = None) -> int:
+def post_due(conn: Session, today: date) -> int:
     """Post every date of every template that is due up to and including `today`; return how
     many expenses were posted.
 
@@ -225,7 +223,7 @@ def post_due(conn: sqlite3.Connection, today: date, lock: AbstractContextManager
     if conn.execute(f"select exists ({DUE_TEMPLATES})", (day, day)).fetchone()[0] == 0:
         return 0  # nothing due: no write transaction, so the minutely check costs no disk write
     posted = 0
-    with write_transaction(conn, lock):
+    with conn.write():
         # Read again inside the write lock: another process may have posted meanwhile.
         for rule in conn.execute(DUE_TEMPLATES, (day, day)).fetchall():
             since = date.fromisoformat(rule["posted_through"]) + timedelta(days=1) if rule["posted_through"] else date.min
@@ -247,14 +245,14 @@ def post_due(conn: sqlite3.Connection, today: date, lock: AbstractContextManager
     return posted
 
 
-def scheduled_rule(conn: sqlite3.Connection, recurring_id: int, day: str) -> Any:
+def scheduled_rule(conn: Session, recurring_id: int, day: str) -> Any:
     rule = fetch_recurring(conn, recurring_id)
     if not is_scheduled(rule, date.fromisoformat(day)):
         raise InvalidInput(f"Invalid field 'date': {day} is not a date of recurring expense {recurring_id}'s schedule.")
     return rule
 
 
-def occurrence(conn: sqlite3.Connection, recurring_id: int, day: str) -> Any:
+def occurrence(conn: Session, recurring_id: int, day: str) -> Any:
     return conn.execute(
         "select recurring_id, date, status, expense_id from recurring_occurrences where recurring_id = ? and date = ?",
         (recurring_id, day),
@@ -262,10 +260,10 @@ def occurrence(conn: sqlite3.Connection, recurring_id: int, day: str) -> Any:
 
 
 def skip_occurrence(
-    conn: sqlite3.Connection, recurring_id: int, day: str, lock: AbstractContextManager | None = None
+    conn: Session, recurring_id: int, day: str
 ) -> dict:
     """Mark one date of a template as skipped, so that it is never posted (skipping twice is fine)."""
-    with write_transaction(conn, lock):
+    with conn.write():
         scheduled_rule(conn, recurring_id, day)
         found = occurrence(conn, recurring_id, day)
         if found is not None and found["status"] == "posted":
@@ -279,11 +277,11 @@ def skip_occurrence(
 
 
 def post_occurrence(
-    conn: sqlite3.Connection, recurring_id: int, day: str, lock: AbstractContextManager | None = None
+    conn: Session, recurring_id: int, day: str
 ) -> dict:
     """Post one date of a template now, dated that date; once: a second time is refused. A
     skipped date can be posted this way after all."""
-    with write_transaction(conn, lock):
+    with conn.write():
         rule = scheduled_rule(conn, recurring_id, day)
         found = occurrence(conn, recurring_id, day)
         if found is not None and found["status"] == "posted":
@@ -292,7 +290,7 @@ def post_occurrence(
         return fetch_expense(conn, record_posting(conn, rule, day))
 
 
-def upcoming(conn: sqlite3.Connection, today: date, days: int = 30) -> list[dict]:
+def upcoming(conn: Session, today: date, days: int = 30) -> list[dict]:
     """Every template's dates from today to `days` days on that are not posted yet, in date
     order; skipped ones are included with status "skipped"."""
     last = today + timedelta(days=min(days, (date.max - today).days))
@@ -326,7 +324,7 @@ class RecurringPoster:
         try:
             conn = self.database.open()
             try:
-                return post_due(conn, self.today(), self.database.write_lock)
+                return post_due(conn, self.today())
             finally:
                 conn.close()
         except (DatabaseUnavailable, sqlite3.Error) as exc:

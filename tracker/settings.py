@@ -1,15 +1,13 @@
 """Settings: the currency and the first day of the week, stored in the file."""
 
-import sqlite3
-from contextlib import AbstractContextManager
 
-from tracker.db import write_transaction
+from tracker.db import Session
 from tracker.models import SettingsUpdate, provided_fields
 
 DEFAULT_SETTINGS = {"currency": "USD", "week_start": 1}
 
 
-def get_settings(conn: sqlite3.Connection) -> dict:
+def get_settings(conn: Session) -> dict:
     stored = {row["key"]: row["value"] for row in conn.execute("select key, value from settings")}
     settings = dict(DEFAULT_SETTINGS)
     if stored.get("currency"):
@@ -19,8 +17,8 @@ def get_settings(conn: sqlite3.Connection) -> dict:
     return settings
 
 
-def update_settings(conn: sqlite3.Connection, changes: SettingsUpdate, lock: AbstractContextManager | None = None) -> dict:
-    with write_transaction(conn, lock):
+def update_settings(conn: Session, changes: SettingsUpdate) -> dict:
+    with conn.write():
         for name, value in provided_fields(changes).items():
             conn.execute(
                 "insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",

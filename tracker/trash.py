@@ -1,9 +1,8 @@
 """The trash: deleted expenses kept for 30 days, restored with the same id, emptied for good."""
 
 import sqlite3
-from contextlib import AbstractContextManager
 
-from tracker.db import write_transaction
+from tracker.db import Session
 from tracker.errors import Conflict, NotFound
 from tracker.expenses import fetch_expense
 from tracker.money import check_totals
@@ -18,7 +17,7 @@ from deleted_expenses"""
 TRASH_KEPT = f"deleted_at >= datetime('now', '-{TRASH_DAYS} days')"
 
 
-def list_trash(conn: sqlite3.Connection, limit: int = 50, offset: int = 0) -> list[dict]:
+def list_trash(conn: Session, limit: int = 50, offset: int = 0) -> list[dict]:
     rows = conn.execute(
         f"{TRASH_SELECT} where {TRASH_KEPT} order by deleted_at desc, id desc limit ? offset ?",
         (limit, offset),
@@ -26,11 +25,11 @@ def list_trash(conn: sqlite3.Connection, limit: int = 50, offset: int = 0) -> li
     return [dict(row) for row in rows]
 
 
-def count_trash(conn: sqlite3.Connection) -> int:
+def count_trash(conn: Session) -> int:
     return conn.execute(f"select count(*) from deleted_expenses where {TRASH_KEPT}").fetchone()[0]
 
 
-def category_for_restore(conn: sqlite3.Connection, trashed: sqlite3.Row) -> int:
+def category_for_restore(conn: Session, trashed: sqlite3.Row) -> int:
     """The expense's category, or one of the same name, or the category made again."""
     if conn.execute("select 1 from categories where id = ?", (trashed["category_id"],)).fetchone():
         return trashed["category_id"]
@@ -43,7 +42,7 @@ def category_for_restore(conn: sqlite3.Connection, trashed: sqlite3.Row) -> int:
     ).lastrowid
 
 
-def restore_rows(conn: sqlite3.Connection, where: str, params: tuple) -> list[int]:
+def restore_rows(conn: Session, where: str, params: tuple) -> list[int]:
     """Put trashed rows back with their own ids; call inside a write transaction."""
     restored, months = [], set()
     for trashed in conn.execute(f"select * from deleted_expenses where {where}", params).fetchall():
@@ -62,21 +61,21 @@ def restore_rows(conn: sqlite3.Connection, where: str, params: tuple) -> list[in
     return restored
 
 
-def restore_expense(conn: sqlite3.Connection, expense_id: int, lock: AbstractContextManager | None = None) -> dict:
-    with write_transaction(conn, lock):
+def restore_expense(conn: Session, expense_id: int) -> dict:
+    with conn.write():
         if not restore_rows(conn, f"id = ? and {TRASH_KEPT}", (expense_id,)):
             raise NotFound(f"Expense {expense_id} is not in the trash.")
         return fetch_expense(conn, expense_id)
 
 
-def purge_trash(conn: sqlite3.Connection, lock: AbstractContextManager | None = None, everything: bool = False) -> int:
+def purge_trash(conn: Session, everything: bool = False) -> int:
     """Empty the trash of items older than TRASH_DAYS (or of everything); returns how many went."""
-    with write_transaction(conn, lock):
+    with conn.write():
         where = "" if everything else f"where not ({TRASH_KEPT})"
         return conn.execute(f"delete from deleted_expenses {where}").rowcount
 
 
-def delete_from_trash(conn: sqlite3.Connection, expense_id: int, lock: AbstractContextManager | None = None) -> None:
-    with write_transaction(conn, lock):
+def delete_from_trash(conn: Session, expense_id: int) -> None:
+    with conn.write():
         if not conn.execute("delete from deleted_expenses where id = ?", (expense_id,)).rowcount:
             raise NotFound(f"Expense {expense_id} is not in the trash.")
