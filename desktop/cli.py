@@ -956,7 +956,7 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
                        dry_run: bool, profile, save_profile, category, date_format, include_duplicates,
                        include_income, include_lines, skip_lines, category_pairs) -> None:
     if date_format is not None:
-        import bank_files  # only here: the parsers would slow every other command's start
+        from tracker import bank_files  # only here: the parsers would slow every other command's start
 
         if date_format not in bank_files.DATE_FORMATS:
             raise UserError(f"Invalid --date-format {date_format!r}: use one of {', '.join(bank_files.DATE_FORMATS)}.")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bank_files import (
+from tracker.bank_files import (
     DATE_FORMATS,
     BankFileError,
     Mapping,

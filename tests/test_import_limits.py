@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-import bank_files
+from tracker import bank_files
 import expense_tracker as et
 from tests.conftest import start_server, stop_server
 

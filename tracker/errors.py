@@ -1,5 +1,6 @@
 """The library's errors: each carries the HTTP status that tells a client what went wrong."""
 
+
 class DatabaseUnavailable(Exception):
     """The database cannot be used; the message says why, names the file and what to do."""
 
@@ -24,3 +25,7 @@ class InvalidInput(AppError):
 
 class TotalTooLarge(Conflict):
     pass
+
+
+class ImportBusy(AppError):
+    status = 429

@@ -792,7 +792,9 @@ logging.getLogger("ofxtools").setLevel(logging.WARNING)
 
 
 def _ofx_tree(markup: str) -> ElementTree.Element | None:
-    from ofxtools.Parser import TreeBuilder  # imported here: it takes half a second, and few files are OFX
+    from ofxtools.Parser import (
+        TreeBuilder,  # imported here: it takes half a second, and few files are OFX
+    )
 
     builder = TreeBuilder()
     try:
