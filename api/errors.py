@@ -3,6 +3,7 @@
 import functools
 import logging
 import sqlite3
+from collections.abc import Iterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -68,6 +69,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(500, "Internal error: something unexpected went wrong; see the log.")
 
 
+def api_routes(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
+    """The app's routes with its included routers opened up: FastAPI (0.16x) keeps an included
+    router as one route of the app. The routers here have no prefix, so a route's path is the app's."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from api_routes(included.routes)
+        else:
+            yield route
+
+
 class WrongMethod(BaseRoute):
     """405 with the right Allow header for a method that a path of the API does not take.
 
@@ -86,10 +98,10 @@ class WrongMethod(BaseRoute):
         self.allowed_on = functools.lru_cache(maxsize=1024)(self._allowed_on)
 
     def _allowed_on(self, path: str) -> frozenset[str] | None:
-        api_routes = [r for r in self.routes if r is not self and not isinstance(r, Mount) and getattr(r, "methods", None)]
-        for route in api_routes:
+        routes = [r for r in api_routes(self.routes) if r is not self and not isinstance(r, Mount) and getattr(r, "methods", None)]
+        for route in routes:
             if route.path_regex.match(path):
-                return frozenset(m for r in api_routes if r.path == route.path for m in r.methods)
+                return frozenset(m for r in routes if r.path == route.path for m in r.methods)
         return None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:

@@ -231,3 +231,7 @@ class Health(BaseModel):
 
 class ErrorBody(BaseModel):
     detail: str
+
+
+# The 400 of every route that takes a category_id.
+BAD_CATEGORY = {400: {"model": ErrorBody, "description": "Unknown category_id, a foreign Host, or a body that is not JSON"}}

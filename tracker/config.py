@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import platformdirs
+import ipaddress
 
 APP_NAME = "ExpenseTracker"
 DB_ENV = "EXPENSE_TRACKER_DB"
@@ -37,3 +38,12 @@ EXPORT_MMAP_BYTES = 1 << 30
 
 def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

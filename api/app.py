@@ -1,0 +1,168 @@
+"""The app factory: the API over one database file, its middleware and routers, and the web page."""
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from contextlib import asynccontextmanager, closing
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import WrongMethod, install_error_handlers
+from api.middleware import (
+    BodyLimit,
+    ForeignPagesCannotWrite,
+    JsonCORSMiddleware,
+    LoopbackHostOnly,
+)
+from api.models import ErrorBody
+from api.routes import (
+    backups,
+    budgets,
+    categories,
+    expenses,
+    health,
+    imports,
+    recurring,
+    settings,
+    summary,
+    trash,
+)
+from tracker import __version__
+from tracker.backups import safe_daily_backup
+from tracker.config import (
+    CORS_ENV,
+    HOSTS_ENV,
+    LOOPBACK_HOSTS,
+    MAX_BODY_BYTES,
+    MAX_UPLOAD_BYTES,
+    UPLOAD_PATHS,
+    env_list,
+    resolve_db_path,
+)
+from tracker.db import Database
+from tracker.errors import DatabaseUnavailable
+from tracker.recurring import RecurringPoster
+from tracker.trash import TRASH_DAYS, purge_trash
+
+log = logging.getLogger("expense_tracker")
+
+
+ROUTERS = [health.router, categories.router, expenses.router, trash.router, imports.router, backups.router,
+           budgets.router, recurring.router, settings.router, summary.router]
+
+
+# The page the window shows, beside this package (in a PyInstaller build both lie in _internal/).
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "A Host header that is not this computer, or a body that is not JSON."},
+    413: {"model": ErrorBody, "description": "The request body is over 1 MB."},
+    422: {"model": ErrorBody, "description": "A parameter or field is invalid."},
+    503: {"model": ErrorBody, "description": "The database cannot be used."},
+}
+
+
+def create_app(
+    db_path: Path | str | None = None,
+    *,
+    cors_origins: list[str] | None = None,
+    allowed_hosts: list[str] | None = None,
+    auto_backup: bool = False,
+    today: Callable[[], date] = date.today,
+) -> FastAPI:
+    """The API over the database at `db_path` (default: $EXPENSE_TRACKER_DB or the user data dir, read when the app starts).
+
+    CORS origins (`*` for any) default to $EXPENSE_TRACKER_CORS_ORIGINS, else none: no web page
+    of another origin may read the API or change anything (scripts send no Origin and are not
+    concerned). Hosts allowed in the Host
+    header are the loopback names plus $EXPENSE_TRACKER_ALLOWED_HOSTS plus `allowed_hosts`.
+    With `auto_backup`, the database is backed up once a day when the app starts or stops.
+    `today` gives the date recurring expenses are posted up to (tests pass a make-believe one).
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.today = today
+        database = app.state.database = Database(Path(db_path) if db_path is not None else resolve_db_path())
+        poster = RecurringPoster(database, today)
+        try:
+            database.ensure_ready()
+            poster.run_once()  # what fell due while the app was closed, before the first request
+        except DatabaseUnavailable as exc:
+            # Keep serving: every request then says what is wrong, in words, until it is fixed.
+            log.error("%s", exc)
+        if database.ready:
+            await run_in_threadpool(start_maintenance, database)
+        if database.ready and auto_backup:
+            # In the background: a large database takes seconds to copy, and the window should not wait.
+            threading.Thread(target=safe_daily_backup, args=(database.path,), daemon=True, name="backup").start()
+        poster.start()
+        try:
+            yield
+        finally:
+            poster.stop()
+            if database.ready and auto_backup:
+                # Waits for the start's backup if it is still running, then makes today's if the
+                # app has been open since yesterday.
+                await run_in_threadpool(safe_daily_backup, database.path)
+            database.close()
+
+    app = FastAPI(
+        # /docs is served below from vendored files, so that it works offline; ReDoc is off
+        # because it would load its script from a CDN.
+        docs_url=None,
+        redoc_url=None,
+        title="Expense Tracker",
+        version=__version__,
+        description="A personal expense tracker's local API. Every error is "
+        '`{"detail": "<one sentence>"}`.',
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    install_error_handlers(app)
+    origins = cors_origins if cors_origins is not None else env_list(CORS_ENV)
+    app.add_middleware(
+        JsonCORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "PUT", "DELETE"],
+        allow_headers=["Content-Type"],
+        expose_headers=["X-Next-Cursor", "Content-Disposition"],
+    )
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES, upload_limit=MAX_UPLOAD_BYTES, upload_paths=UPLOAD_PATHS)
+    # Outside CORS and the body limit: a foreign page's write is refused before its body is read,
+    # and its 403 needs no CORS headers (the page may not read it anyway).
+    app.add_middleware(ForeignPagesCannotWrite, allowed_origins=origins)
+    hosts = [*LOOPBACK_HOSTS, *env_list(HOSTS_ENV), *(allowed_hosts or [])]
+    app.add_middleware(LoopbackHostOnly, allowed_hosts=hosts)
+    add_routes(app)
+    if WEB_DIR.is_dir():
+        # Last, so that the API's routes win; StaticFiles refuses paths outside WEB_DIR.
+        app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+    return app
+
+
+def start_maintenance(database: Database) -> None:
+    try:
+        with closing(database.open()) as conn:
+            purged = purge_trash(conn)
+        if purged:
+            log.info("Emptied %d expenses deleted more than %d days ago from the trash", purged, TRASH_DAYS)
+    except (sqlite3.Error, DatabaseUnavailable) as exc:
+        log.warning("Could not empty old items from the trash: %s", exc)
+
+
+def add_routes(app: FastAPI) -> None:
+    """Every concern's router, in this order: a path with a fixed word (/expenses/export,
+    /budgets/overall, /recurring/upcoming) comes before the one with a parameter in its router."""
+    for router in ROUTERS:
+        app.include_router(router)
+    # First, so that it sees a wrong method before a route with a parameter or the web
+    # page's mount at "/" takes the request.
+    app.router.routes.insert(0, WrongMethod(app.router.routes))

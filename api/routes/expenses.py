@@ -1,0 +1,118 @@
+"""Expenses: the list, its count, export and suggestions, and one expense by id."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from api.deps import DB
+from api.models import (
+    BAD_CATEGORY,
+    Count,
+    ErrorBody,
+    ExpenseId,
+    ExpenseResponse,
+    Suggestion,
+)
+from tracker.config import MAX_ID, PAGE_LIMIT_MAX
+from tracker.expenses import (
+    count_expenses,
+    create_expense,
+    delete_expense,
+    get_expense,
+    list_expenses,
+    suggestions,
+    update_expense,
+)
+from tracker.export import export_csv
+from tracker.models import ExpenseCreate, ExpenseFilters, ExpenseUpdate
+
+router = APIRouter()
+
+
+@router.get(
+    "/expenses",
+    response_model=list[ExpenseResponse],
+    responses={200: {"headers": {"X-Next-Cursor": {
+        "description": "Present when more rows follow: pass it as `cursor` to get the next page.",
+        "schema": {"type": "string"},
+    }}}},
+)
+def get_expenses(
+    conn: DB,
+    response: Response,
+    filters: Annotated[ExpenseFilters, Query()],
+    sort: Literal["date", "amount", "created_at"] = "date",
+    order: Literal["asc", "desc"] = "desc",
+    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    cursor: Annotated[str | None, Query(
+        max_length=500,
+        description="Keyset cursor from the previous page's X-Next-Cursor header; "
+        "fast at any depth. Use instead of offset.",
+    )] = None,
+):
+    page, next_cursor = list_expenses(
+        conn, **filters.model_dump(), sort=sort, order=order, limit=limit, offset=offset, cursor=cursor,
+    )
+    if next_cursor is not None:
+        response.headers["X-Next-Cursor"] = next_cursor
+    return page
+
+
+@router.get(
+    "/expenses/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV of the expenses."}},
+)
+def get_export(request: Request, filters: Annotated[ExpenseFilters, Query()]):
+    # The connection belongs to the stream: it closes when the last row is sent.
+    conn = request.app.state.database.open()
+    try:
+        chunks = export_csv(conn, **filters.model_dump())
+    except BaseException:
+        conn.close()
+        raise
+    return StreamingResponse(
+        chunks,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="expenses.csv"'},
+    )
+
+
+@router.get("/expenses/count", response_model=Count)
+def get_count(conn: DB, filters: Annotated[ExpenseFilters, Query()]):
+    return {"count": count_expenses(conn, **filters.model_dump())}
+
+
+@router.get("/expenses/suggestions", response_model=list[Suggestion])
+def get_suggestions(conn: DB, q: Annotated[str, Query(min_length=1, max_length=200)]):
+    return suggestions(conn, q)
+
+
+not_found = {404: {"model": ErrorBody, "description": "No such expense"}}
+
+
+@router.get("/expenses/{expense_id}", response_model=ExpenseResponse, responses=not_found)
+def get_one_expense(expense_id: ExpenseId, conn: DB):
+    return get_expense(conn, expense_id)
+
+
+@router.post("/expenses", status_code=201, response_model=ExpenseResponse, responses=BAD_CATEGORY)
+def post_expense(expense: ExpenseCreate, conn: DB, request: Request):
+    return create_expense(conn, expense)
+
+
+@router.put(
+    "/expenses/{expense_id}",
+    response_model=ExpenseResponse,
+    responses={**not_found, **BAD_CATEGORY},
+)
+def put_expense(expense_id: ExpenseId, changes: ExpenseUpdate, conn: DB, request: Request):
+    return update_expense(conn, expense_id, changes)
+
+
+@router.delete("/expenses/{expense_id}", status_code=204, responses=not_found)
+def remove_expense(expense_id: ExpenseId, conn: DB, request: Request):
+    delete_expense(conn, expense_id)
+    return Response(status_code=204)
