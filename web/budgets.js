@@ -115,14 +115,16 @@ export function setupBudgets(changed) {
   onChanged = changed;
   $("#open-budgets").addEventListener("click", async () => {
     say("");
-    $("#budgets-dialog").showModal();
+    // The fields are filled in before the dialog shows: typed into earlier, they were
+    // overwritten when the budgets arrived a moment later.
     try {
       await load();
-      const first = $("#budget-fields input");
-      if (first) first.focus();
     } catch (error) {
       say("", error.message);
     }
+    $("#budgets-dialog").showModal();
+    const first = $("#budget-fields input");
+    if (first) first.focus();
   });
   $("#budgets-form").addEventListener("submit", save);
 }
