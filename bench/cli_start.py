@@ -55,7 +55,7 @@ def main() -> None:
             for name, command in table.items():
                 times[name].append(timed(command))
     bare = statistics.median(times["python -c pass"])
-    print(f"| command | median ms | × bare python |\n|---|---:|---:|")
+    print("| command | median ms | × bare python |\n|---|---:|---:|")
     for name, values in times.items():
         median = statistics.median(values)
         print(f"| `{name}` | {median * 1000:.0f} | {median / bare:.1f}× |")

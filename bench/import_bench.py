@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-
 import run as api_bench
 
 TARGET_S = 10.0

@@ -23,7 +23,6 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import httpx
-
 import make_db
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -22,7 +22,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
-
 import run
 
 TARGET_MS = 20

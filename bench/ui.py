@@ -12,12 +12,10 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 import run as api_bench
+from playwright.sync_api import sync_playwright
 
 WEB_DIR = api_bench.REPO_ROOT / "web"
 CHROMIUM = "/usr/bin/chromium"

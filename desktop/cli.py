@@ -16,13 +16,64 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-import expense_tracker as et
+from api.app import create_app
+from api.middleware import cors_origin, describe_cors
 from desktop import launcher, paths, window
 from desktop.instance import Instance
 from desktop.native import save_whole
 from desktop.server import DEFAULT_PORT, PortTaken, bind, bind_preferred, url_of
+from tracker import __version__
+from tracker.backups import (
+    backup_dir,
+    check_database_file,
+    list_backups,
+    manual_backup,
+    restore_backup,
+)
+from tracker.budgets import delete_budget, list_budgets, set_budget
+from tracker.categories import find_category_id, list_categories
+from tracker.config import (
+    CORS_ENV,
+    DB_ENV,
+    DEFAULT_HOST,
+    HOSTS_ENV,
+    MAX_ID,
+    PAGE_LIMIT_MAX,
+    env_list,
+    is_loopback,
+)
+from tracker.db import connect, describe_database_error, init_database
+from tracker.errors import AppError, DatabaseUnavailable, InvalidInput, NotFound
+from tracker.expenses import create_expense, delete_expense, get_expense, list_expenses
+from tracker.export import export_csv
+from tracker.imports import (
+    MAX_LISTED_ROWS,
+    PREVIEW_ROWS,
+    list_batches,
+    list_profiles,
+    plan_import,
+    preview_of,
+    restore_batch,
+    revert_batch,
+    run_import,
+)
+from tracker.models import BudgetSet, ExpenseCreate, ImportOptions, RecurringCreate
+from tracker.recurring import (
+    UPCOMING_DAYS_MAX,
+    create_recurring,
+    delete_recurring,
+    get_recurring,
+    list_recurring,
+    post_due,
+    post_occurrence,
+    skip_occurrence,
+    upcoming,
+)
+from tracker.summary import month_summary
+from tracker.trash import count_trash, list_trash, purge_trash, restore_expense
+from tracker.validation import check_date, check_month
 
-VERSION = et.__version__
+VERSION = __version__
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -39,12 +90,12 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (et.DatabaseUnavailable, et.AppError, launcher.AlreadyStarting, window.NoDisplay) as exc:
+        except (DatabaseUnavailable, AppError, launcher.AlreadyStarting, window.NoDisplay) as exc:
             raise UserError(str(exc)) from None
         except ValidationError as exc:
             raise UserError(describe_invalid(exc)) from None
         except sqlite3.Error as exc:
-            raise UserError(et.describe_database_error(exc, current_db())) from None
+            raise UserError(describe_database_error(exc, current_db())) from None
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             raise UserError(f"{exc.strerror or exc}{where}.") from None
@@ -74,7 +125,7 @@ def choose_db(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 db_option = click.option(
     "--db", "db", metavar="PATH", callback=choose_db, expose_value=False, is_eager=True,
-    help=f"Database file (default: ${et.DB_ENV}, else expenses.db in the app-data folder).",
+    help=f"Database file (default: ${DB_ENV}, else expenses.db in the app-data folder).",
 )
 version_option = click.version_option(VERSION, "--version", prog_name="expense-tracker")
 
@@ -104,11 +155,11 @@ def open_existing(create: bool = False) -> sqlite3.Connection:
     path = current_db()
     if not create and not path.exists():
         raise UserError(f"There is no expenses database at {path} yet; add an expense or open the app first.")
-    et.init_database(path)
+    init_database(path)
     try:
-        return et.connect(path)
+        return connect(path)
     except sqlite3.Error as exc:
-        raise et.DatabaseUnavailable(et.describe_database_error(exc, path)) from exc
+        raise DatabaseUnavailable(describe_database_error(exc, path)) from exc
 
 
 def checked(kind: str, value: str | None, check) -> str | None:
@@ -121,7 +172,7 @@ def checked(kind: str, value: str | None, check) -> str | None:
 
 
 def category_id_of(conn: sqlite3.Connection, category: str | None) -> int | None:
-    return None if category is None else et.find_category_id(conn, category)
+    return None if category is None else find_category_id(conn, category)
 
 
 @click.group(invoke_without_command=True, context_settings=CONTEXT)
@@ -161,7 +212,7 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
 def cors_origins(values: tuple[str, ...]) -> list[str] | None:
     """`--cors` values checked, or None when none were given (then the environment decides)."""
     try:
-        return [et.cors_origin(value) for value in values] or None
+        return [cors_origin(value) for value in values] or None
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -169,13 +220,13 @@ def cors_origins(values: tuple[str, ...]) -> list[str] | None:
 @main.command(context_settings=CONTEXT)
 @db_option
 @version_option
-@click.option("--host", default=et.DEFAULT_HOST, show_default=True,
+@click.option("--host", default=DEFAULT_HOST, show_default=True,
               help="Address to listen on. Anything but loopback exposes your data to the network.")
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Port (default 8000, or a free one if 8000 is taken).")
 @click.option("--cors", "cors", metavar="ORIGIN", multiple=True, callback=lambda _c, _p, values: cors_origins(values),
               help=f"Let web pages from ORIGIN (e.g. http://localhost:5173, or '*' for any) read and change your "
-                   f"expenses; repeat for more. Default: ${et.CORS_ENV}, else no other page.")
+                   f"expenses; repeat for more. Default: ${CORS_ENV}, else no other page.")
 @user_errors
 def serve(host: str, port: int | None, cors: list[str] | None) -> None:
     """Serve the API without a window, for scripts and headless machines. Ctrl-C stops it.
@@ -208,12 +259,12 @@ def serve(host: str, port: int | None, cors: list[str] | None) -> None:
                 raise UserError(f"{exc}; choose another --port.") from None
         url = url_of(sock)
         extra_hosts = []
-        if not et.is_loopback(host):
+        if not is_loopback(host):
             extra_hosts = [] if host in ("0.0.0.0", "::") else [host]
             click.echo(f"WARNING: listening on {host} makes your expenses reachable from other computers. "
-                       f"Clients must use a host name listed in {et.HOSTS_ENV}.", err=True)
-        app = et.create_app(db_path, cors_origins=cors, allowed_hosts=extra_hosts, auto_backup=True)
-        cors_notice = et.describe_cors(cors if cors is not None else et.env_list(et.CORS_ENV))
+                       f"Clients must use a host name listed in {HOSTS_ENV}.", err=True)
+        app = create_app(db_path, cors_origins=cors, allowed_hosts=extra_hosts, auto_backup=True)
+        cors_notice = describe_cors(cors if cors is not None else env_list(CORS_ENV))
         if cors_notice:
             click.echo(cors_notice, err=True)
         instance.announce(url)
@@ -254,11 +305,11 @@ def export(date_from: str | None, date_to: str | None, category: str | None, sea
       expense-tracker export --from 2025-01-01 --to 2025-03-31 --category Food -o q1-food.csv
       expense-tracker export --search "coffee shop" > coffee.csv
     """
-    date_from = checked("--from", date_from, et.check_date)
-    date_to = checked("--to", date_to, et.check_date)
+    date_from = checked("--from", date_from, check_date)
+    date_to = checked("--to", date_to, check_date)
     conn = open_existing()
     try:
-        chunks = et.export_csv(conn, date_from, date_to, category_id_of(conn, category), q=search)
+        chunks = export_csv(conn, date_from, date_to, category_id_of(conn, category), q=search)
     except BaseException:
         conn.close()
         raise
@@ -290,11 +341,11 @@ def add(amount: float, description: str, category: str, day: str | None, as_json
     """
     conn = open_existing(create=True)
     try:
-        expense = et.ExpenseCreate(
+        expense = ExpenseCreate(
             amount=amount, description=description, category_id=category_id_of(conn, category),
             date=day or date.today().isoformat(),
         )
-        created = et.create_expense(conn, expense)
+        created = create_expense(conn, expense)
     finally:
         conn.close()
     if as_json:
@@ -318,7 +369,7 @@ def format_row(expense: dict) -> str:
               help="Only expenses whose description has every word of TEXT (any case, any accents).")
 @click.option("--sort", type=click.Choice(["date", "amount", "created_at"]), default="date", show_default=True)
 @click.option("--order", type=click.Choice(["asc", "desc"]), default="desc", show_default=True)
-@click.option("--limit", type=click.IntRange(1, et.PAGE_LIMIT_MAX), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, PAGE_LIMIT_MAX), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @user_errors
 def list_command(date_from, date_to, category, search, sort, order, limit, as_json) -> None:
@@ -331,11 +382,11 @@ def list_command(date_from, date_to, category, search, sort, order, limit, as_js
       expense-tracker list --from 2025-03-01 --category Food --sort amount --limit 5
       expense-tracker list --search cafe
     """
-    date_from = checked("--from", date_from, et.check_date)
-    date_to = checked("--to", date_to, et.check_date)
+    date_from = checked("--from", date_from, check_date)
+    date_to = checked("--to", date_to, check_date)
     conn = open_existing()
     try:
-        page, _ = et.list_expenses(conn, date_from=date_from, date_to=date_to,
+        page, _ = list_expenses(conn, date_from=date_from, date_to=date_to,
                                    category_id=category_id_of(conn, category),
                                    sort=sort, order=order, limit=limit, q=search)
     finally:
@@ -362,10 +413,10 @@ def summary(month: str | None, as_json: bool) -> None:
     Example:
       expense-tracker summary --month 2025-03
     """
-    month = checked("--month", month, et.check_month) or date.today().isoformat()[:7]
+    month = checked("--month", month, check_month) or date.today().isoformat()[:7]
     conn = open_existing()
     try:
-        result = et.month_summary(conn, month)
+        result = month_summary(conn, month)
     finally:
         conn.close()
     if as_json:
@@ -470,7 +521,7 @@ def confirm(question: str, yes: bool, action: str) -> None:
         raise click.exceptions.Exit(1)
 
 
-expense_id_argument = click.argument("expense_id", metavar="ID", type=click.IntRange(1, et.MAX_ID))
+expense_id_argument = click.argument("expense_id", metavar="ID", type=click.IntRange(1, MAX_ID))
 
 
 @main.command(context_settings=CONTEXT)
@@ -490,8 +541,8 @@ def delete(expense_id: int) -> None:
     """
     conn = open_existing()
     try:
-        expense = et.get_expense(conn, expense_id)
-        et.delete_expense(conn, expense_id)
+        expense = get_expense(conn, expense_id)
+        delete_expense(conn, expense_id)
     finally:
         conn.close()
     click.echo(f"Deleted expense {expense_id} ({expense['date']} {expense['description']} {expense['amount']:,.2f}); "
@@ -531,8 +582,8 @@ def trash_list(limit: int, as_json: bool) -> None:
     """
     conn = open_existing()
     try:
-        items = et.list_trash(conn, limit=limit)
-        total = et.count_trash(conn)
+        items = list_trash(conn, limit=limit)
+        total = count_trash(conn)
     finally:
         conn.close()
     for item in items:
@@ -554,7 +605,7 @@ def trash_list(limit: int, as_json: bool) -> None:
 @trash.command("restore", context_settings=CONTEXT)
 @db_option
 @version_option
-@click.argument("expense_ids", metavar="ID...", nargs=-1, required=True, type=click.IntRange(1, et.MAX_ID))
+@click.argument("expense_ids", metavar="ID...", nargs=-1, required=True, type=click.IntRange(1, MAX_ID))
 @user_errors
 def trash_restore(expense_ids: tuple[int, ...]) -> None:
     """Bring expenses back from the trash, with the ids they had.
@@ -566,7 +617,7 @@ def trash_restore(expense_ids: tuple[int, ...]) -> None:
     conn = open_existing()
     try:
         for expense_id in expense_ids:
-            restored = et.restore_expense(conn, expense_id)
+            restored = restore_expense(conn, expense_id)
             click.echo(f"Restored expense {restored['id']}: {format_row(restored)}")
     finally:
         conn.close()
@@ -588,12 +639,12 @@ def trash_empty(yes: bool) -> None:
     """
     conn = open_existing()
     try:
-        count = et.count_trash(conn)
+        count = count_trash(conn)
         if count == 0:
             click.echo("The trash is already empty.")
             return
         confirm(f"Delete the {plural(count, 'expense')} in the trash for good?", yes, "empty the trash")
-        gone = et.purge_trash(conn, everything=True)
+        gone = purge_trash(conn, everything=True)
     finally:
         conn.close()
     click.echo(f"Emptied the trash: {plural(gone, 'expense')} deleted for good.")
@@ -627,7 +678,7 @@ def backup(target: Path | None, force: bool) -> None:
             raise UserError(f"{target} is the database itself; choose another file for the backup.")
         if target.exists() and not force:
             raise UserError(f"{target} already exists; choose another file or add --force to replace it.")
-    written = et.manual_backup(db_path, target=target)
+    written = manual_backup(db_path, target=target)
     click.echo(f"Backed up {db_path} to {written} ({human_size(written.stat().st_size)}).")
 
 
@@ -646,8 +697,8 @@ def backups(as_json: bool) -> None:
       expense-tracker backups
     """
     db_path = current_db()
-    folder = et.backup_dir(db_path)
-    found = et.list_backups(db_path)
+    folder = backup_dir(db_path)
+    found = list_backups(db_path)
     if as_json:
         click.echo(json.dumps({"folder": str(folder), "backups": found}, ensure_ascii=False))
         return
@@ -662,7 +713,7 @@ def backups(as_json: bool) -> None:
 def backup_source(path_text: str, db_path: Path) -> Path:
     """A path as given, or the name of a file in the backups folder (as `backups` lists them)."""
     given = Path(path_text).expanduser()
-    in_folder = et.backup_dir(db_path) / path_text
+    in_folder = backup_dir(db_path) / path_text
     if not given.exists() and given.name == path_text and in_folder.is_file():
         return in_folder
     return given.absolute()
@@ -688,18 +739,18 @@ def restore(source: str, yes: bool) -> None:
     db_path = current_db()
     path = backup_source(source, db_path)
     try:
-        et.check_database_file(path)
-    except et.AppError as exc:
+        check_database_file(path)
+    except AppError as exc:
         raise UserError(f"{exc} Nothing was restored; your data is unchanged.") from None
     confirm(f"Replace the expenses in {db_path} with {path}? (What is there now is backed up first.)",
             yes, "restore")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        result = et.restore_backup(db_path, path)
-    except et.NotFound as exc:
+        result = restore_backup(db_path, path)
+    except NotFound as exc:
         raise UserError(f"{exc} Nothing was restored; your data is unchanged.") from None
     safety = result["safety_backup"]
-    kept = (f"; what was there before is saved as {safety} in {et.backup_dir(db_path)}" if safety
+    kept = (f"; what was there before is saved as {safety} in {backup_dir(db_path)}" if safety
             else " (there was no database before)")
     click.echo(f"Restored {db_path} from {path}{kept}.")
 
@@ -810,7 +861,7 @@ def print_preview(preview: dict, category_names: dict[int, str], mapped: dict[st
             return target if target else f"{row['category']}?"
         return default or ""
 
-    first = preview["rows"][:min(et.PREVIEW_ROWS, counts["rows"])]
+    first = preview["rows"][:min(PREVIEW_ROWS, counts["rows"])]
     if first:
         click.echo("")
         click.echo("First rows, as they would be stored:")
@@ -843,7 +894,7 @@ def print_preview(preview: dict, category_names: dict[int, str], mapped: dict[st
                 click.echo(f"      matches {which}: {match['date']}  {money(match['amount'])}  {match['description']}")
     if not preview["all_rows_listed"]:
         click.echo("")
-        click.echo(f"(Only the first {et.MAX_LISTED_ROWS:,} flagged rows are listed.)")
+        click.echo(f"(Only the first {MAX_LISTED_ROWS:,} flagged rows are listed.)")
 
 
 def skipped_words(plan_rows: list) -> str:
@@ -871,10 +922,10 @@ def parse_category_map(conn: sqlite3.Connection, pairs: tuple[str, ...]) -> tupl
                             "e.g. --map-category 'Eating out=Food'.")
         name, target = name.strip(), target.strip()
         try:
-            existing = et.find_category_id(conn, target)
+            existing = find_category_id(conn, target)
             chosen[name] = {"id": existing}
-            shown[name.casefold()] = next(c["name"] for c in et.list_categories(conn) if c["id"] == existing)
-        except et.NotFound:
+            shown[name.casefold()] = next(c["name"] for c in list_categories(conn) if c["id"] == existing)
+        except NotFound:
             chosen[name] = {"new": target}
             shown[name.casefold()] = f"{target} (new)"
     return chosen, shown
@@ -885,9 +936,9 @@ IMPORT_OPTION_NAMES = {"category_map": "--map-category", "include_lines": "--inc
                        "mapping": "--date-format"}
 
 
-def import_options(**fields: Any) -> "et.ImportOptions":
+def import_options(**fields: Any) -> "ImportOptions":
     try:
-        return et.ImportOptions(**fields)
+        return ImportOptions(**fields)
     except ValidationError as exc:
         error = exc.errors()[0]
         option = IMPORT_OPTION_NAMES.get(str(error["loc"][0]), str(error["loc"][0]))
@@ -956,7 +1007,9 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
                        dry_run: bool, profile, save_profile, category, date_format, include_duplicates,
                        include_income, include_lines, skip_lines, category_pairs) -> None:
     if date_format is not None:
-        from tracker import bank_files  # only here: the parsers would slow every other command's start
+        from tracker import (
+            bank_files,  # only here: the parsers would slow every other command's start
+        )
 
         if date_format not in bank_files.DATE_FORMATS:
             raise UserError(f"Invalid --date-format {date_format!r}: use one of {', '.join(bank_files.DATE_FORMATS)}.")
@@ -966,7 +1019,7 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
         "profile": profile, "save_profile": save_profile, "default_category_id": default_id,
         "category_map": category_map, "include_lines": sorted(set(include_lines)), "skip_lines": sorted(set(skip_lines)),
     }
-    plan = et.plan_import(conn, data, name, import_options(**fields), progress)
+    plan = plan_import(conn, data, name, import_options(**fields), progress)
     used_profile = plan.profile
     if date_format is None and len(plan.date_formats) > 1 and used_profile is None:
         progress.clear()
@@ -974,22 +1027,22 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
                         f"--date-format {date_format_choices(plan.date_formats)}.")
     if date_format is not None:
         # Start from the mapping this file would get (profile or guess) and change only the dates.
-        mapping = dict(et.preview_of(plan)["mapping"], date_format=date_format)
+        mapping = dict(preview_of(plan)["mapping"], date_format=date_format)
         fields["mapping"] = mapping
         if save_profile is None and used_profile is not None:
             fields["save_profile"] = used_profile
-        plan = et.plan_import(conn, data, name, import_options(**fields), progress, reuse=plan)
+        plan = plan_import(conn, data, name, import_options(**fields), progress, reuse=plan)
     if include_duplicates or include_income:
         flagged = {item.row.line for item in plan.rows
                    if (include_duplicates and item.status == "duplicate") or (include_income and item.status == "income")}
         if flagged - set(fields["include_lines"]):
             fields["include_lines"] = sorted(flagged | set(fields["include_lines"]))
-            plan = et.plan_import(conn, data, name, import_options(**fields), progress, reuse=plan)
+            plan = plan_import(conn, data, name, import_options(**fields), progress, reuse=plan)
     options = import_options(**fields)
-    preview = et.preview_of(plan)
+    preview = preview_of(plan)
     preview["profile"] = used_profile
     progress.clear()
-    names = {c["id"]: c["name"] for c in et.list_categories(conn)}
+    names = {c["id"]: c["name"] for c in list_categories(conn)}
     print_preview(preview, names, mapped, names.get(default_id))
     click.echo("")
     if preview["unknown_categories"]:
@@ -1009,7 +1062,7 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
     if preview["counts"]["selected"] == 0:
         click.echo(f"Nothing to import from {name}{because}; nothing was changed.")
         return
-    batch = et.run_import(conn, data, name, options, progress=progress, reuse=plan)
+    batch = run_import(conn, data, name, options, progress=progress, reuse=plan)
     progress.clear()
     if batch["skipped"] != len(plan.rows) - preview["counts"]["selected"]:  # the data changed meanwhile
         because = f" ({plural(batch['skipped'], 'row')} skipped)" if batch["skipped"] else ""
@@ -1033,7 +1086,7 @@ def imports() -> None:
     """
 
 
-batch_id_argument = click.argument("batch_id", metavar="ID", type=click.IntRange(1, et.MAX_ID))
+batch_id_argument = click.argument("batch_id", metavar="ID", type=click.IntRange(1, MAX_ID))
 
 
 def format_batch(batch: dict) -> str:
@@ -1062,7 +1115,7 @@ def imports_list(as_json: bool) -> None:
     """
     conn = open_existing()
     try:
-        batches = et.list_batches(conn)
+        batches = list_batches(conn)
     finally:
         conn.close()
     for batch in batches:
@@ -1087,7 +1140,7 @@ def imports_revert(batch_id: int) -> None:
     """
     conn = open_existing()
     try:
-        batch = et.revert_batch(conn, batch_id)
+        batch = revert_batch(conn, batch_id)
     finally:
         conn.close()
     click.echo(f"Reverted import {batch['id']} ({batch['file_name']}): its expenses are in the trash; "
@@ -1110,7 +1163,7 @@ def imports_restore(batch_id: int) -> None:
     """
     conn = open_existing()
     try:
-        batch = et.restore_batch(conn, batch_id)
+        batch = restore_batch(conn, batch_id)
     finally:
         conn.close()
     click.echo(f"Restored import {batch['id']} ({batch['file_name']}): its expenses are back.")
@@ -1131,7 +1184,7 @@ def imports_profiles() -> None:
     """
     conn = open_existing()
     try:
-        profiles = et.list_profiles(conn)
+        profiles = list_profiles(conn)
     finally:
         conn.close()
     for profile in profiles:
@@ -1169,7 +1222,7 @@ def build(model, names: dict[str, str], **fields: Any):
 OVERALL = "overall"
 
 
-def option_words(exc: et.InvalidInput, names: dict[str, str]) -> UserError:
+def option_words(exc: InvalidInput, names: dict[str, str]) -> UserError:
     """The library's "Invalid field 'start_date': …" as the user typed it: "Invalid --start: …"."""
     text = str(exc)
     for field, option in names.items():
@@ -1183,8 +1236,8 @@ def budget_category(conn: sqlite3.Connection, category: str) -> tuple[int | None
     """CATEGORY of the budget commands: `overall`, else a category's name or id."""
     if category.strip().casefold() == OVERALL:
         return None, "the overall budget"
-    category_id = et.find_category_id(conn, category)
-    name = next(c["name"] for c in et.list_categories(conn) if c["id"] == category_id)
+    category_id = find_category_id(conn, category)
+    name = next(c["name"] for c in list_categories(conn) if c["id"] == category_id)
     return category_id, f"the budget of {name}"
 
 
@@ -1221,11 +1274,11 @@ def budget_set(category: str, amount: str) -> None:
       expense-tracker budget set Food 500
       expense-tracker budget set overall 2000
     """
-    limit = build(et.BudgetSet, {"amount": "AMOUNT"}, amount=amount_of("AMOUNT", amount))
+    limit = build(BudgetSet, {"amount": "AMOUNT"}, amount=amount_of("AMOUNT", amount))
     conn = open_existing(create=True)
     try:
         category_id, which = budget_category(conn, category)
-        saved = et.set_budget(conn, category_id, limit)
+        saved = set_budget(conn, category_id, limit)
     finally:
         conn.close()
     click.echo(f"Set {which} to {saved['amount']:,.2f} a month.")
@@ -1249,8 +1302,8 @@ def budget_clear(category: str) -> None:
     try:
         category_id, which = budget_category(conn, category)
         try:
-            et.delete_budget(conn, category_id)
-        except et.NotFound:
+            delete_budget(conn, category_id)
+        except NotFound:
             raise UserError(f"There is no {which.removeprefix('the ')} to clear.") from None
     finally:
         conn.close()
@@ -1271,7 +1324,7 @@ def budget_list(as_json: bool) -> None:
     """
     conn = open_existing()
     try:
-        budgets = et.list_budgets(conn)
+        budgets = list_budgets(conn)
     finally:
         conn.close()
     if as_json:
@@ -1320,7 +1373,7 @@ def format_recurring(rule: dict) -> str:
             f"{rule['category_name'][:16]:<16}  next {next_date:<10}  {schedule_words(rule)}")
 
 
-recurring_id_argument = click.argument("recurring_id", metavar="ID", type=click.IntRange(1, et.MAX_ID))
+recurring_id_argument = click.argument("recurring_id", metavar="ID", type=click.IntRange(1, MAX_ID))
 RECURRING_OPTION_NAMES = {"amount": "--amount", "description": "--description", "category_id": "--category",
                           "frequency": "--every", "interval": "--interval", "day_of_month": "--day",
                           "start_date": "--start", "end_date": "--end"}
@@ -1360,7 +1413,7 @@ def recurring_list(as_json: bool) -> None:
     """
     conn = open_existing()
     try:
-        rules = et.list_recurring(conn, today())
+        rules = list_recurring(conn, today())
     finally:
         conn.close()
     for rule in rules:
@@ -1397,8 +1450,8 @@ def recurring_add(amount: str, description: str, category: str, frequency: str, 
       expense-tracker recurring add --amount 40 --description Internet --category Utilities --every monthly --start 2025-01-31
       expense-tracker recurring add --amount 5 --description Bus --category Transport --every weekly --interval 2 --start 2025-03-03 --end 2025-12-31
     """
-    start_date = checked("--start", start_date, et.check_date)
-    end_date = checked("--end", end_date, et.check_date)
+    start_date = checked("--start", start_date, check_date)
+    end_date = checked("--end", end_date, check_date)
     if end_date is not None and end_date < start_date:
         raise UserError(f"Invalid --end: {end_date} is before --start {start_date}.")
     if day_of_month is not None and frequency != "monthly":
@@ -1410,13 +1463,13 @@ def recurring_add(amount: str, description: str, category: str, frequency: str, 
         numbers[name] = None if value is None else int(value)
     conn = open_existing(create=True)
     try:
-        rule = build(et.RecurringCreate, RECURRING_OPTION_NAMES, amount=amount_of("--amount", amount),
+        rule = build(RecurringCreate, RECURRING_OPTION_NAMES, amount=amount_of("--amount", amount),
                      description=description, category_id=category_id_of(conn, category), frequency=frequency,
                      interval=numbers["--interval"], day_of_month=numbers["--day"], start_date=start_date,
                      end_date=end_date)
         try:
-            created = et.create_recurring(conn, rule, today=today())
-        except et.InvalidInput as exc:
+            created = create_recurring(conn, rule, today=today())
+        except InvalidInput as exc:
             raise option_words(exc, RECURRING_OPTION_NAMES) from None
     finally:
         conn.close()
@@ -1444,8 +1497,8 @@ def recurring_remove(recurring_id: int) -> None:
     """
     conn = open_existing()
     try:
-        rule = et.get_recurring(conn, recurring_id, today())
-        et.delete_recurring(conn, recurring_id)
+        rule = get_recurring(conn, recurring_id, today())
+        delete_recurring(conn, recurring_id)
     finally:
         conn.close()
     click.echo(f"Removed recurring expense {recurring_id} ({rule['description']}); the expenses it posted stay.")
@@ -1454,7 +1507,7 @@ def recurring_remove(recurring_id: int) -> None:
 @recurring.command("upcoming", context_settings=CONTEXT)
 @db_option
 @version_option
-@click.option("--days", type=click.IntRange(0, et.UPCOMING_DAYS_MAX), default=30, show_default=True,
+@click.option("--days", type=click.IntRange(0, UPCOMING_DAYS_MAX), default=30, show_default=True,
               help="How many days ahead of today.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @user_errors
@@ -1469,7 +1522,7 @@ def recurring_upcoming(days: int, as_json: bool) -> None:
     """
     conn = open_existing()
     try:
-        items = et.upcoming(conn, today(), days)
+        items = upcoming(conn, today(), days)
     finally:
         conn.close()
     for item in items:
@@ -1498,13 +1551,13 @@ def recurring_skip(recurring_id: int, day: str) -> None:
     Example:
       expense-tracker recurring skip 1 2025-02-28
     """
-    day = checked("DATE", day, et.check_date)
+    day = checked("DATE", day, check_date)
     conn = open_existing()
     try:
-        rule = et.get_recurring(conn, recurring_id, today())
+        rule = get_recurring(conn, recurring_id, today())
         try:
-            et.skip_occurrence(conn, recurring_id, day)
-        except et.InvalidInput as exc:
+            skip_occurrence(conn, recurring_id, day)
+        except InvalidInput as exc:
             raise option_words(exc, {"date": "DATE"}) from None
     finally:
         conn.close()
@@ -1524,12 +1577,12 @@ def recurring_post(recurring_id: int, day: str) -> None:
     Example:
       expense-tracker recurring post 1 2025-02-28
     """
-    day = checked("DATE", day, et.check_date)
+    day = checked("DATE", day, check_date)
     conn = open_existing()
     try:
         try:
-            expense = et.post_occurrence(conn, recurring_id, day)
-        except et.InvalidInput as exc:
+            expense = post_occurrence(conn, recurring_id, day)
+        except InvalidInput as exc:
             raise option_words(exc, {"date": "DATE"}) from None
     finally:
         conn.close()
@@ -1552,7 +1605,7 @@ def recurring_post_due() -> None:
     day = today()
     conn = open_existing()
     try:
-        posted = et.post_due(conn, day)
+        posted = post_due(conn, day)
     finally:
         conn.close()
     click.echo(f"Posted {plural(posted, 'recurring expense')} due by {day.isoformat()}." if posted

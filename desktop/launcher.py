@@ -3,11 +3,12 @@
 import logging
 from pathlib import Path
 
-import expense_tracker
+from api.app import create_app
 from desktop import paths, window
 from desktop.instance import Instance
 from desktop.native import NativeApi
 from desktop.server import DEFAULT_PORT, ServerThread, bind_preferred, url_of
+from tracker.config import CORS_ENV, env_list
 
 log = logging.getLogger("expense_tracker.desktop")
 
@@ -22,8 +23,8 @@ def say(message: str) -> None:
 
 def desktop_app(db_path: Path, url: str):
     """The API as the window uses it: CORS limited to its own origin unless configured."""
-    origins = expense_tracker.env_list(expense_tracker.CORS_ENV) or [url]
-    return expense_tracker.create_app(db_path, cors_origins=origins, auto_backup=True)
+    origins = env_list(CORS_ENV) or [url]
+    return create_app(db_path, cors_origins=origins, auto_backup=True)
 
 
 def run_window(db_path: Path, *, port: int = DEFAULT_PORT, driver=None) -> int:

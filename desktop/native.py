@@ -6,7 +6,11 @@ Exposed to the page as `window.pywebview.api`; the data itself stays on the REST
 import logging
 from pathlib import Path
 
-import expense_tracker as et
+from tracker.db import connect
+from tracker.errors import AppError, DatabaseUnavailable
+from tracker.expenses import count_expenses
+from tracker.export import export_csv
+from tracker.models import ExpenseFilters
 
 log = logging.getLogger("expense_tracker.desktop")
 
@@ -28,8 +32,8 @@ class NativeApi:
         import webview
 
         try:
-            filters = et.ExpenseFilters.from_query(query)
-        except et.AppError as exc:
+            filters = ExpenseFilters.from_query(query)
+        except AppError as exc:
             return {"error": str(exc)}
         chosen = self._window.create_file_dialog(webview.FileDialog.SAVE, save_filename="expenses.csv")
         if not chosen:
@@ -37,19 +41,19 @@ class NativeApi:
         target = Path(chosen if isinstance(chosen, str) else chosen[0])
         try:
             rows = write_export(self._db_path, target, filters)
-        except (et.DatabaseUnavailable, et.AppError, OSError) as exc:
+        except (DatabaseUnavailable, AppError, OSError) as exc:
             log.warning("export to %s failed: %s", target, exc)
             return {"error": f"Could not save the export to {target}: {exc}"}
         log.info("exported %d expenses to %s", rows, target)
         return {"path": str(target), "rows": rows}
 
 
-def write_export(db_path: Path, target: Path, filters: et.ExpenseFilters) -> int:
+def write_export(db_path: Path, target: Path, filters: ExpenseFilters) -> int:
     """Write the export of `filters` to `target` (whole or not at all); return how many expenses it holds."""
-    conn = et.connect(db_path)
+    conn = connect(db_path)
     try:
-        rows = et.count_expenses(conn, **filters.model_dump())
-        chunks = et.export_csv(conn, **filters.model_dump())
+        rows = count_expenses(conn, **filters.model_dump())
+        chunks = export_csv(conn, **filters.model_dump())
     except BaseException:
         conn.close()
         raise

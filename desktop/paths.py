@@ -5,9 +5,7 @@ from pathlib import Path
 
 import platformdirs
 
-import expense_tracker
-
-APP_NAME = expense_tracker.APP_NAME
+from tracker.config import APP_NAME, resolve_db_path
 
 
 def data_dir() -> Path:
@@ -26,4 +24,4 @@ def database_path(option: str | os.PathLike | None = None) -> Path:
     """--db if given, else $EXPENSE_TRACKER_DB, else expenses.db in the data directory."""
     if option:
         return Path(option).expanduser().absolute()
-    return expense_tracker.resolve_db_path().absolute()
+    return resolve_db_path().absolute()

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-import expense_tracker
+from api.app import create_app
+from tracker.config import CORS_ENV, DB_ENV, HOSTS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_URL = "http://127.0.0.1"
@@ -24,8 +25,7 @@ def isolated_data_dir(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
-    monkeypatch.setattr(expense_tracker, "DB_PATH", home / "unused" / "expenses.db")
-    for name in (expense_tracker.DB_ENV, expense_tracker.CORS_ENV, expense_tracker.HOSTS_ENV):
+    for name in (DB_ENV, CORS_ENV, HOSTS_ENV):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -49,7 +49,7 @@ def run(db_path):
 
 @pytest.fixture
 def client(db_path):
-    with TestClient(expense_tracker.create_app(db_path), base_url=BASE_URL) as test_client:
+    with TestClient(create_app(db_path), base_url=BASE_URL) as test_client:
         yield test_client
 
 
@@ -192,9 +192,8 @@ def app_env(tmp_path, display):
 # Browser tests: one Chromium per test module, a fresh real server per test.
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
     from browser import launch_chromium
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)

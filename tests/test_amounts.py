@@ -5,11 +5,11 @@ import sqlite3
 from datetime import date
 
 import pytest
+from conftest import expense
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import expense_tracker as et
-from conftest import expense
+from tracker.config import MAX_AMOUNT
 
 # (what a script computed, what it meant)
 NOISY_AMOUNTS = [
@@ -75,7 +75,7 @@ def test_amount_real_fraction_of_a_cent_is_422(client, case, sent):
 
 
 # Script arithmetic on whole cents whose exact result is whole cents again.
-cents = st.integers(min_value=1, max_value=et.MAX_AMOUNT * 100)
+cents = st.integers(min_value=1, max_value=MAX_AMOUNT * 100)
 small_cents = st.integers(min_value=1, max_value=10**9)
 
 

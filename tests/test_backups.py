@@ -4,29 +4,37 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
+from conftest import BASE_URL, expense
 from fastapi.testclient import TestClient
 
-import expense_tracker as et
-from conftest import BASE_URL, expense
+from api.app import create_app
+from tracker.backups import (
+    backup_dir,
+    backups_to_keep,
+    daily_backup,
+    manual_backup,
+    restore_backup,
+)
+from tracker.errors import AppError
 
 
 def names(db_path):
-    return sorted(p.name for p in et.backup_dir(db_path).iterdir())
+    return sorted(p.name for p in backup_dir(db_path).iterdir())
 
 
 def test_app_start_makes_one_checked_backup_a_day(db_path):
     for _ in range(2):
-        with TestClient(et.create_app(db_path, auto_backup=True), base_url=BASE_URL) as client:
+        with TestClient(create_app(db_path, auto_backup=True), base_url=BASE_URL) as client:
             client.post("/expenses", json=expense())
     today = date.today().isoformat()
     assert names(db_path) == [f"expenses-{today}.db"]
-    with sqlite3.connect(et.backup_dir(db_path) / f"expenses-{today}.db") as copy:
+    with sqlite3.connect(backup_dir(db_path) / f"expenses-{today}.db") as copy:
         assert copy.execute("pragma integrity_check").fetchone() == ("ok",)
         assert copy.execute("pragma journal_mode").fetchone() == ("delete",)
 
 
 def test_app_without_auto_backup_makes_none(db_path, client):
-    assert not et.backup_dir(db_path).exists()
+    assert not backup_dir(db_path).exists()
 
 
 def days(*offsets):
@@ -46,17 +54,17 @@ def days(*offsets):
     ],
 )
 def test_rotation_keeps_7_daily_and_4_weekly(present, kept):
-    assert et.backups_to_keep(present) == set(kept)
+    assert backups_to_keep(present) == set(kept)
 
 
 def test_rotation_removes_only_daily_backups(db_path, client, add):
     add()
-    folder = et.backup_dir(db_path)
+    folder = backup_dir(db_path)
     for day in days(*range(20)):
-        et.daily_backup(db_path, day)
-    manual = et.manual_backup(db_path)
+        daily_backup(db_path, day)
+    manual = manual_backup(db_path)
     kept = {date.fromisoformat(n[9:19]) for n in names(db_path) if n != manual.name}
-    assert kept == et.backups_to_keep(days(*range(20)))
+    assert kept == backups_to_keep(days(*range(20)))
     assert manual.exists() and len(list(folder.iterdir())) == 7 + 3 + 1
 
 
@@ -67,15 +75,15 @@ def test_backup_now_and_list_through_api(client, add, db_path):
     body = made.json()
     assert body["kind"] == "manual" and body["size"] > 0
     listing = client.get("/backups").json()
-    assert listing["folder"] == str(et.backup_dir(db_path))
+    assert listing["folder"] == str(backup_dir(db_path))
     assert [b["name"] for b in listing["backups"]] == [body["name"]]
 
 
 def test_manual_backups_keep_the_newest_ten(client, add, db_path, tmp_path):
     add()
-    chosen = et.manual_backup(db_path, tmp_path / "my-copy.db")  # a path the user chose: never removed
-    et.daily_backup(db_path, date(2026, 11, 20))
-    folder = et.backup_dir(db_path)
+    chosen = manual_backup(db_path, tmp_path / "my-copy.db")  # a path the user chose: never removed
+    daily_backup(db_path, date(2026, 11, 20))
+    folder = backup_dir(db_path)
     other_database = folder / "expenses-old-2026-11-20-120000-manual.db"
     other_database.write_bytes((folder / "expenses-2026-11-20.db").read_bytes())
     made = []
@@ -93,7 +101,7 @@ def test_manual_backups_keep_the_newest_ten(client, add, db_path, tmp_path):
 def test_restore_brings_back_the_backup_and_keeps_the_present(client, add, db_path):
     before = add(description="Before the backup")
     yesterday = date.today() - timedelta(days=1)
-    et.daily_backup(db_path, yesterday)
+    daily_backup(db_path, yesterday)
     add(description="After the backup")
     response = client.post("/backups/restore", json={"name": f"expenses-{yesterday}.db"})
     assert response.status_code == 200, response.text
@@ -116,7 +124,7 @@ def test_restore_unknown_name_is_404(client, name):
 
 def test_damaged_backup_is_never_restored(client, add, db_path):
     add(description="Precious")
-    made = et.manual_backup(db_path)
+    made = manual_backup(db_path)
     data = bytearray(made.read_bytes())
     data[4096 * 2:4096 * 3] = b"\xff" * 4096  # a page of the tables becomes garbage
     made.write_bytes(bytes(data))
@@ -131,20 +139,20 @@ def test_restore_other_programs_file_is_refused(tmp_path, db_path, client, add):
     foreign = tmp_path / "other.db"
     with sqlite3.connect(foreign) as conn:
         conn.execute("create table notes (t text)")
-    with pytest.raises(et.AppError, match="another program"):
-        et.restore_backup(db_path, foreign)
+    with pytest.raises(AppError, match="another program"):
+        restore_backup(db_path, foreign)
 
 
 def test_restore_over_damaged_database_keeps_the_damaged_bytes(tmp_path):
     db_path = tmp_path / "data" / "expenses.db"
-    with TestClient(et.create_app(db_path), base_url=BASE_URL) as client:
+    with TestClient(create_app(db_path), base_url=BASE_URL) as client:
         client.post("/expenses", json=expense(description="Saved"))
-    good = et.manual_backup(db_path, tmp_path / "good.db")
+    good = manual_backup(db_path, tmp_path / "good.db")
     db_path.write_bytes(b"this is not a database at all" * 100)
-    result = et.restore_backup(db_path, good)
+    result = restore_backup(db_path, good)
     assert result["safety_backup"].endswith("-damaged.db")
-    assert (et.backup_dir(db_path) / result["safety_backup"]).read_bytes().startswith(b"this is not")
-    with TestClient(et.create_app(db_path), base_url=BASE_URL) as client:
+    assert (backup_dir(db_path) / result["safety_backup"]).read_bytes().startswith(b"this is not")
+    with TestClient(create_app(db_path), base_url=BASE_URL) as client:
         assert [e["description"] for e in client.get("/expenses").json()] == ["Saved"]
 
 
@@ -156,6 +164,6 @@ def test_restore_old_schema_backup_is_upgraded(tmp_path, db_path, client):
         conn.executescript(SEED_DDL)
         conn.execute("insert into categories (name) values ('Food')")
         conn.execute("insert into expenses (amount, description, category_id, date) values (9.5, 'Old', 1, '2024-01-02')")
-    et.restore_backup(db_path, old)
+    restore_backup(db_path, old)
     assert [e["description"] for e in client.get("/expenses").json()] == ["Old"]
     assert client.get("/summary", params={"month": "2024-01"}).json()["total"] == 9.5

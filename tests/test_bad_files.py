@@ -8,12 +8,13 @@ import sys
 import time
 
 import pytest
-from fastapi.testclient import TestClient
-
-import expense_tracker
-import tracker.db
 from conftest import BASE_URL, expense
+from fastapi.testclient import TestClient
 from test_database import SEED_DDL
+
+import tracker.db
+from api.app import create_app
+from tracker.db import init_database
 
 
 def digest(path):
@@ -21,7 +22,7 @@ def digest(path):
 
 
 def open_client(path):
-    return TestClient(expense_tracker.create_app(path), base_url=BASE_URL)
+    return TestClient(create_app(path), base_url=BASE_URL)
 
 
 def seed_database(path, rows=3000):
@@ -58,7 +59,7 @@ def test_bad_file_truncated_old_database_is_not_upgraded(db_path):
 
 def test_bad_file_truncated_current_database_is_reported(db_path, tmp_path):
     seed_database(db_path)
-    expense_tracker.init_database(db_path)
+    init_database(db_path)
     conn = sqlite3.connect(db_path)
     conn.execute("pragma wal_checkpoint(truncate)")
     conn.close()
@@ -77,7 +78,7 @@ def test_bad_file_truncated_current_database_is_reported(db_path, tmp_path):
 
 def test_bad_file_locked_by_another_process(db_path, monkeypatch):
     monkeypatch.setattr(tracker.db, "BUSY_TIMEOUT_S", 1.0)
-    expense_tracker.init_database(db_path)
+    init_database(db_path)
     holder = subprocess.Popen(
         [sys.executable, "-c", (
             "import sqlite3, sys, time\n"

@@ -6,7 +6,11 @@ import subprocess
 
 import pytest
 
-import expense_tracker as et
+from tracker.budgets import delete_budget, list_budgets, set_budget
+from tracker.db import connect
+from tracker.errors import NotFound
+from tracker.models import BudgetSet
+from tracker.summary import month_summary
 
 SQLITE_CLI = shutil.which("sqlite3")
 
@@ -157,17 +161,17 @@ def test_summary_budget_over_with_many_cents(client, add):
 
 
 def test_budget_library_functions(client, db_path):
-    conn = et.connect(db_path)
+    conn = connect(db_path)
     try:
-        assert et.set_budget(conn, 1, et.BudgetSet(amount=12.5)) == {"category_id": 1, "category_name": "Food", "amount": 12.5}
-        assert et.set_budget(conn, None, et.BudgetSet(amount=40)) == {"amount": 40.0}
-        assert et.list_budgets(conn)["overall"] == 40.0
-        assert et.month_summary(conn, "2025-01")["budgets"][0]["remaining"] == 12.5
-        et.delete_budget(conn, None)
-        et.delete_budget(conn, 1)
-        assert et.list_budgets(conn) == {"overall": None, "categories": []}
-        with pytest.raises(et.NotFound):
-            et.delete_budget(conn, 1)
+        assert set_budget(conn, 1, BudgetSet(amount=12.5)) == {"category_id": 1, "category_name": "Food", "amount": 12.5}
+        assert set_budget(conn, None, BudgetSet(amount=40)) == {"amount": 40.0}
+        assert list_budgets(conn)["overall"] == 40.0
+        assert month_summary(conn, "2025-01")["budgets"][0]["remaining"] == 12.5
+        delete_budget(conn, None)
+        delete_budget(conn, 1)
+        assert list_budgets(conn) == {"overall": None, "categories": []}
+        with pytest.raises(NotFound):
+            delete_budget(conn, 1)
     finally:
         conn.close()
 

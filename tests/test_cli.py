@@ -15,8 +15,8 @@ import urllib.request
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from desktop.cli import main
 
 COMMANDS = ["serve", "export", "add", "list", "summary", "status"]

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import start_server, stop_server
+
 from desktop import cli
 from desktop.cli import main
 

@@ -22,9 +22,10 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-
-import expense_tracker
 from conftest import ROOT, start_server, stop_server
+
+from tracker.config import CORS_ENV, DB_ENV, HOSTS_ENV
+from tracker.migrations import MIGRATIONS
 
 # What a stored expense is made of, and what a client sends.
 STORED = ("id", "amount", "description", "category_id", "date")
@@ -89,8 +90,8 @@ class Snapshot:
             problems.append(f"integrity_check: {self.integrity[:5]}")
         if self.foreign_keys:
             problems.append(f"foreign_key_check: {self.foreign_keys[:5]}")
-        if self.user_version != len(expense_tracker.MIGRATIONS):
-            problems.append(f"user_version {self.user_version}, expected {len(expense_tracker.MIGRATIONS)}")
+        if self.user_version != len(MIGRATIONS):
+            problems.append(f"user_version {self.user_version}, expected {len(MIGRATIONS)}")
         kept = {key: value for key, value in self.totals.items() if value != (0, 0)}
         expected = self.expected_totals()
         if kept != expected:
@@ -528,7 +529,7 @@ def cli_env(tmp_path: Path) -> dict:
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_CACHE_HOME": str(home / "cache"),
     }
-    for name in (expense_tracker.DB_ENV, expense_tracker.CORS_ENV, expense_tracker.HOSTS_ENV, "DISPLAY", "WAYLAND_DISPLAY"):
+    for name in (DB_ENV, CORS_ENV, HOSTS_ENV, "DISPLAY", "WAYLAND_DISPLAY"):
         env.pop(name, None)
     return env
 

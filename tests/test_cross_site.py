@@ -4,10 +4,12 @@ The same promises in a real browser are in test_hostile_pages.py; these are the 
 """
 
 import pytest
+from conftest import BASE_URL, expense
 from fastapi.testclient import TestClient
 
-import expense_tracker
-from conftest import BASE_URL, expense
+from api.app import create_app
+from api.middleware import cors_origin
+from tracker.config import CORS_ENV
 
 REFUSAL = ("may not change your expenses; only this app's own pages and programs that send no Origin "
            "(scripts, the command line) can. To allow it, start the server with --cors ORIGIN or set "
@@ -15,7 +17,7 @@ REFUSAL = ("may not change your expenses; only this app's own pages and programs
 
 
 def app_client(db_path, **options):
-    return TestClient(expense_tracker.create_app(db_path, **options), base_url=BASE_URL)
+    return TestClient(create_app(db_path, **options), base_url=BASE_URL)
 
 
 def manual_backups(client):
@@ -113,7 +115,7 @@ def test_allowed_origin_may_write_when_configured(db_path, allowed, origin, sec_
 
 
 def test_allowed_origins_from_environment(db_path, monkeypatch):
-    monkeypatch.setenv(expense_tracker.CORS_ENV, "http://localhost:5173, http://127.0.0.1:3000")
+    monkeypatch.setenv(CORS_ENV, "http://localhost:5173, http://127.0.0.1:3000")
     with app_client(db_path) as client:
         assert client.post("/backups", headers={"Origin": "http://127.0.0.1:3000"}).status_code == 201
         assert client.post("/backups", headers={"Origin": "http://127.0.0.1:9999"}).status_code == 403
@@ -144,10 +146,10 @@ def test_window_app_allows_its_own_origin_only(db_path, monkeypatch):
     [("*", "*"), ("null", "null"), ("http://localhost:5173/", "http://localhost:5173"), ("https://a.example", "https://a.example")],
 )
 def test_cors_origin_accepts_origins(text, origin):
-    assert expense_tracker.cors_origin(text) == origin
+    assert cors_origin(text) == origin
 
 
 @pytest.mark.parametrize("text", ["localhost:5173", "http://localhost:5173/app", "ftp://x", "", "http://"])
 def test_cors_origin_refuses_what_a_browser_never_sends(text):
     with pytest.raises(ValueError, match="is not a web origin"):
-        expense_tracker.cors_origin(text)
+        cors_origin(text)

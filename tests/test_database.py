@@ -6,12 +6,14 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import pytest
+from conftest import BASE_URL, expense
 from fastapi.testclient import TestClient
 
-import expense_tracker
 import tracker.db
-from conftest import BASE_URL, expense
+from api.app import create_app
+from tracker.config import resolve_db_path
+from tracker.db import init_database
+from tracker.migrations import APPLICATION_ID, MIGRATIONS
 
 # The schema exactly as the first builds created it.
 SEED_DDL = """
@@ -35,7 +37,7 @@ CREATE INDEX IF NOT EXISTS idx_expenses_category ON expenses(category_id);
 
 
 def open_client(path):
-    return TestClient(expense_tracker.create_app(path), base_url=BASE_URL)
+    return TestClient(create_app(path), base_url=BASE_URL)
 
 
 def digest(path: Path) -> str:
@@ -44,12 +46,12 @@ def digest(path: Path) -> str:
 
 def test_db_path_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("EXPENSE_TRACKER_DB", str(tmp_path / "mine.db"))
-    assert expense_tracker.resolve_db_path() == tmp_path / "mine.db"
+    assert resolve_db_path() == tmp_path / "mine.db"
 
 
 def test_db_path_default_is_user_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    assert expense_tracker.resolve_db_path() == tmp_path / "xdg" / "ExpenseTracker" / "expenses.db"
+    assert resolve_db_path() == tmp_path / "xdg" / "ExpenseTracker" / "expenses.db"
 
 
 def test_new_database_is_wal_seeded_and_versioned(tmp_path):
@@ -58,8 +60,8 @@ def test_new_database_is_wal_seeded_and_versioned(tmp_path):
         assert client.get("/health").json() == {"status": "ok", "database": "connected"}
     conn = sqlite3.connect(path)
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("pragma user_version").fetchone()[0] == len(expense_tracker.MIGRATIONS)
-    assert conn.execute("pragma application_id").fetchone()[0] == expense_tracker.APPLICATION_ID
+    assert conn.execute("pragma user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("pragma application_id").fetchone()[0] == APPLICATION_ID
     assert [r[0] for r in conn.execute("select name from categories order by id")] == ["Food", "Transport", "Utilities"]
 
 
@@ -100,7 +102,7 @@ def test_seed_schema_database_opens_keeps_rows_and_upgrades(db_path):
         assert client.post("/expenses", json=expense(category_id=2, date="2024-02-03", amount=50)).status_code == 201
         assert client.get("/summary?month=2024-02").json()["total"] == 1000.0
     conn = sqlite3.connect(db_path)
-    assert conn.execute("pragma user_version").fetchone()[0] == len(expense_tracker.MIGRATIONS)
+    assert conn.execute("pragma user_version").fetchone()[0] == len(MIGRATIONS)
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
 
 
@@ -219,7 +221,7 @@ def test_concurrent_first_start_migrates_once(db_path):
 
     def start():
         try:
-            expense_tracker.init_database(db_path)
+            init_database(db_path)
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 

@@ -13,9 +13,9 @@ import time
 import urllib.request
 
 import pytest
-from Xlib import X, display as xdisplay, protocol
-
 from conftest import ROOT
+from Xlib import X, protocol
+from Xlib import display as xdisplay
 
 ANNOUNCED = re.compile(r"(?:is running: API on|already running for .* at) (http://[0-9.:\[\]]+)")
 

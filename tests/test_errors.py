@@ -6,7 +6,7 @@ import pytest
 from conftest import ROOT
 from starlette.routing import Mount
 
-import expense_tracker
+from api.app import create_app
 from api.errors import api_routes
 
 ERRORS = [
@@ -32,7 +32,7 @@ def test_error_shape(client, case, method, url, body, status, detail):
 # Every path of the API with the methods it takes, read from the app itself so that a route
 # added later is covered too; a parameter is given the value 1.
 API_PATHS: dict[str, set[str]] = {}
-for route in api_routes(expense_tracker.create_app(ROOT / "never-opened.db").routes):
+for route in api_routes(create_app(ROOT / "never-opened.db").routes):
     if not isinstance(route, Mount) and getattr(route, "methods", None):
         API_PATHS.setdefault(re.sub(r"{[^}]+}", "1", route.path), set()).update(route.methods)
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]

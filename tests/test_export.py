@@ -4,7 +4,6 @@ import csv
 import io
 
 import pytest
-
 from conftest import SaveDialog
 
 

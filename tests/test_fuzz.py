@@ -36,7 +36,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-import expense_tracker
+from api.app import create_app
 
 BASE_URL = "http://127.0.0.1"
 MAX_EXAMPLES = 40
@@ -50,7 +50,7 @@ RAM_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W
 DB_DIR = Path(tempfile.mkdtemp(prefix="expense-tracker-fuzz-", dir=RAM_DIR))
 # Registered before the schema is loaded, so it runs after Schemathesis has stopped the app.
 atexit.register(shutil.rmtree, DB_DIR, ignore_errors=True)
-APP = expense_tracker.create_app(DB_DIR / "expenses.db", cors_origins=["*"], allowed_hosts=[])
+APP = create_app(DB_DIR / "expenses.db", cors_origins=["*"], allowed_hosts=[])
 
 CONFIG = schemathesis.Config.from_dict(
     {
@@ -133,7 +133,7 @@ OWN_ORIGIN = "http://127.0.0.1:8000"
 @pytest.fixture(scope="module")
 def api():
     """A second app on its own database, with the window app's CORS setting (its own origin only)."""
-    app = expense_tracker.create_app(DB_DIR / "api.db", cors_origins=[OWN_ORIGIN], allowed_hosts=[])
+    app = create_app(DB_DIR / "api.db", cors_origins=[OWN_ORIGIN], allowed_hosts=[])
     with TestClient(app, base_url=BASE_URL, raise_server_exceptions=False) as client:
         for amount, day in ((12.5, "2025-03-14"), (0.1, "2025-03-15"), (0.2, "2025-03-15")):
             body = {"amount": amount, "description": "x", "category_id": 1, "date": day}

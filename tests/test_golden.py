@@ -12,11 +12,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import BASE_URL
 from fastapi.testclient import TestClient
 
-import expense_tracker
-from conftest import BASE_URL
+from api.app import create_app
 from desktop import cli
+from tracker.db import init_database
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -50,7 +51,7 @@ def help_file_name(words: tuple[str, ...]) -> str:
 
 
 def test_golden_openapi_document(db_path):
-    with TestClient(expense_tracker.create_app(db_path), base_url=BASE_URL) as client:
+    with TestClient(create_app(db_path), base_url=BASE_URL) as client:
         document = client.get("/openapi.json").json()
     compare("openapi.json", json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
@@ -69,7 +70,7 @@ def test_golden_help(words):
 
 
 def test_golden_schema_of_a_new_database(db_path):
-    expense_tracker.init_database(db_path)
+    init_database(db_path)
     with sqlite3.connect(db_path) as conn:
         statements = [row[0] + ";" for row in conn.execute(
             "select sql from sqlite_master where sql is not null order by rowid")]

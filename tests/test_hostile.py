@@ -7,7 +7,6 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-
 from conftest import start_server, stop_server
 
 

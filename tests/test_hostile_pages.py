@@ -15,7 +15,7 @@ from conftest import ROOT, start_server, stop_server
 from fastapi.routing import APIRoute
 from playwright.sync_api import sync_playwright
 
-import expense_tracker
+from api.app import create_app
 from api.errors import api_routes
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -274,7 +274,7 @@ def seed(url):
 
 def state_changing_routes(ids, special, backup_name):
     """Every route of the app but GET/HEAD, with real ids in its path: a new route is covered too."""
-    app = expense_tracker.create_app(ROOT / "never-opened.db")
+    app = create_app(ROOT / "never-opened.db")
     routes = []
     for route in api_routes(app.routes):
         if not isinstance(route, APIRoute):

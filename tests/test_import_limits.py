@@ -10,9 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tracker import bank_files
-import expense_tracker as et
 from tests.conftest import start_server, stop_server
+import tracker.imports
+from tracker import bank_files
+from tracker.config import BUSY_TIMEOUT_S
+from tracker.db import Database, connect
+from tracker.expenses import create_expense, list_expenses
+from tracker.imports import IMPORT_SLOT, import_slot, run_import
+from tracker.models import ExpenseCreate, ImportOptions
 
 # A German bank's export: Latin-1, semicolons, decimal commas, DD.MM.YYYY, one income row.
 GIRO = (
@@ -83,13 +88,13 @@ def test_rows_up_to_the_caps_are_read():
 
 @pytest.fixture
 def database(db_path):
-    database = et.Database(db_path)
+    database = Database(db_path)
     database.ensure_ready()
     yield database
     database.close()
 
 
-def import_while_adding(database, monkeypatch, *, shared_lock: bool, expense: et.ExpenseCreate):
+def import_while_adding(database, monkeypatch, *, shared_lock: bool, expense: ExpenseCreate):
     """Import GIRO on a thread whose parse waits until an expense has been added on another
     connection; returns (whether the add finished while the parse waited, the import's result)."""
     parsing, added, waited, result = threading.Event(), threading.Event(), [], {}
@@ -97,13 +102,13 @@ def import_while_adding(database, monkeypatch, *, shared_lock: bool, expense: et
 
     def parse_when_added(table, mapping):
         parsing.set()
-        waited.append(added.wait(2 * et.BUSY_TIMEOUT_S))
+        waited.append(added.wait(2 * BUSY_TIMEOUT_S))
         return parse_rows(table, mapping)
 
     def run():
         with closing(database.open()) as conn:
-            options = et.ImportOptions(default_category_id=1)
-            result["batch"] = et.run_import(conn, GIRO, "giro.csv", options)
+            options = ImportOptions(default_category_id=1)
+            result["batch"] = run_import(conn, GIRO, "giro.csv", options)
 
     monkeypatch.setattr(bank_files, "parse_rows", parse_when_added)
     importer = threading.Thread(target=run)
@@ -111,9 +116,9 @@ def import_while_adding(database, monkeypatch, *, shared_lock: bool, expense: et
     assert parsing.wait(10)
     try:
         # This process's connections queue behind its write lock; another process's only meet SQLite's.
-        opened = database.open() if shared_lock else et.connect(database.path)
+        opened = database.open() if shared_lock else connect(database.path)
         with closing(opened) as conn:
-            et.create_expense(conn, expense)
+            create_expense(conn, expense)
     finally:
         added.set()
         importer.join(30)
@@ -122,22 +127,22 @@ def import_while_adding(database, monkeypatch, *, shared_lock: bool, expense: et
 
 @pytest.mark.parametrize("shared_lock", [True, False], ids=["same_process", "other_process"])
 def test_add_while_a_file_is_read_succeeds_at_once(database, monkeypatch, shared_lock):
-    lunch = et.ExpenseCreate(amount=12.5, description="Lunch", category_id=1, date="2025-03-14")
+    lunch = ExpenseCreate(amount=12.5, description="Lunch", category_id=1, date="2025-03-14")
     added_during_parse, result = import_while_adding(database, monkeypatch, shared_lock=shared_lock, expense=lunch)
     assert added_during_parse
     assert result["batch"]["imported"] == 3
     with closing(database.open()) as conn:
-        descriptions = sorted(e["description"] for e in et.list_expenses(conn, limit=10)[0])
+        descriptions = sorted(e["description"] for e in list_expenses(conn, limit=10)[0])
     assert descriptions == ["Bäckerei Müller", "DB Fahrkarte", "Lunch", "REWE Markt München"]
 
 
 def test_expense_added_while_a_file_is_read_is_a_duplicate(database, monkeypatch):
-    same = et.ExpenseCreate(amount=23.45, description="REWE Markt München", category_id=1, date="2025-03-03")
+    same = ExpenseCreate(amount=23.45, description="REWE Markt München", category_id=1, date="2025-03-03")
     added_during_parse, result = import_while_adding(database, monkeypatch, shared_lock=True, expense=same)
     assert added_during_parse
     assert (result["batch"]["imported"], result["batch"]["skipped"]) == (2, 2)
     with closing(database.open()) as conn:
-        descriptions = sorted(e["description"] for e in et.list_expenses(conn, limit=10)[0])
+        descriptions = sorted(e["description"] for e in list_expenses(conn, limit=10)[0])
     assert descriptions == ["Bäckerei Müller", "DB Fahrkarte", "REWE Markt München"]
 
 
@@ -148,8 +153,8 @@ def test_expense_added_while_a_file_is_read_is_a_duplicate(database, monkeypatch
 
 @pytest.mark.parametrize("route", ["/imports/preview", "/imports"])
 def test_second_import_while_one_runs_refused_in_a_sentence(client, route, monkeypatch):
-    monkeypatch.setattr(et, "IMPORT_WAIT_S", 0.1)
-    with et.import_slot():  # as an import of another request holds it
+    monkeypatch.setattr(tracker.imports, "IMPORT_WAIT_S", 0.1)
+    with import_slot():  # as an import of another request holds it
         response = client.post(route, files={"file": ("giro.csv", GIRO, "text/csv")})
     assert response.status_code == 429
     assert response.json() == {"detail": "Another import is in progress; try again when it has finished."}
@@ -163,8 +168,8 @@ def test_streamed_import_gives_the_slot_back(client):
                                data={"options": '{"default_category_id": 1}'},
                                headers={"accept": "application/x-ndjson"})
         assert response.status_code == 200 and '"batch"' in response.text.splitlines()[-1]
-    assert et.IMPORT_SLOT.acquire(timeout=5)
-    et.IMPORT_SLOT.release()
+    assert IMPORT_SLOT.acquire(timeout=5)
+    IMPORT_SLOT.release()
 
 
 # ---------------------------------------------------------------------------

@@ -19,9 +19,29 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
-import expense_tracker as et
+from tracker.categories import create_category
+from tracker.config import PAGE_LIMIT_MAX
+from tracker.db import connect, init_database
+from tracker.errors import AppError, InvalidInput, NotFound
+from tracker.expenses import (
+    count_expenses,
+    create_expense,
+    delete_expense,
+    get_expense,
+    list_expenses,
+    update_expense,
+)
+from tracker.export import export_csv
+from tracker.models import CategoryCreate, ExpenseCreate, ExpenseUpdate
+from tracker.months import MAX_TREND_MONTHS
+from tracker.summary import month_summary, month_totals
 
 # ---------------------------------------------------------------------------
 # Inputs
@@ -156,9 +176,9 @@ class ExpenseWrites(RuleBasedStateMachine):
         super().__init__()
         self.directory = Path(tempfile.mkdtemp(prefix="expense-tracker-props-", dir=RAM_DIR))
         self.path = self.directory / "expenses.db"
-        et.init_database(self.path)
-        self.conn = et.connect(self.path)
-        category = et.create_category(self.conn, et.CategoryCreate(name=FORMULA_CATEGORY))
+        init_database(self.path)
+        self.conn = connect(self.path)
+        category = create_category(self.conn, CategoryCreate(name=FORMULA_CATEGORY))
         assert category["id"] == 4
         self.model = Model({**CATEGORIES, 4: FORMULA_CATEGORY})
 
@@ -179,8 +199,8 @@ class ExpenseWrites(RuleBasedStateMachine):
             self.add(*expense)
 
     def add(self, amount, description, category_id, day):
-        expense = et.ExpenseCreate(amount=amount / 100, description=description, category_id=category_id, date=day)
-        row = et.create_expense(self.conn, expense)
+        expense = ExpenseCreate(amount=amount / 100, description=description, category_id=category_id, date=day)
+        row = create_expense(self.conn, expense)
         assert row["id"] not in self.model.rows
         expected = {
             "id": row["id"],
@@ -213,7 +233,7 @@ class ExpenseWrites(RuleBasedStateMachine):
             fields["category_id"] = category_id
         if day is not None:
             fields["date"] = day
-        row = et.update_expense(self.conn, expense_id, et.ExpenseUpdate(**fields))
+        row = update_expense(self.conn, expense_id, ExpenseUpdate(**fields))
         model_row = self.model.rows[expense_id]
         if amount is not None:
             model_row.update(amount=amount / 100, cents=amount)
@@ -229,41 +249,41 @@ class ExpenseWrites(RuleBasedStateMachine):
     @rule(data=st.data(), amount=amounts_in_cents, day=dates)
     def update_to_missing_category_changes_nothing(self, data, amount, day):
         expense_id = data.draw(st.sampled_from(sorted(self.model.rows)), label="expense_id")
-        changes = et.ExpenseUpdate(amount=amount / 100, date=day, category_id=MISSING_CATEGORY)
-        with pytest.raises(et.AppError):
-            et.update_expense(self.conn, expense_id, changes)
-        assert et.get_expense(self.conn, expense_id) == public(self.model.rows[expense_id])
+        changes = ExpenseUpdate(amount=amount / 100, date=day, category_id=MISSING_CATEGORY)
+        with pytest.raises(AppError):
+            update_expense(self.conn, expense_id, changes)
+        assert get_expense(self.conn, expense_id) == public(self.model.rows[expense_id])
 
     @precondition(lambda self: self.model.rows)
     @rule(data=st.data())
     def delete(self, data):
         expense_id = data.draw(st.sampled_from(sorted(self.model.rows)), label="expense_id")
-        et.delete_expense(self.conn, expense_id)
+        delete_expense(self.conn, expense_id)
         del self.model.rows[expense_id]
 
     @rule(offset=st.integers(min_value=1, max_value=3))
     def missing_ids_are_not_found(self, offset):
         missing = max(self.model.rows, default=0) + offset + 1000
-        with pytest.raises(et.NotFound):
-            et.update_expense(self.conn, missing, et.ExpenseUpdate(amount=1.0))
-        with pytest.raises(et.NotFound):
-            et.delete_expense(self.conn, missing)
+        with pytest.raises(NotFound):
+            update_expense(self.conn, missing, ExpenseUpdate(amount=1.0))
+        with pytest.raises(NotFound):
+            delete_expense(self.conn, missing)
 
 
 class ListMachine(ExpenseWrites):
     @rule(
         date_from=optional_dates, date_to=optional_dates, category_id=filter_category_ids,
         sort=sorts, order=orders,
-        limit=st.one_of(st.integers(min_value=1, max_value=5), st.integers(min_value=1, max_value=et.PAGE_LIMIT_MAX)),
+        limit=st.one_of(st.integers(min_value=1, max_value=5), st.integers(min_value=1, max_value=PAGE_LIMIT_MAX)),
         offset=st.integers(min_value=0, max_value=40),
     )
     def list_page(self, date_from, date_to, category_id, sort, order, limit, offset):
         query = dict(date_from=date_from, date_to=date_to, category_id=category_id, sort=sort, order=order)
         if bad_range(date_from, date_to):
-            with pytest.raises(et.InvalidInput):
-                et.list_expenses(self.conn, **query, limit=limit, offset=offset)
+            with pytest.raises(InvalidInput):
+                list_expenses(self.conn, **query, limit=limit, offset=offset)
             return
-        page, next_cursor = et.list_expenses(self.conn, **query, limit=limit, offset=offset)
+        page, next_cursor = list_expenses(self.conn, **query, limit=limit, offset=offset)
         expected = self.model.sorted(self.model.matching(date_from, date_to, category_id), sort, order)
         assert page == [public(row) for row in expected[offset:offset + limit]]
         assert (next_cursor is not None) == (len(expected) > offset + limit)
@@ -279,7 +299,7 @@ class ListMachine(ExpenseWrites):
         expected = self.model.sorted(self.model.matching(date_from, date_to, category_id), sort, order)
         walked, cursor, pages = [], None, 0
         while True:
-            page, cursor = et.list_expenses(self.conn, **query, limit=limit, cursor=cursor)
+            page, cursor = list_expenses(self.conn, **query, limit=limit, cursor=cursor)
             pages += 1
             assert pages <= len(expected) // limit + 1, "the cursor walk does not end"
             if cursor is not None:
@@ -297,11 +317,11 @@ class CountMachine(ExpenseWrites):
     def count(self, ranges, category_id):
         for date_from, date_to in ranges:
             if bad_range(date_from, date_to):
-                with pytest.raises(et.InvalidInput):
-                    et.count_expenses(self.conn, date_from, date_to, category_id)
+                with pytest.raises(InvalidInput):
+                    count_expenses(self.conn, date_from, date_to, category_id)
                 continue
             expected = len(self.model.matching(date_from, date_to, category_id))
-            actual = et.count_expenses(self.conn, date_from, date_to, category_id)
+            actual = count_expenses(self.conn, date_from, date_to, category_id)
             assert actual == expected, (
                 f"count_expenses({date_from!r}, {date_to!r}, {category_id!r}) is {actual}; the model says {expected}"
             )
@@ -310,7 +330,7 @@ class CountMachine(ExpenseWrites):
 class SummaryMachine(ExpenseWrites):
     @rule(month=months)
     def summary(self, month):
-        result = et.month_summary(self.conn, month)
+        result = month_summary(self.conn, month)
         found = self.model.cents_by_category(month)
         expected = sorted(
             ((self.model.categories[cid], total, count) for cid, (total, count) in found.items()),
@@ -326,11 +346,11 @@ class SummaryMachine(ExpenseWrites):
     @rule(first=months, last=months, category_id=filter_category_ids)
     def totals(self, first, last, category_id):
         length = month_number(last) - month_number(first) + 1
-        if length < 1 or length > et.MAX_TREND_MONTHS:
-            with pytest.raises(et.InvalidInput):
-                et.month_totals(self.conn, first, last, category_id)
+        if length < 1 or length > MAX_TREND_MONTHS:
+            with pytest.raises(InvalidInput):
+                month_totals(self.conn, first, last, category_id)
             return
-        result = et.month_totals(self.conn, first, last, category_id)
+        result = month_totals(self.conn, first, last, category_id)
         expected = []
         for month in months_between(first, last):
             found = self.model.cents_by_category(month, category_id)
@@ -341,15 +361,15 @@ class SummaryMachine(ExpenseWrites):
 class ExportMachine(ExpenseWrites):
     @rule(date_from=optional_dates, date_to=optional_dates, category_id=filter_category_ids)
     def export(self, date_from, date_to, category_id):
-        conn = et.connect(self.path)  # export_csv closes the connection it is given
+        conn = connect(self.path)  # export_csv closes the connection it is given
         if bad_range(date_from, date_to):
             try:
-                with pytest.raises(et.InvalidInput):
-                    et.export_csv(conn, date_from, date_to, category_id)
+                with pytest.raises(InvalidInput):
+                    export_csv(conn, date_from, date_to, category_id)
             finally:
                 conn.close()
             return
-        data = b"".join(et.export_csv(conn, date_from, date_to, category_id))
+        data = b"".join(export_csv(conn, date_from, date_to, category_id))
         table = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
         assert table[0] == ["id", "amount", "description", "category", "date"]
         expected = sorted(

@@ -10,10 +10,24 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from conftest import BASE_URL, ROOT
 from fastapi.testclient import TestClient
 
-import expense_tracker as et
-from conftest import BASE_URL, ROOT
+from api.app import create_app
+from tracker.db import Database, connect, init_database
+from tracker.errors import NotFound
+from tracker.models import RecurringCreate
+from tracker.recurring import (
+    RecurringPoster,
+    create_recurring,
+    delete_recurring,
+    list_recurring,
+    post_due,
+    post_occurrence,
+    schedule_dates,
+    skip_occurrence,
+    upcoming,
+)
 
 TODAY = date(2025, 3, 10)
 
@@ -23,7 +37,7 @@ def rule(frequency, start, end=None, interval=1, day_of_month=None):
 
 
 def dates(schedule, first, last):
-    return [d.isoformat() for d in et.schedule_dates(schedule, date.fromisoformat(first), date.fromisoformat(last))]
+    return [d.isoformat() for d in schedule_dates(schedule, date.fromisoformat(first), date.fromisoformat(last))]
 
 
 SCHEDULES = [
@@ -75,8 +89,8 @@ def test_schedule_dates(case, schedule, first, last, expected):
 
 @pytest.fixture
 def conn(db_path):
-    et.init_database(db_path)
-    connection = et.connect(db_path)
+    init_database(db_path)
+    connection = connect(db_path)
     yield connection
     connection.close()
 
@@ -84,7 +98,7 @@ def conn(db_path):
 def make(conn, description="Rent", **fields):
     body = {"amount": 700, "description": description, "category_id": 1, "frequency": "monthly",
             "start_date": "2025-01-31", **fields}
-    return et.create_recurring(conn, et.RecurringCreate(**body), today=TODAY)
+    return create_recurring(conn, RecurringCreate(**body), today=TODAY)
 
 
 def posted(conn, description="Rent"):
@@ -95,55 +109,55 @@ def test_post_due_posts_up_to_and_including_today(conn):
     make(conn)
     make(conn, "Gym", frequency="weekly", start_date="2025-03-03", amount=9.5)
     make(conn, "Later", start_date="2025-03-11")
-    assert et.post_due(conn, TODAY) == 4
+    assert post_due(conn, TODAY) == 4
     assert posted(conn) == ["2025-01-31", "2025-02-28"]
     assert posted(conn, "Gym") == ["2025-03-03", "2025-03-10"]
     assert posted(conn, "Later") == []
-    assert et.post_due(conn, TODAY) == 0
-    assert et.post_due(conn, date(2025, 3, 31)) == 5
+    assert post_due(conn, TODAY) == 0
+    assert post_due(conn, date(2025, 3, 31)) == 5
     assert posted(conn) == ["2025-01-31", "2025-02-28", "2025-03-31"]
     assert posted(conn, "Later") == ["2025-03-11"]
 
 
 def test_post_due_clock_moving_back_posts_nothing_again(conn):
     make(conn, frequency="daily", start_date="2025-03-01")
-    assert et.post_due(conn, TODAY) == 10
-    assert et.post_due(conn, TODAY - timedelta(days=10)) == 0
-    assert et.post_due(conn, TODAY - timedelta(days=3)) == 0
-    assert et.post_due(conn, TODAY) == 0
+    assert post_due(conn, TODAY) == 10
+    assert post_due(conn, TODAY - timedelta(days=10)) == 0
+    assert post_due(conn, TODAY - timedelta(days=3)) == 0
+    assert post_due(conn, TODAY) == 0
     dates_posted = posted(conn)
     assert dates_posted == sorted(set(dates_posted)) and len(dates_posted) == 10
-    assert et.post_due(conn, TODAY + timedelta(days=1)) == 1
+    assert post_due(conn, TODAY + timedelta(days=1)) == 1
 
 
 def test_post_due_skipped_and_posted_now_dates_are_not_posted_again(conn):
     rent = make(conn, start_date="2025-03-31")
-    et.skip_occurrence(conn, rent["id"], "2025-04-30")
-    et.post_occurrence(conn, rent["id"], "2025-05-31")
-    assert et.post_due(conn, date(2025, 6, 30)) == 2  # March and June
+    skip_occurrence(conn, rent["id"], "2025-04-30")
+    post_occurrence(conn, rent["id"], "2025-05-31")
+    assert post_due(conn, date(2025, 6, 30)) == 2  # March and June
     assert posted(conn) == ["2025-03-31", "2025-05-31", "2025-06-30"]
 
 
 def test_post_due_keeps_posted_expenses_when_the_template_is_deleted(conn):
     rent = make(conn)
-    et.post_due(conn, TODAY)
-    et.delete_recurring(conn, rent["id"])
+    post_due(conn, TODAY)
+    delete_recurring(conn, rent["id"])
     assert posted(conn) == ["2025-01-31", "2025-02-28"]
     assert conn.execute("select count(*) from recurring_occurrences").fetchone()[0] == 0
 
 
 def test_post_due_deleted_expense_is_not_posted_again(conn):
     make(conn)
-    et.post_due(conn, TODAY)
+    post_due(conn, TODAY)
     conn.execute("delete from expenses where date = '2025-02-28'")
-    assert et.post_due(conn, TODAY + timedelta(days=1)) == 0
+    assert post_due(conn, TODAY + timedelta(days=1)) == 0
     assert posted(conn) == ["2025-01-31"]
 
 
 def test_post_due_writes_nothing_when_nothing_is_due(conn, db_path):
     make(conn, start_date="2025-12-31")
     before = os.stat(db_path).st_mtime_ns, os.stat(f"{db_path}-wal").st_size
-    assert et.post_due(conn, TODAY) == 0
+    assert post_due(conn, TODAY) == 0
     assert (os.stat(db_path).st_mtime_ns, os.stat(f"{db_path}-wal").st_size) == before
 
 
@@ -155,7 +169,7 @@ def test_post_due_skips_a_template_whose_category_is_gone(conn):
     conn.execute("pragma foreign_keys = off")
     conn.execute("delete from categories where id = ?", (new_id,))
     conn.execute("pragma foreign_keys = on")
-    assert et.post_due(conn, TODAY) == 2
+    assert post_due(conn, TODAY) == 2
     assert posted(conn, "Orphan") == []
 
 
@@ -163,11 +177,12 @@ POSTER = """
 import sys
 from datetime import date, timedelta
 sys.path.insert(0, {root!r})
-import expense_tracker as et
-conn = et.connect(__import__("pathlib").Path({path!r}))
+from tracker.db import connect
+from tracker.recurring import post_due
+conn = connect(__import__("pathlib").Path({path!r}))
 first = date.fromisoformat({first!r})
 for day in range({days}):
-    et.post_due(conn, first + timedelta(days=day))
+    post_due(conn, first + timedelta(days=day))
 print("done", flush=True)
 """
 
@@ -206,12 +221,12 @@ def test_post_due_two_threads_at_once_post_each_date_once(conn, db_path):
     errors = []
 
     def race():
-        own = et.connect(db_path)
+        own = connect(db_path)
         try:
             start.wait()
             for day in range(60):
-                et.post_due(own, date(2025, 1, 1) + timedelta(days=day))
-            et.post_due(own, date(2025, 6, 30))
+                post_due(own, date(2025, 1, 1) + timedelta(days=day))
+            post_due(own, date(2025, 6, 30))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -235,7 +250,7 @@ def test_post_due_killed_at_random_moments_never_duplicates(conn, db_path):
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     last = date(2025, 1, 1) + timedelta(days=2000)
-    et.post_due(conn, last)
+    post_due(conn, last)
     assert_each_date_once(conn, date(2025, 1, 1), last)
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
 
@@ -244,8 +259,8 @@ CRASH_BETWEEN = """
 import os, signal, sys
 from datetime import date
 sys.path.insert(0, {root!r})
-import expense_tracker as et
 import tracker.recurring
+from tracker.db import connect
 
 def record_then_die(conn, rule, day):
     conn.execute("insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
@@ -253,8 +268,8 @@ def record_then_die(conn, rule, day):
     os.kill(os.getpid(), signal.SIGKILL)  # after the expense, before its bookkeeping
 
 tracker.recurring.record_posting = record_then_die
-conn = et.connect(__import__("pathlib").Path({path!r}))
-et.post_due(conn, date(2025, 3, 10))
+conn = connect(__import__("pathlib").Path({path!r}))
+tracker.recurring.post_due(conn, date(2025, 3, 10))
 """
 
 
@@ -263,7 +278,7 @@ def test_post_due_killed_between_expense_and_bookkeeping(conn, db_path):
     done = subprocess.run([sys.executable, "-c", CRASH_BETWEEN.format(root=str(ROOT), path=str(db_path))], timeout=60)
     assert done.returncode == -signal.SIGKILL
     assert posted(conn) == []  # the transaction died with the process: no expense without its record
-    assert et.post_due(conn, TODAY) == 2
+    assert post_due(conn, TODAY) == 2
     assert posted(conn) == ["2025-01-31", "2025-02-28"]
 
 
@@ -275,7 +290,7 @@ def test_post_due_killed_between_expense_and_bookkeeping(conn, db_path):
 @pytest.fixture
 def api(db_path):
     clock = {"today": TODAY}
-    app = et.create_app(db_path, today=lambda: clock["today"])
+    app = create_app(db_path, today=lambda: clock["today"])
     with TestClient(app, base_url=BASE_URL) as test_client:
         test_client.clock = clock
         yield test_client
@@ -508,22 +523,22 @@ def test_skip_and_post_need_a_date_of_the_schedule(api, path, day, detail):
 
 
 def test_server_start_posts_what_fell_due(db_path):
-    et.init_database(db_path)
-    conn = et.connect(db_path)
+    init_database(db_path)
+    conn = connect(db_path)
     make(conn, "Rent")
     conn.close()
-    with TestClient(et.create_app(db_path, today=lambda: date(2025, 4, 1)), base_url=BASE_URL) as client:
+    with TestClient(create_app(db_path, today=lambda: date(2025, 4, 1)), base_url=BASE_URL) as client:
         assert [e["date"] for e in client.get("/expenses").json()] == ["2025-03-31", "2025-02-28", "2025-01-31"]
     assert not [t for t in threading.enumerate() if t.name == "recurring-poster"]
 
 
 def test_poster_posts_while_running_and_stops(db_path):
-    et.init_database(db_path)
-    database = et.Database(db_path)
+    init_database(db_path)
+    database = Database(db_path)
     clock = {"today": date(2025, 1, 1)}
-    poster = et.RecurringPoster(database, lambda: clock["today"], period=0.05)
+    poster = RecurringPoster(database, lambda: clock["today"], period=0.05)
     poster.start()
-    conn = et.connect(db_path)
+    conn = connect(db_path)
     try:
         make(conn, "Rent")
         clock["today"] = TODAY
@@ -539,19 +554,19 @@ def test_poster_posts_while_running_and_stops(db_path):
 
 
 def test_poster_waits_until_just_after_midnight():
-    poster = et.RecurringPoster(et.Database(ROOT / "unused.db"), period=60)
+    poster = RecurringPoster(Database(ROOT / "unused.db"), period=60)
     assert 0.5 <= poster.seconds_to_wait() <= 60
 
 
 def test_recurring_library_functions_for_the_command_line(conn):
     created = make(conn, "Rent")
-    assert [r["description"] for r in et.list_recurring(conn, TODAY)] == ["Rent"]
-    assert et.post_due(conn, TODAY) == 2
-    assert [(o["date"], o["status"]) for o in et.upcoming(conn, TODAY, 60)] == [
+    assert [r["description"] for r in list_recurring(conn, TODAY)] == ["Rent"]
+    assert post_due(conn, TODAY) == 2
+    assert [(o["date"], o["status"]) for o in upcoming(conn, TODAY, 60)] == [
         ("2025-03-31", "scheduled"), ("2025-04-30", "scheduled")]
-    et.delete_recurring(conn, created["id"])
-    with pytest.raises(et.NotFound):
-        et.delete_recurring(conn, created["id"])
+    delete_recurring(conn, created["id"])
+    with pytest.raises(NotFound):
+        delete_recurring(conn, created["id"])
 
 
 def test_recurring_database_schema_is_plain_sqlite(conn, db_path):

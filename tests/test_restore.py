@@ -11,7 +11,16 @@ import pytest
 from click.testing import CliRunner
 from test_database import SEED_DDL
 
-import expense_tracker as et
+from tracker.backups import (
+    backup_dir,
+    check_database_file,
+    expected_schema,
+    manual_backup,
+    restore_backup,
+)
+from tracker.db import APP_TABLES, init_database
+from tracker.errors import AppError
+from tracker.migrations import APPLICATION_ID, MIGRATIONS
 
 GIB = 1 << 30
 
@@ -56,7 +65,7 @@ def truncated(good: Path, bad: Path) -> None:
 
 
 def newer_version(good: Path, bad: Path) -> None:
-    edited(good, bad, f"pragma user_version = {len(et.MIGRATIONS) + 1}")
+    edited(good, bad, f"pragma user_version = {len(MIGRATIONS) + 1}")
 
 
 HOSTILE = [
@@ -99,13 +108,13 @@ HOSTILE = [
 @pytest.fixture
 def good_backup(client, add, db_path, tmp_path):
     add(description="Kept")
-    return et.manual_backup(db_path, tmp_path / "good.db")
+    return manual_backup(db_path, tmp_path / "good.db")
 
 
 @pytest.mark.parametrize(("case", "spoil", "words"), HOSTILE, ids=[case[0] for case in HOSTILE])
 def test_restore_hostile_file_is_refused_and_live_file_unchanged(client, add, db_path, good_backup, case, spoil, words):
     name = "expenses-2020-01-01.db"
-    bad = et.backup_dir(db_path) / name
+    bad = backup_dir(db_path) / name
     bad.parent.mkdir(exist_ok=True)
     spoil(good_backup, bad)
     add(description="Since the backup")
@@ -119,7 +128,7 @@ def test_restore_hostile_file_is_refused_and_live_file_unchanged(client, add, db
     assert words in detail and str(bad) in detail and detail.endswith("Nothing was restored; your data is unchanged.")
     assert live_digest(db_path) == before
     # No safety copy was needed, and no temporary copy is left behind.
-    assert sorted(p.name for p in et.backup_dir(db_path).iterdir()) == [name]
+    assert sorted(p.name for p in backup_dir(db_path).iterdir()) == [name]
     assert sorted(p.name for p in db_path.parent.iterdir() if p.name.startswith(".")) == []
     assert client.get("/expenses").json() == listed
     made = add(description="After the refusal")
@@ -131,10 +140,10 @@ def test_restore_hostile_file_is_refused_and_live_file_unchanged(client, add, db
 def test_restore_sparse_file_is_refused_before_reading_it(db_path, good_backup, tmp_path):
     bad = tmp_path / "sparse.db"
     sparse(good_backup, bad)
-    with pytest.raises(et.AppError, match="sparse"):
-        et.restore_backup(db_path, bad)
-    with pytest.raises(et.AppError, match="sparse"):
-        et.check_database_file(bad)
+    with pytest.raises(AppError, match="sparse"):
+        restore_backup(db_path, bad)
+    with pytest.raises(AppError, match="sparse"):
+        check_database_file(bad)
 
 
 def test_cli_restore_of_a_file_with_an_extra_trigger_is_one_line(db_path, good_backup, tmp_path):
@@ -158,30 +167,30 @@ def file_at_version(path: Path, version: int, page_size: int = 4096) -> None:
     if version == 0:
         conn.executescript(SEED_DDL)
     else:
-        for migrate in et.MIGRATIONS[:version]:
+        for migrate in MIGRATIONS[:version]:
             migrate(conn, True)
         conn.execute(f"pragma user_version = {version}")
-        conn.execute(f"pragma application_id = {et.APPLICATION_ID}")
+        conn.execute(f"pragma application_id = {APPLICATION_ID}")
     conn.execute("insert or ignore into categories (name) values ('Food')")
     conn.execute("insert into expenses (amount, description, category_id, date) "
                  "values (9.5, 'Old café', 1, '2024-01-02')")
     conn.close()
 
 
-@pytest.mark.parametrize("version", range(len(et.MIGRATIONS)))
+@pytest.mark.parametrize("version", range(len(MIGRATIONS)))
 def test_restore_older_schema_is_upgraded(client, add, db_path, version):
     add(description="Replaced")
     name = "expenses-2020-01-01.db"
-    et.backup_dir(db_path).mkdir()
-    file_at_version(et.backup_dir(db_path) / name, version)
+    backup_dir(db_path).mkdir()
+    file_at_version(backup_dir(db_path) / name, version)
     response = client.post("/backups/restore", json={"name": name})
     assert response.status_code == 200, response.text
     assert [e["description"] for e in client.get("/expenses").json()] == ["Old café"]
     assert client.get("/summary", params={"month": "2024-01"}).json()["total"] == 9.5
     assert [e["description"] for e in client.get("/expenses", params={"q": "cafe"}).json()] == ["Old café"]
     conn = sqlite3.connect(db_path)
-    assert conn.execute("pragma user_version").fetchone()[0] == len(et.MIGRATIONS)
-    assert conn.execute("pragma application_id").fetchone()[0] == et.APPLICATION_ID
+    assert conn.execute("pragma user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("pragma application_id").fetchone()[0] == APPLICATION_ID
     conn.close()
     assert client.get("/health").status_code == 200
 
@@ -190,18 +199,18 @@ def test_restore_upgraded_seed_file_without_application_id(client, add, db_path,
     seed = tmp_path / "seed" / "expenses.db"
     seed.parent.mkdir()
     file_at_version(seed, 0)
-    et.init_database(seed)  # the app upgraded it in place: no application id, all migrations
+    init_database(seed)  # the app upgraded it in place: no application id, all migrations
     assert sqlite3.connect(seed).execute("pragma application_id").fetchone()[0] == 0
     add(description="Replaced")
-    et.restore_backup(db_path, seed)
+    restore_backup(db_path, seed)
     assert [e["description"] for e in client.get("/expenses").json()] == ["Old café"]
 
 
 def test_restore_normal_backup_shows_at_once_in_a_running_app(client, add, db_path, good_backup):
     add(description="Since the backup")
     name = "expenses-2020-01-01.db"
-    et.backup_dir(db_path).mkdir()
-    (et.backup_dir(db_path) / name).write_bytes(good_backup.read_bytes())
+    backup_dir(db_path).mkdir()
+    (backup_dir(db_path) / name).write_bytes(good_backup.read_bytes())
     response = client.post("/backups/restore", json={"name": name})
     assert response.status_code == 200, response.text
     assert [e["description"] for e in client.get("/expenses").json()] == ["Kept"]
@@ -209,8 +218,8 @@ def test_restore_normal_backup_shows_at_once_in_a_running_app(client, add, db_pa
 
 
 def test_expected_schema_names_every_table_health_checks():
-    objects = et.expected_schema(len(et.MIGRATIONS))
-    assert set(et.APP_TABLES) == {name for kind, name in objects if kind in ("table", "view")}
+    objects = expected_schema(len(MIGRATIONS))
+    assert set(APP_TABLES) == {name for kind, name in objects if kind in ("table", "view")}
 
 
 def replace_with_foreign_file(db_path: Path) -> None:
@@ -243,9 +252,9 @@ def test_health_is_503_when_the_schema_is_unusable(client, add, db_path, spoil):
 
 def test_restore_backup_with_another_page_size(client, add, db_path, tmp_path):
     other = tmp_path / "other.db"
-    file_at_version(other, len(et.MIGRATIONS), page_size=8192)
+    file_at_version(other, len(MIGRATIONS), page_size=8192)
     assert sqlite3.connect(other).execute("pragma page_size").fetchone()[0] == 8192
     add(description="Replaced")
-    result = et.restore_backup(db_path, other)
+    result = restore_backup(db_path, other)
     assert result["safety_backup"].endswith("-before-restore.db")
     assert [e["description"] for e in client.get("/expenses").json()] == ["Old café"]

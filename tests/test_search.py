@@ -7,13 +7,19 @@ import unicodedata
 from urllib.parse import urlencode
 
 import pytest
+from conftest import BASE_URL, expense
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import expense_tracker as et
 import tracker.search
-from conftest import BASE_URL, expense
+from api.app import create_app
+from tracker.db import connect, init_database
+from tracker.expenses import count_expenses, list_expenses
+from tracker.export import export_csv
+from tracker.migrations import MIGRATIONS, SEED_SCHEMA
+from tracker.search import plan_search
+from tracker.search_index import fold_in_python, fold_sql, is_accent, search_fold_map
 
 SQLITE_CLI = shutil.which("sqlite3")
 
@@ -123,12 +129,12 @@ def test_search_any_text_is_literal_never_an_error(client, add, q):
 def test_search_library_functions(client, add, db_path):
     add(description="Café Müller", date="2025-03-01")
     add(description="Tea", date="2025-03-02")
-    conn = et.connect(db_path)
+    conn = connect(db_path)
     try:
-        page, cursor = et.list_expenses(conn, q="CAFE")
+        page, cursor = list_expenses(conn, q="CAFE")
         assert [e["description"] for e in page] == ["Café Müller"] and cursor is None
-        assert et.count_expenses(conn, q="müll") == 1
-        csv_text = b"".join(et.export_csv(et.connect(db_path), q="tea")).decode()
+        assert count_expenses(conn, q="müll") == 1
+        csv_text = b"".join(export_csv(connect(db_path), q="tea")).decode()
         assert csv_text.splitlines()[1:] == [f"{page[0]['id'] + 1},12.5,Tea,Food,2025-03-02"]
     finally:
         conn.close()
@@ -174,7 +180,7 @@ PLANS = {
 
 
 def model_fold(text):
-    return et.fold_in_python(text, str.maketrans(et.search_fold_map()))
+    return fold_in_python(text, str.maketrans(search_fold_map()))
 
 
 def expected_rows(rows, q, params):
@@ -193,7 +199,7 @@ def expected_rows(rows, q, params):
 @pytest.fixture(scope="module")
 def searchable(tmp_path_factory):
     path = tmp_path_factory.mktemp("search") / "expenses.db"
-    with TestClient(et.create_app(path), base_url=BASE_URL) as client:
+    with TestClient(create_app(path), base_url=BASE_URL) as client:
         rows = []
         for description, amount, category_id, day in ROWS:
             response = client.post("/expenses", json=expense(
@@ -208,7 +214,7 @@ def test_search_combines_with_filters_sort_and_paging(searchable, monkeypatch, p
     path, rows = searchable
     for name, value in PLANS[plan].items():
         monkeypatch.setattr(tracker.search, name, value)
-    with TestClient(et.create_app(path), base_url=BASE_URL) as client:
+    with TestClient(create_app(path), base_url=BASE_URL) as client:
         for q in QUERIES:
             expected = [row["id"] for row in expected_rows(rows, q, params)]
             query = {"q": q, **params}
@@ -243,9 +249,9 @@ def test_search_plan_chosen(searchable, monkeypatch, plan):
     path, _ = searchable
     for name, value in PLANS[plan].items():
         monkeypatch.setattr(tracker.search, name, value)
-    conn = et.connect(path)
+    conn = connect(path)
     try:
-        assert et.plan_search(conn, "CAFÉ", 10, lambda: 40).conditions == [PLAN_CONDITIONS[plan]]
+        assert plan_search(conn, "CAFÉ", 10, lambda: 40).conditions == [PLAN_CONDITIONS[plan]]
     finally:
         conn.close()
 
@@ -320,7 +326,7 @@ def test_search_indexes_writes_of_the_sqlite3_tool(client, add, db_path):
 def test_search_index_filled_when_an_old_file_is_upgraded(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    conn.executescript(";".join(et.SEED_SCHEMA))
+    conn.executescript(";".join(SEED_SCHEMA))
     conn.execute("insert into categories (name) values ('Food')")
     conn.executemany(
         "insert into expenses (amount, description, category_id, date) values (?, ?, 1, '2024-01-05')",
@@ -328,13 +334,13 @@ def test_search_index_filled_when_an_old_file_is_upgraded(tmp_path):
     )
     conn.commit()
     conn.close()
-    with TestClient(et.create_app(path), base_url=BASE_URL) as client:
+    with TestClient(create_app(path), base_url=BASE_URL) as client:
         assert found(client, "cafe") == ["Café Müller"]
         assert found(client, "ecole") == ["ÉCOLE"]
         assert found(client, "été") == ["e\u0301te\u0301"]
         assert client.get("/expenses/count").json() == {"count": 4}
     conn = sqlite3.connect(path)
-    assert conn.execute("pragma user_version").fetchone()[0] == len(et.MIGRATIONS)
+    assert conn.execute("pragma user_version").fetchone()[0] == len(MIGRATIONS)
     conn.close()
     assert index_is_sound(path)
 
@@ -354,9 +360,9 @@ FOLD_CASES = [
 
 @pytest.mark.parametrize("text, folded", FOLD_CASES, ids=[str(n) for n in range(len(FOLD_CASES))])
 def test_fold_sql_and_python_agree(client, db_path, text, folded):
-    conn = et.connect(db_path)
+    conn = connect(db_path)
     try:
-        in_sql = conn.execute(f"select {et.fold_sql('x')} from (select ? as x)", (text,)).fetchone()[0]
+        in_sql = conn.execute(f"select {fold_sql('x')} from (select ? as x)", (text,)).fetchone()[0]
     finally:
         conn.close()
     assert in_sql == folded
@@ -366,8 +372,8 @@ def test_fold_sql_and_python_agree(client, db_path, text, folded):
 @pytest.fixture(scope="module")
 def fold_conn(tmp_path_factory):
     path = tmp_path_factory.mktemp("fold") / "expenses.db"
-    et.init_database(path)
-    conn = et.connect(path)
+    init_database(path)
+    conn = connect(path)
     yield conn
     conn.close()
 
@@ -375,11 +381,11 @@ def fold_conn(tmp_path_factory):
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=40))
 def test_fold_sql_and_python_agree_on_any_text(fold_conn, text):
-    in_sql = fold_conn.execute(f"select {et.fold_sql('x')} from (select ? as x)", (text,)).fetchone()[0]
+    in_sql = fold_conn.execute(f"select {fold_sql('x')} from (select ? as x)", (text,)).fetchone()[0]
     assert in_sql == model_fold(text)
 
 
 def test_fold_map_values_are_folded():
-    folds = et.search_fold_map()
+    folds = search_fold_map()
     assert all(folds.get(char, char) == char for value in folds.values() for char in value)
-    assert all(not unicodedata.combining(char) or not et.is_accent(char) for value in folds.values() for char in value)
+    assert all(not unicodedata.combining(char) or not is_accent(char) for value in folds.values() for char in value)

@@ -3,10 +3,10 @@
 import sqlite3
 
 import pytest
+from conftest import BASE_URL
 from fastapi.testclient import TestClient
 
-import expense_tracker
-from conftest import BASE_URL
+from api.app import create_app
 
 
 def test_delete_keeps_seed_behaviour_and_fills_trash(client, add):
@@ -60,7 +60,7 @@ def test_category_with_only_trashed_expenses_can_be_deleted_and_comes_back(clien
 def test_trash_survives_restart(db_path, add, client):
     gone = add(description="Kept in trash")
     client.delete(f"/expenses/{gone['id']}")
-    with TestClient(expense_tracker.create_app(db_path), base_url=BASE_URL) as restarted:
+    with TestClient(create_app(db_path), base_url=BASE_URL) as restarted:
         assert [t["id"] for t in restarted.get("/trash").json()] == [gone["id"]]
         assert restarted.post(f"/trash/{gone['id']}/restore").json()["description"] == "Kept in trash"
 
@@ -73,7 +73,7 @@ def test_trash_older_than_30_days_is_emptied_at_start(db_path, add, client):
         conn.execute("update deleted_expenses set deleted_at = datetime('now', '-31 days') where id = ?", (old["id"],))
     assert [t["id"] for t in client.get("/trash").json()] == [recent["id"]]
     assert client.post(f"/trash/{old['id']}/restore").status_code == 404
-    with TestClient(expense_tracker.create_app(db_path), base_url=BASE_URL):
+    with TestClient(create_app(db_path), base_url=BASE_URL):
         pass
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("select id from deleted_expenses").fetchall() == [(recent["id"],)]

@@ -13,14 +13,35 @@ Needs the Python package playwright, Debian's chromium and, for the accessibilit
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from browser import (
-    AXE_SCRIPT, FOOD, TODAY, TRANSPORT, UTILITIES, add_through_form, category_names, chart, days_before,
-    descriptions, entry, expense_count, filters, insert_expenses, leave_fields, month_total, page_info,
-    reload, serious_violations, shown_day, shown_rows, table, url_params, usd, wait_until_loaded,
+    AXE_SCRIPT,
+    FOOD,
+    TODAY,
+    TRANSPORT,
+    UTILITIES,
+    add_through_form,
+    category_names,
+    chart,
+    days_before,
+    descriptions,
+    entry,
+    expense_count,
+    filters,
+    insert_expenses,
+    leave_fields,
+    month_total,
+    page_info,
+    reload,
+    serious_violations,
+    shown_day,
+    shown_rows,
+    table,
+    url_params,
+    usd,
+    wait_until_loaded,
 )
 from conftest import stop_server
+from playwright.sync_api import expect
 
 WELCOME = "Welcome! Add your first expense above: type the amount, what it was, pick a category, and press Enter."
 UNREACHABLE = "The Expense Tracker API cannot be reached. Is the app still running?"

@@ -12,13 +12,21 @@ import csv
 from datetime import date
 
 import pytest
-from playwright.sync_api import expect
-
 from browser import (
-    AXE_SCRIPT, FOOD, TRANSPORT, UTILITIES, descriptions, filters, reload, serious_violations, shown_rows,
-    table, url_params,
+    AXE_SCRIPT,
+    FOOD,
+    TRANSPORT,
+    UTILITIES,
+    descriptions,
+    filters,
+    reload,
+    serious_violations,
+    shown_rows,
+    table,
+    url_params,
 )
 from conftest import SaveDialog
+from playwright.sync_api import expect
 
 
 def search_box(page):

@@ -9,11 +9,17 @@ person picks them in the file dialog (or drops them on the window).
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from browser import (
-    AXE_SCRIPT, FOOD, TRANSPORT, descriptions, month_total, serious_violations, shown_rows, table,
+    AXE_SCRIPT,
+    FOOD,
+    TRANSPORT,
+    descriptions,
+    month_total,
+    serious_violations,
+    shown_rows,
+    table,
 )
+from playwright.sync_api import expect
 
 # A German bank's export: Latin-1, semicolons, decimal commas, DD.MM.YYYY, one income row.
 GIRO = (

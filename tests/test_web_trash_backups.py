@@ -8,11 +8,17 @@ Thursday 2025-03-20, en-US, UTC. Each test acts like a person and checks the scr
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from browser import (
-    AXE_SCRIPT, FOOD, TRANSPORT, UTILITIES, add_through_form, descriptions, month_total, serious_violations,
+    AXE_SCRIPT,
+    FOOD,
+    TRANSPORT,
+    UTILITIES,
+    add_through_form,
+    descriptions,
+    month_total,
+    serious_violations,
 )
+from playwright.sync_api import expect
 
 
 def trash_dialog(page):

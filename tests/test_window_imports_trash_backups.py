@@ -15,8 +15,12 @@ import sys
 from contextlib import closing
 from datetime import date, datetime, time, timedelta
 
-import expense_tracker as et
 from conftest import ROOT
+
+from tracker.backups import daily_backup
+from tracker.db import connect, init_database
+from tracker.expenses import create_expense
+from tracker.models import ExpenseCreate
 
 # A German bank's CSV export, as its customers download it: Latin-1, semicolons, CRLF, decimal
 # commas with dots for thousands, DD.MM.YYYY, two date columns, payee and purpose apart, one
@@ -44,16 +48,16 @@ DRIVER_TIMEOUT_S = 240
 
 def prepare_database(db, yesterday):
     """A database with one expense, yesterday's automatic backup of it, then one expense more."""
-    et.init_database(db)
-    conn = et.connect(db)
+    init_database(db)
+    conn = connect(db)
     try:
-        et.create_expense(conn, et.ExpenseCreate(
+        create_expense(conn, ExpenseCreate(
             amount=4.2, description=BEFORE_BACKUP, category_id=1, date="2025-03-02"))
-        backup = et.daily_backup(db, yesterday)
+        backup = daily_backup(db, yesterday)
         # Made yesterday, so it says so in the Backups list ("Made"), as a real one would.
         made = datetime.combine(yesterday, time(18, 30)).timestamp()
         os.utime(backup, (made, made))
-        et.create_expense(conn, et.ExpenseCreate(
+        create_expense(conn, ExpenseCreate(
             amount=12.0, description=AFTER_BACKUP, category_id=3, date="2025-03-08"))
     finally:
         conn.close()
