@@ -1,9 +1,14 @@
 """Budgets: a monthly limit per category, and one for all spending together."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from tracker.db import Session
 from tracker.errors import NotFound
-from tracker.models import BudgetSet
+
+if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
+    from tracker.models import BudgetSet
 from tracker.money import cents_to_amount, to_cents
 
 OVERALL_BUDGET_KEY = "overall_budget_cents"

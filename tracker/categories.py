@@ -1,9 +1,14 @@
 """Categories: list, create, delete, and find one by name or id."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from tracker.db import Session
 from tracker.errors import AppError, Conflict, NotFound
-from tracker.models import CategoryCreate
+
+if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
+    from tracker.models import CategoryCreate
 
 
 def require_category(conn: Session, category_id: int) -> None:

@@ -1,10 +1,10 @@
 """Configuration declared once: environment variables, defaults and limits."""
 
+import ipaddress
 import os
 from pathlib import Path
 
 import platformdirs
-import ipaddress
 
 APP_NAME = "ExpenseTracker"
 DB_ENV = "EXPENSE_TRACKER_DB"

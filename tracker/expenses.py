@@ -1,15 +1,20 @@
 """Expenses: one by id, add, change, delete (to the trash), and lists, counts and suggestions under filters."""
 
+from __future__ import annotations
+
 import base64
 import binascii
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.categories import require_category
 from tracker.config import MAX_AMOUNT, MAX_ID
 from tracker.db import Session
 from tracker.errors import InvalidInput, NotFound
-from tracker.models import ExpenseCreate, ExpenseUpdate, provided_fields
+from tracker.validation import provided_fields
+
+if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
+    from tracker.models import ExpenseCreate, ExpenseUpdate
 from tracker.money import check_totals
 from tracker.months import last_day, next_month, previous_month
 from tracker.search import plan_search

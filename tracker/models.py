@@ -102,16 +102,6 @@ class ExpenseUpdate(StrictModel):
     date: IsoDate | None = Field(None, description=UNCHANGED)
 
 
-def provided_fields(changes: BaseModel, clearable: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The fields of a partial update that change something: those sent with a value, and
-    those in `clearable` sent as null (which clears them)."""
-    return {
-        name: getattr(changes, name)
-        for name in type(changes).model_fields
-        if name in changes.model_fields_set and (getattr(changes, name) is not None or name in clearable)
-    }
-
-
 class SettingsUpdate(StrictModel):
     currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$", examples=["EUR"])] | None = Field(
         None, description=UNCHANGED)
@@ -153,9 +143,6 @@ class RecurringUpdate(StrictModel):
     day_of_month: DayOfMonth | None = Field(None, description="Null: the start date's day (monthly only). Leave it out to keep it.")
     start_date: IsoDate | None = Field(None, description=UNCHANGED)
     end_date: IsoDate | None = Field(None, description="Null: no end. Leave it out to keep it.")
-
-
-CLEARABLE_RECURRING_FIELDS = ("day_of_month", "end_date")
 
 
 class OccurrenceDate(StrictModel):

@@ -1,12 +1,14 @@
 """Recurring expenses: templates, their schedules, and posting what falls due."""
 
+from __future__ import annotations
+
 import calendar
 import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.categories import require_category
 from tracker.db import Database, Session
@@ -18,12 +20,10 @@ from tracker.errors import (
     TotalTooLarge,
 )
 from tracker.expenses import fetch_expense
-from tracker.models import (
-    CLEARABLE_RECURRING_FIELDS,
-    RecurringCreate,
-    RecurringUpdate,
-    provided_fields,
-)
+from tracker.validation import provided_fields
+
+if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
+    from tracker.models import RecurringCreate, RecurringUpdate
 from tracker.money import check_totals
 
 log = logging.getLogger("expense_tracker")
@@ -33,6 +33,8 @@ log = logging.getLogger("expense_tracker")
 # wrong year should be a clear refusal, not thousands of expenses.
 MAX_CATCH_UP = 1000
 UPCOMING_DAYS_MAX = 366
+# Fields of an update that null clears (for the others, null leaves them as they are).
+CLEARABLE_RECURRING_FIELDS = ("day_of_month", "end_date")
 SCHEDULE_FIELDS = ("frequency", "interval", "day_of_month", "start_date", "end_date")
 RECURRING_SELECT = """select r.id, r.amount, r.description, r.category_id, coalesce(c.name, '') as category_name,
     r.frequency, r.interval, r.day_of_month, r.start_date, r.end_date, r.posted_through, r.created_at
@@ -160,7 +162,7 @@ def update_recurring(
     sent = provided_fields(changes, CLEARABLE_RECURRING_FIELDS)
     with conn.write():
         current = fetch_recurring(conn, recurring_id)
-        merged = {name: current[name] for name in RecurringUpdate.model_fields} | sent
+        merged = {name: current[name] for name in type(changes).model_fields} | sent
         if merged["frequency"] != "monthly" and "day_of_month" not in sent:
             merged["day_of_month"] = None
         elif merged["frequency"] == "monthly" and merged["day_of_month"] is None:

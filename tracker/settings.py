@@ -1,8 +1,14 @@
 """Settings: the currency and the first day of the week, stored in the file."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from tracker.db import Session
-from tracker.models import SettingsUpdate, provided_fields
+from tracker.validation import provided_fields
+
+if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
+    from tracker.models import SettingsUpdate
 
 DEFAULT_SETTINGS = {"currency": "USD", "week_start": 1}
 

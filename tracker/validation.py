@@ -2,6 +2,7 @@
 
 import re
 from datetime import date
+from typing import Any
 
 
 def check_text(value: str) -> str:
@@ -69,3 +70,13 @@ def check_month(value: str) -> str:
 
 
 MONTH_NUMBERS = {f"{number:02d}" for number in range(1, 13)}
+
+
+def provided_fields(changes: Any, clearable: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields of a partial update that change something: those sent with a value, and
+    those in `clearable` sent as null (which clears them)."""
+    return {
+        name: getattr(changes, name)
+        for name in type(changes).model_fields
+        if name in changes.model_fields_set and (getattr(changes, name) is not None or name in clearable)
+    }
