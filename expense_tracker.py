@@ -64,7 +64,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         description="Serve the Expense Tracker API (default http://127.0.0.1:8000, docs at /docs).",
         epilog="example: python expense_tracker.py --db ~/expenses.db --port 8001",
     )
-    parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1; others are reachable from the network)")
+    parser.add_argument("--host", default=DEFAULT_HOST,
+                        help="address to bind (default 127.0.0.1; others are reachable from the network)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8000)")
     parser.add_argument("--db", type=Path, help=f"database file (default ${DB_ENV} or the user data dir)")
     parser.add_argument(

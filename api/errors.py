@@ -98,7 +98,10 @@ class WrongMethod(BaseRoute):
         self.allowed_on = functools.lru_cache(maxsize=1024)(self._allowed_on)
 
     def _allowed_on(self, path: str) -> frozenset[str] | None:
-        routes = [r for r in api_routes(self.routes) if r is not self and not isinstance(r, Mount) and getattr(r, "methods", None)]
+        routes = [
+            r for r in api_routes(self.routes)
+            if r is not self and not isinstance(r, Mount) and getattr(r, "methods", None)
+        ]
         for route in routes:
             if route.path_regex.match(path):
                 return frozenset(m for r in routes if r.path == route.path for m in r.methods)

@@ -197,7 +197,8 @@ class ImportPreview(BaseModel):
     has_header: bool
     columns: list[str]
     mapping: dict[str, Any]
-    date_formats: list[str] = Field(description="Every date format that fits all rows; more than one means the user should choose.")
+    date_formats: list[str] = Field(
+        description="Every date format that fits all rows; more than one means the user should choose.")
     profile: str | None = Field(description="The saved profile whose mapping was used.")
     unknown_categories: list[str]
     needs_default_category: bool

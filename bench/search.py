@@ -92,7 +92,7 @@ def report_export(report, client, params):
     started = time.perf_counter()
     rows = 0
     with client.stream("GET", "/expenses/export", params=params, timeout=600) as response:
-        for line in response.iter_lines():
+        for _line in response.iter_lines():
             rows += 1
     seconds = time.perf_counter() - started
     report.add(f"GET /expenses/export?q={params['q']}", f"{seconds * 1000:.0f} ms, {rows - 1} rows (HTTP {response.status_code})")

@@ -13,8 +13,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from conftest import start_server, stop_server
 from playwright.sync_api import expect
+
+from conftest import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

@@ -192,8 +192,9 @@ def app_env(tmp_path, display):
 # Browser tests: one Chromium per test module, a fresh real server per test.
 @pytest.fixture(scope="module")
 def chromium():
-    from browser import launch_chromium
     from playwright.sync_api import sync_playwright
+
+    from browser import launch_chromium
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)

@@ -5,10 +5,10 @@ import sqlite3
 from datetime import date
 
 import pytest
-from conftest import expense
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import expense
 from tracker.config import MAX_AMOUNT
 
 # (what a script computed, what it meant)

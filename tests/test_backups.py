@@ -4,10 +4,10 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
-from conftest import BASE_URL, expense
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from conftest import BASE_URL, expense
 from tracker.backups import (
     backup_dir,
     backups_to_keep,

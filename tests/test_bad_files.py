@@ -8,12 +8,12 @@ import sys
 import time
 
 import pytest
-from conftest import BASE_URL, expense
 from fastapi.testclient import TestClient
 from test_database import SEED_DDL
 
 import tracker.db
 from api.app import create_app
+from conftest import BASE_URL, expense
 from tracker.db import init_database
 
 

@@ -168,8 +168,8 @@ def test_categories_from_file() -> None:
 
 
 def test_guess_mapping_booking_date_over_value_date() -> None:
-    data = ("Valutadatum;Buchungstag;Verwendungszweck;Betrag\n"
-            "05.01.2024;03.01.2024;Miete;-800,00\n").encode()
+    data = (b"Valutadatum;Buchungstag;Verwendungszweck;Betrag\n"
+            b"05.01.2024;03.01.2024;Miete;-800,00\n")
     guess = guess_mapping(read_file(data))
     assert guess.mapping.date == 1
     assert rows_of(data)[0].date == "2024-01-03"
@@ -212,9 +212,9 @@ def test_guess_mapping_headerless_by_content() -> None:
 
 
 def test_guess_mapping_headerless_split_columns_more_filled_is_money_out() -> None:
-    data = ("02.01.2024\tBILLA\t02.01.2024\t\t12,40\n"
-            "03.01.2024\tGehalt\t03.01.2024\t2.100,00\t\n"
-            "04.01.2024\tSPAR\t04.01.2024\t\t8,10\n").encode()
+    data = (b"02.01.2024\tBILLA\t02.01.2024\t\t12,40\n"
+            b"03.01.2024\tGehalt\t03.01.2024\t2.100,00\t\n"
+            b"04.01.2024\tSPAR\t04.01.2024\t\t8,10\n")
     mapping = guess_mapping(read_file(data)).mapping
     assert (mapping.debit, mapping.credit) == (4, 3)
 

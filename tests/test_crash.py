@@ -22,8 +22,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from conftest import ROOT, start_server, stop_server
 
+from conftest import ROOT, start_server, stop_server
 from tracker.config import CORS_ENV, DB_ENV, HOSTS_ENV
 from tracker.migrations import MIGRATIONS
 

@@ -4,11 +4,11 @@ The same promises in a real browser are in test_hostile_pages.py; these are the 
 """
 
 import pytest
-from conftest import BASE_URL, expense
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.middleware import cors_origin
+from conftest import BASE_URL, expense
 from tracker.config import CORS_ENV
 
 REFUSAL = ("may not change your expenses; only this app's own pages and programs that send no Origin "

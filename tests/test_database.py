@@ -6,11 +6,11 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from conftest import BASE_URL, expense
 from fastapi.testclient import TestClient
 
 import tracker.db
 from api.app import create_app
+from conftest import BASE_URL, expense
 from tracker.config import resolve_db_path
 from tracker.db import init_database
 from tracker.migrations import APPLICATION_ID, MIGRATIONS
@@ -222,7 +222,7 @@ def test_concurrent_first_start_migrates_once(db_path):
     def start():
         try:
             init_database(db_path)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=start) for _ in range(4)]

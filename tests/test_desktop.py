@@ -13,9 +13,10 @@ import time
 import urllib.request
 
 import pytest
-from conftest import ROOT
 from Xlib import X, protocol
 from Xlib import display as xdisplay
+
+from conftest import ROOT
 
 ANNOUNCED = re.compile(r"(?:is running: API on|already running for .* at) (http://[0-9.:\[\]]+)")
 
@@ -117,7 +118,7 @@ def find_window(screen: str, title: str, timeout=30):
                 if window.get_wm_name() == title and window.get_attributes().map_state == X.IsViewable:
                     return connection, window
                 pending.extend(window.query_tree().children)
-            except Exception:  # noqa: BLE001 - windows come and go while we look
+            except Exception:
                 continue
         time.sleep(0.2)
     raise AssertionError(f"no window titled {title!r}")

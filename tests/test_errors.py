@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from conftest import ROOT
 from starlette.routing import Mount
 
 from api.app import create_app
 from api.errors import api_routes
+from conftest import ROOT
 
 ERRORS = [
     ("unknown_route", "get", "/nope", None, 404, "Not found: no such resource at /nope."),

@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+
 from conftest import SaveDialog
 
 

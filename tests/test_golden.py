@@ -12,10 +12,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import BASE_URL
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from conftest import BASE_URL
 from desktop import cli
 from tracker.db import init_database
 

@@ -7,6 +7,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+
 from conftest import start_server, stop_server
 
 

@@ -11,12 +11,12 @@ import urllib.request
 import uuid
 
 import pytest
-from conftest import ROOT, start_server, stop_server
 from fastapi.routing import APIRoute
 from playwright.sync_api import sync_playwright
 
 from api.app import create_app
 from api.errors import api_routes
+from conftest import ROOT, start_server, stop_server
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",

@@ -17,11 +17,11 @@ GIRO = (
 ).encode("latin-1")
 
 CARD = (
-    "Date,Description,Debit,Credit\n"
-    "03/14/2025,COFFEE SHOP,4.50,\n"
-    "03/14/2025,COFFEE SHOP,4.50,\n"
-    "03/15/2025,REFUND,,10.00\n"
-).encode()
+    b"Date,Description,Debit,Credit\n"
+    b"03/14/2025,COFFEE SHOP,4.50,\n"
+    b"03/14/2025,COFFEE SHOP,4.50,\n"
+    b"03/15/2025,REFUND,,10.00\n"
+)
 
 
 def preview(client, data, name="giro.csv", **options):
@@ -117,7 +117,7 @@ def test_rows_without_category_need_a_choice(client):
 
 
 def test_unknown_category_mapped_to_new_or_existing(client):
-    data = "Date,Description,Amount,Category\n2025-03-01,Gym,-30.00,Sport\n2025-03-02,Pizza,-12.00,Eating out\n".encode()
+    data = b"Date,Description,Amount,Category\n2025-03-01,Gym,-30.00,Sport\n2025-03-02,Pizza,-12.00,Eating out\n"
     result = preview(client, data, "x.csv")
     assert result["unknown_categories"] == ["Sport", "Eating out"]
     refused = client.post("/imports", files={"file": ("x.csv", data)})

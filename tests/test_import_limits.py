@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import start_server, stop_server
 import tracker.imports
+from tests.conftest import start_server, stop_server
 from tracker import bank_files
 from tracker.config import BUSY_TIMEOUT_S
 from tracker.db import Database, connect

@@ -10,10 +10,10 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from conftest import BASE_URL, ROOT
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from conftest import BASE_URL, ROOT
 from tracker.db import Database, connect, init_database
 from tracker.errors import NotFound
 from tracker.models import RecurringCreate
@@ -227,7 +227,7 @@ def test_post_due_two_threads_at_once_post_each_date_once(conn, db_path):
             for day in range(60):
                 post_due(own, date(2025, 1, 1) + timedelta(days=day))
             post_due(own, date(2025, 6, 30))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             own.close()

@@ -7,13 +7,13 @@ import unicodedata
 from urllib.parse import urlencode
 
 import pytest
-from conftest import BASE_URL, expense
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tracker.search
 from api.app import create_app
+from conftest import BASE_URL, expense
 from tracker.db import connect, init_database
 from tracker.expenses import count_expenses, list_expenses
 from tracker.export import export_csv

@@ -10,6 +10,7 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
+
 from conftest import ROOT, start_server, stop_server
 
 

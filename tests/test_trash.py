@@ -3,10 +3,10 @@
 import sqlite3
 
 import pytest
-from conftest import BASE_URL
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from conftest import BASE_URL
 
 
 def test_delete_keeps_seed_behaviour_and_fills_trash(client, add):

@@ -13,6 +13,8 @@ Needs the Python package playwright, Debian's chromium and, for the accessibilit
 import re
 
 import pytest
+from playwright.sync_api import expect
+
 from browser import (
     AXE_SCRIPT,
     FOOD,
@@ -41,7 +43,6 @@ from browser import (
     wait_until_loaded,
 )
 from conftest import stop_server
-from playwright.sync_api import expect
 
 WELCOME = "Welcome! Add your first expense above: type the amount, what it was, pick a category, and press Enter."
 UNREACHABLE = "The Expense Tracker API cannot be reached. Is the app still running?"

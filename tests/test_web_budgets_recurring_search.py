@@ -12,6 +12,8 @@ import csv
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
+
 from browser import (
     AXE_SCRIPT,
     FOOD,
@@ -26,7 +28,6 @@ from browser import (
     url_params,
 )
 from conftest import SaveDialog
-from playwright.sync_api import expect
 
 
 def search_box(page):

@@ -9,6 +9,8 @@ person picks them in the file dialog (or drops them on the window).
 import re
 
 import pytest
+from playwright.sync_api import expect
+
 from browser import (
     AXE_SCRIPT,
     FOOD,
@@ -19,7 +21,6 @@ from browser import (
     shown_rows,
     table,
 )
-from playwright.sync_api import expect
 
 # A German bank's export: Latin-1, semicolons, decimal commas, DD.MM.YYYY, one income row.
 GIRO = (

@@ -8,6 +8,8 @@ Thursday 2025-03-20, en-US, UTC. Each test acts like a person and checks the scr
 import re
 
 import pytest
+from playwright.sync_api import expect
+
 from browser import (
     AXE_SCRIPT,
     FOOD,
@@ -18,7 +20,6 @@ from browser import (
     month_total,
     serious_violations,
 )
-from playwright.sync_api import expect
 
 
 def trash_dialog(page):

@@ -16,7 +16,6 @@ from contextlib import closing
 from datetime import date, datetime, time, timedelta
 
 from conftest import ROOT
-
 from tracker.backups import daily_backup
 from tracker.db import connect, init_database
 from tracker.expenses import create_expense

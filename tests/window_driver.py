@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desktop import launcher  # noqa: E402
+from desktop import launcher
 from desktop import window as app_window
 
 FILL_AND_ADD = """(() => {

@@ -26,7 +26,10 @@ KEEP_WEEKLY = 4
 # only the newest ten stay, so that the folder cannot fill the disk (copies to a path the user
 # chose are never removed).
 KEEP_MANUAL = 10
-BACKUP_NAME = re.compile(r"(?P<stem>.+)-(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:-(?P<time>[0-9]{6})-(?P<kind>manual|before-restore|damaged)(?:-[0-9]+)?)?\.db")
+BACKUP_NAME = re.compile(
+    r"(?P<stem>.+)-(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+    r"(?:-(?P<time>[0-9]{6})-(?P<kind>manual|before-restore|damaged)(?:-[0-9]+)?)?\.db"
+)
 
 
 def backup_dir(db_path: Path) -> Path:

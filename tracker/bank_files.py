@@ -16,11 +16,11 @@ import logging
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator
 from xml.etree import ElementTree
 
 import charset_normalizer

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the parsers load only when a file is read: most commands ne
     from tracker.models import ImportOptions
 
 DUPLICATE_DAYS = 3
+INCOME_REASON = "Money in: this app tracks expenses, so it is skipped unless you include it."
 PREVIEW_ROWS = 20
 MAX_LISTED_ROWS = 5000
 IMPORT_CHUNK_ROWS = 5000
@@ -277,7 +278,7 @@ def decide_rows(
         if row.problem:
             planned.append(PlannedRow(row, "problem", row.problem[:1].upper() + row.problem[1:]))
         elif row.is_income:
-            planned.append(PlannedRow(row, "income", "Money in: this app tracks expenses, so it is skipped unless you include it."))
+            planned.append(PlannedRow(row, "income", INCOME_REASON))
         elif row.amount > MAX_AMOUNT:  # bank_files already refuses more than two decimals
             planned.append(PlannedRow(row, "problem", "The amount is too large."))
         else:

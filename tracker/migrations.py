@@ -108,7 +108,7 @@ TRASH_AND_IMPORT_SCHEMA = [
     reverted_batch_id integer
 )""",
     "create index if not exists idx_deleted_expenses_deleted_at on deleted_expenses(deleted_at)",
-    "create index if not exists idx_deleted_expenses_reverted on deleted_expenses(reverted_batch_id) where reverted_batch_id is not null",
+    "create index if not exists idx_deleted_expenses_reverted on deleted_expenses(reverted_batch_id) where reverted_batch_id is not null",  # noqa: E501 (shipped)
     """create table if not exists import_batches (
     id integer primary key autoincrement,
     file_name text not null,

@@ -140,7 +140,8 @@ class RecurringUpdate(StrictModel):
     category_id: RowId | None = Field(None, description=UNCHANGED)
     frequency: Frequency | None = Field(None, description=UNCHANGED)
     interval: Interval | None = Field(None, description=UNCHANGED)
-    day_of_month: DayOfMonth | None = Field(None, description="Null: the start date's day (monthly only). Leave it out to keep it.")
+    day_of_month: DayOfMonth | None = Field(
+        None, description="Null: the start date's day (monthly only). Leave it out to keep it.")
     start_date: IsoDate | None = Field(None, description=UNCHANGED)
     end_date: IsoDate | None = Field(None, description="Null: no end. Leave it out to keep it.")
 
@@ -161,16 +162,25 @@ class CategoryChoice(StrictModel):
     new: CategoryName | None = Field(None, description="Or make a new category of this name for them.")
 
 
+LineNumber = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+
+
 class ImportOptions(StrictModel):
     """How to read the file and which rows to take; every field is optional."""
 
-    mapping: dict[str, Any] | None = Field(None, description="Columns and formats, as in a preview's `mapping`; default: the saved profile for this header, else a guess.")
+    mapping: dict[str, Any] | None = Field(None, description=(
+        "Columns and formats, as in a preview's `mapping`; default: the saved profile for this header, else a guess."))
     profile: ProfileName | None = Field(None, description="Use this saved profile's mapping.")
-    save_profile: ProfileName | None = Field(None, description="Save the mapping under this name (default: the profile used, else the file's name).")
+    save_profile: ProfileName | None = Field(None, description=(
+        "Save the mapping under this name (default: the profile used, else the file's name)."))
     default_category_id: RowId | None = Field(None, description="The category of rows that have none.")
-    category_map: dict[str, CategoryChoice] = Field(default_factory=dict, description="The file's category names that don't exist yet -> an existing or a new category.")
-    include_lines: list[Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1_000_000, description="Flagged rows (duplicates, money in) to import anyway, by line.")
-    skip_lines: list[Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1_000_000, description="Rows to leave out, by line.")
+    category_map: dict[str, CategoryChoice] = Field(default_factory=dict, description=(
+        "The file's category names that don't exist yet -> an existing or a new category."))
+    include_lines: list[LineNumber] = Field(
+        default_factory=list, max_length=1_000_000,
+        description="Flagged rows (duplicates, money in) to import anyway, by line.")
+    skip_lines: list[LineNumber] = Field(
+        default_factory=list, max_length=1_000_000, description="Rows to leave out, by line.")
 
 
 LOCATION_NAMES = {

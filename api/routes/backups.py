@@ -17,7 +17,10 @@ def get_backups(request: Request):
     return {"folder": str(backup_dir(path)), "backups": list_backups(path)}
 
 
-@router.post("/backups", status_code=201, response_model=Backup, responses={400: {"model": ErrorBody, "description": "The backup could not be made or failed its check"}})
+@router.post(
+    "/backups", status_code=201, response_model=Backup,
+    responses={400: {"model": ErrorBody, "description": "The backup could not be made or failed its check"}},
+)
 def post_backup(request: Request):
     database: Database = request.app.state.database
     database.ensure_ready()
@@ -29,7 +32,9 @@ def post_backup(request: Request):
     "/backups/restore",
     response_model=RestoreResult,
     responses={
-        400: {"model": ErrorBody, "description": "The backup failed its checks (damaged, not exactly this app's schema, or larger than it is on disk), so nothing was restored"},
+        400: {"model": ErrorBody, "description": (
+            "The backup failed its checks (damaged, not exactly this app's schema, or larger than it is on disk), "
+            "so nothing was restored")},
         404: {"model": ErrorBody, "description": "No such backup"},
     },
 )

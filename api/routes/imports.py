@@ -56,7 +56,8 @@ upload_form = "A bank file (CSV, OFX/QFX or QIF) as `file`, and optionally `opti
 
 
 import_errors = {
-    400: {"model": ErrorBody, "description": "The file is not a bank file this app can read (the sentence says which line and why)."},
+    400: {"model": ErrorBody, "description": (
+        "The file is not a bank file this app can read (the sentence says which line and why).")},
     404: {"model": ErrorBody, "description": "No saved profile of that name"},
     429: {"model": ErrorBody, "description": "Another import is in progress (one file is read at a time)"},
 }
@@ -108,13 +109,18 @@ def get_profiles(conn: DB):
     return list_profiles(conn)
 
 
-@router.delete("/imports/profiles/{name}", status_code=204, responses={404: {"model": ErrorBody, "description": "No such profile"}})
+@router.delete(
+    "/imports/profiles/{name}", status_code=204, responses={404: {"model": ErrorBody, "description": "No such profile"}}
+)
 def remove_profile(name: Annotated[str, PathParam(max_length=100)], conn: DB, request: Request):
     delete_profile(conn, name)
     return Response(status_code=204)
 
 
-batch_errors = {404: {"model": ErrorBody, "description": "No such batch"}, 409: {"model": ErrorBody, "description": "Already in that state"}}
+batch_errors = {
+    404: {"model": ErrorBody, "description": "No such batch"},
+    409: {"model": ErrorBody, "description": "Already in that state"},
+}
 
 
 @router.get("/imports/{batch_id}", response_model=ImportBatch, responses=batch_errors)
