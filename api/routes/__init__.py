@@ -1,0 +1,1 @@
+"""One APIRouter per concern; api.app includes them in order."""
