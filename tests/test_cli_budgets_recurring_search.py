@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from desktop import cli
+from desktop.cli import recurring as cli_recurring
 from desktop.cli import main
 
 NEW_COMMANDS = [
@@ -22,7 +22,7 @@ NEW_COMMANDS = [
 def today(monkeypatch):
     """The day the recurring commands take as today; tests move it."""
     chosen = {"day": date(2025, 1, 20)}
-    monkeypatch.setattr(cli, "today", lambda: chosen["day"])
+    monkeypatch.setattr(cli_recurring, "today", lambda: chosen["day"])
 
     def set_today(text: str) -> None:
         chosen["day"] = date.fromisoformat(text)

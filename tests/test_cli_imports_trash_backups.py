@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import start_server, stop_server
 
-from desktop import cli
+from desktop.cli import imports as cli_imports
 from desktop.cli import main
 
 NEW_COMMANDS = [
@@ -467,13 +467,13 @@ def test_missing_database_is_not_created(tmp_path, command):
 
 
 def test_progress_line_only_on_a_terminal(capsys):
-    progress = cli.ShowProgress()
+    progress = cli_imports.ShowProgress()
     progress.live = True
     progress("Reading the file", 0, 1)
     progress("Importing", 5000, 20000)
     progress.clear()
     assert capsys.readouterr().err == "\r\x1b[KReading the file…\r\x1b[KImporting: 5,000 of 20,000\r\x1b[K"
-    quiet = cli.ShowProgress()
+    quiet = cli_imports.ShowProgress()
     quiet.live = False
     quiet("Importing", 1, 2)
     quiet.clear()

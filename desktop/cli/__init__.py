@@ -1,0 +1,55 @@
+"""The `expense-tracker` command: the window by default, and commands for scripts.
+
+One module per concern over the library (`tracker`); what they share is in `common`.
+"""
+
+import sys
+
+import click
+
+from desktop import launcher, window
+from desktop.cli import backups, budgets, expenses, imports, recurring, serve, status, summary, trash
+from desktop.cli.common import CONTEXT, current_db, db_option, setup_logging, user_errors, version_option
+from desktop.server import DEFAULT_PORT
+
+
+@click.group(invoke_without_command=True, context_settings=CONTEXT)
+@db_option
+@version_option
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
+              help="Port for the API while the window is open (a free one if it is taken).")
+@click.option("--smoke-test", is_flag=True, hidden=True,
+              help="Open the window, wait for the page to show data, print what it shows, close.")
+@click.pass_context
+@user_errors
+def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
+    """Expense Tracker: your expenses in a local SQLite file, a window, an API and this command.
+
+    Without a command it opens the app window; scripts use the API it serves on
+    http://127.0.0.1:8000 while the window is open (see `status` for the port).
+
+    \b
+    Examples:
+      expense-tracker                                   open the window
+      expense-tracker add --amount 12.50 --description Lunch --category Food
+      expense-tracker export --from 2025-01-01 -o expenses.csv
+      expense-tracker --db ~/other.db list --limit 5
+      expense-tracker delete 12                         to the trash; `trash restore 12` undoes it
+      expense-tracker import statement.csv --dry-run    preview a bank file, then import it
+      expense-tracker backup ~/expenses-backup.db       a checked copy; `restore` puts one back
+      expense-tracker budget set Food 500               a monthly limit; `summary` shows how it stands
+      expense-tracker recurring add --amount 40 --description Internet --category Utilities --every monthly --start 2025-01-31
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    setup_logging(verbose=True)
+    driver = window.smoke_test if smoke_test else None
+    sys.exit(launcher.run_window(current_db(), port=port, driver=driver))
+
+
+for command in (
+    backups.backup, backups.backups, budgets.budget, expenses.add, expenses.delete, expenses.export,
+    imports.import_command, imports.imports, expenses.list_command, recurring.recurring, backups.restore,
+    serve.serve, status.status, summary.summary, trash.trash,
+):
+    main.add_command(command)

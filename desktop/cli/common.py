@@ -1,0 +1,196 @@
+"""What every command shares: the --db and --version options, one way to open the database,
+user errors in one line, and the helpers that word the output."""
+
+import functools
+import logging
+import logging.handlers
+import shlex
+import sqlite3
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from desktop import launcher, paths, window
+from tracker import __version__
+from tracker.categories import find_category_id
+from tracker.config import DB_ENV
+from tracker.db import connect, describe_database_error, init_database
+from tracker.errors import AppError, DatabaseUnavailable
+
+VERSION = __version__
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class UserError(click.ClickException):
+    """A mistake or a situation the user can fix: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+
+def user_errors(command):
+    """Turn every expected failure into one clear line instead of a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (DatabaseUnavailable, AppError, launcher.AlreadyStarting, window.NoDisplay) as exc:
+            raise UserError(str(exc)) from None
+        except ValidationError as exc:
+            raise UserError(describe_invalid(exc)) from None
+        except sqlite3.Error as exc:
+            raise UserError(describe_database_error(exc, current_db())) from None
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise UserError(f"{exc.strerror or exc}{where}.") from None
+
+    return wrapper
+
+
+def describe_invalid(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = ".".join(str(part) for part in error["loc"]) or "value"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"Invalid --{field.replace('_', '-')}: {message[0].lower()}{message[1:]}."
+
+
+def current_db() -> Path:
+    context = click.get_current_context(silent=True)
+    chosen = context.find_root().meta.get("db") if context else None
+    return chosen or paths.database_path()
+
+
+def choose_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # --db may come before the command or after it; the last one given wins.
+    if value:
+        ctx.find_root().meta["db"] = paths.database_path(value)
+    return value
+
+
+db_option = click.option(
+    "--db", "db", metavar="PATH", callback=choose_db, expose_value=False, is_eager=True,
+    help=f"Database file (default: ${DB_ENV}, else expenses.db in the app-data folder).",
+)
+version_option = click.version_option(VERSION, "--version", prog_name="expense-tracker")
+
+
+def setup_logging(verbose: bool = False) -> Path | None:
+    """Log to the platform's log folder; a folder that cannot be made only loses the file."""
+    handlers: list[logging.Handler] = []
+    log_file = paths.log_file()
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"))
+    except OSError:
+        log_file = None
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if verbose and sys.stderr is not None:
+        terse = logging.StreamHandler()
+        terse.setFormatter(logging.Formatter("%(message)s"))
+        handlers.append(terse)
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
+    return log_file
+
+
+def open_existing(create: bool = False) -> sqlite3.Connection:
+    """A connection to the chosen database; commands that only read refuse a missing file."""
+    path = current_db()
+    if not create and not path.exists():
+        raise UserError(f"There is no expenses database at {path} yet; add an expense or open the app first.")
+    init_database(path)
+    try:
+        return connect(path)
+    except sqlite3.Error as exc:
+        raise DatabaseUnavailable(describe_database_error(exc, path)) from exc
+
+
+def checked(kind: str, value: str | None, check) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise UserError(f"Invalid {kind}: {exc}.") from None
+
+
+def category_id_of(conn: sqlite3.Connection, category: str | None) -> int | None:
+    return None if category is None else find_category_id(conn, category)
+
+
+def format_row(expense: dict) -> str:
+    return (f"{expense['date']}  {expense['amount']:>12,.2f}  {expense['category_name'][:16]:<16}  "
+            f"{expense['description']}")
+
+
+def command_hint(*words: str) -> str:
+    """The command that undoes something, with --db when the user chose the database that way."""
+    chosen = click.get_current_context().find_root().meta.get("db")
+    where = ["--db", str(chosen)] if chosen else []
+    return shlex.join(["expense-tracker", *where, *words])
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def local_time(utc_text: str | None, seconds: bool = False) -> str:
+    """SQLite's datetime('now') (UTC) as the local wall-clock time."""
+    if not utc_text:
+        return ""
+    moment = datetime.fromisoformat(utc_text).replace(tzinfo=timezone.utc).astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return plural(size, "byte")
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{size:,.1f} {unit}"
+
+
+def confirm(question: str, yes: bool, action: str) -> None:
+    """Ask before something that cannot be taken back; with nobody to answer, require --yes."""
+    if yes:
+        return
+    stdin = sys.stdin
+    if stdin is None or stdin.closed:
+        raise UserError(f"There is no input to confirm with; add --yes to {action}.")
+    if stdin.isatty():
+        if not click.confirm(question, default=False, err=True):
+            click.echo("Cancelled; nothing was changed.", err=True)
+            raise click.exceptions.Exit(1)
+        return
+    # Piped or redirected: one line answers, without a prompt; no line at all means no one is there.
+    answer = stdin.readline()
+    if not answer:
+        raise UserError(f"There is no input to confirm with; add --yes to {action}.")
+    if answer.strip().lower() not in ("y", "yes"):
+        click.echo("Cancelled; nothing was changed.", err=True)
+        raise click.exceptions.Exit(1)
+
+
+def amount_of(name: str, text: str) -> float:
+    """An amount typed as an argument, refused in one line (click's own error is a usage block)."""
+    try:
+        return float(text.replace(",", "")) if text.strip() else float("nan")
+    except ValueError:
+        raise UserError(f"Invalid {name}: must be a number such as 12.50, got {text!r}.") from None
+
+
+def build(model, names: dict[str, str], **fields: Any):
+    """A library model from command-line values; its complaints name the option the user typed."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "value"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise UserError(f"Invalid {names.get(field, field)}: {message[0].lower()}{message[1:]}.") from None

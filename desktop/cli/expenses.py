@@ -1,0 +1,165 @@
+"""The expenses themselves: `add`, `list`, `delete` and `export`."""
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from desktop.cli.common import (
+    CONTEXT,
+    category_id_of,
+    checked,
+    command_hint,
+    db_option,
+    format_row,
+    open_existing,
+    user_errors,
+    version_option,
+)
+from desktop.native import save_whole
+from tracker.config import MAX_ID, PAGE_LIMIT_MAX
+from tracker.expenses import create_expense, delete_expense, get_expense, list_expenses
+from tracker.export import export_csv
+from tracker.models import ExpenseCreate
+from tracker.validation import check_date
+
+
+@click.command(context_settings=CONTEXT)
+@db_option
+@version_option
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First date included.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last date included.")
+@click.option("--category", metavar="NAME|ID", help="Only this category.")
+@click.option("--search", metavar="TEXT",
+              help="Only expenses whose description has every word of TEXT (any case, any accents).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to this file instead of standard output.")
+@user_errors
+def export(date_from: str | None, date_to: str | None, category: str | None, search: str | None,
+           output: Path | None) -> None:
+    """Export expenses as CSV, straight from the database (no server needed).
+
+    Columns: id,amount,description,category,date, newest first. Streams, so any size takes
+    little memory.
+
+    \b
+    Examples:
+      expense-tracker export > all.csv
+      expense-tracker export --from 2025-01-01 --to 2025-03-31 --category Food -o q1-food.csv
+      expense-tracker export --search "coffee shop" > coffee.csv
+    """
+    date_from = checked("--from", date_from, check_date)
+    date_to = checked("--to", date_to, check_date)
+    conn = open_existing()
+    try:
+        chunks = export_csv(conn, date_from, date_to, category_id_of(conn, category), q=search)
+    except BaseException:
+        conn.close()
+        raise
+    if output is None:
+        stream = sys.stdout.buffer
+        for chunk in chunks:
+            stream.write(chunk)
+        stream.flush()
+        return
+    save_whole(output, chunks)
+    click.echo(f"Exported to {output}.", err=True)
+
+
+@click.command(context_settings=CONTEXT)
+@db_option
+@version_option
+@click.option("--amount", required=True, type=float, help="A positive amount, at most 2 decimals.")
+@click.option("--description", required=True, help="What it was (1–200 characters).")
+@click.option("--category", required=True, metavar="NAME|ID", help="An existing category.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", default=None, help="The day (default today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the new expense as JSON.")
+@user_errors
+def add(amount: float, description: str, category: str, day: str | None, as_json: bool) -> None:
+    """Add an expense.
+
+    \b
+    Example:
+      expense-tracker add --amount 12.50 --description "Lunch, with Sam" --category Food --date 2025-03-14
+    """
+    conn = open_existing(create=True)
+    try:
+        expense = ExpenseCreate(
+            amount=amount, description=description, category_id=category_id_of(conn, category),
+            date=day or date.today().isoformat(),
+        )
+        created = create_expense(conn, expense)
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps(created, ensure_ascii=False))
+    else:
+        click.echo(f"Added expense {created['id']}: {format_row(created)}")
+
+
+@click.command("list", context_settings=CONTEXT)
+@db_option
+@version_option
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First date included.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last date included.")
+@click.option("--category", metavar="NAME|ID", help="Only this category.")
+@click.option("--search", metavar="TEXT",
+              help="Only expenses whose description has every word of TEXT (any case, any accents).")
+@click.option("--sort", type=click.Choice(["date", "amount", "created_at"]), default="date", show_default=True)
+@click.option("--order", type=click.Choice(["asc", "desc"]), default="desc", show_default=True)
+@click.option("--limit", type=click.IntRange(1, PAGE_LIMIT_MAX), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@user_errors
+def list_command(date_from, date_to, category, search, sort, order, limit, as_json) -> None:
+    """List expenses, newest first.
+
+    Columns: id, date, amount, category, description.
+
+    \b
+    Example:
+      expense-tracker list --from 2025-03-01 --category Food --sort amount --limit 5
+      expense-tracker list --search cafe
+    """
+    date_from = checked("--from", date_from, check_date)
+    date_to = checked("--to", date_to, check_date)
+    conn = open_existing()
+    try:
+        page, _ = list_expenses(conn, date_from=date_from, date_to=date_to,
+                                   category_id=category_id_of(conn, category),
+                                   sort=sort, order=order, limit=limit, q=search)
+    finally:
+        conn.close()
+    for expense in page:
+        click.echo(json.dumps(expense, ensure_ascii=False) if as_json else f"{expense['id']:>6}  {format_row(expense)}")
+    if not page and not as_json:
+        click.echo("No expenses match.", err=True)
+
+
+expense_id_argument = click.argument("expense_id", metavar="ID", type=click.IntRange(1, MAX_ID))
+
+
+@click.command(context_settings=CONTEXT)
+@db_option
+@version_option
+@expense_id_argument
+@user_errors
+def delete(expense_id: int) -> None:
+    """Move an expense to the trash.
+
+    `trash restore ID` brings it back with the same id; the trash keeps it for 30 days.
+    `list` shows the ids.
+
+    \b
+    Example:
+      expense-tracker delete 12
+    """
+    conn = open_existing()
+    try:
+        expense = get_expense(conn, expense_id)
+        delete_expense(conn, expense_id)
+    finally:
+        conn.close()
+    click.echo(f"Deleted expense {expense_id} ({expense['date']} {expense['description']} {expense['amount']:,.2f}); "
+               f"undo with: {command_hint('trash', 'restore', str(expense_id))}")

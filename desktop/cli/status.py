@@ -1,0 +1,31 @@
+"""`status`: where the data and logs are, and whether the app runs."""
+
+import click
+
+from desktop import paths
+from desktop.cli.common import CONTEXT, current_db, db_option, user_errors, version_option
+from desktop.instance import Instance
+
+
+@click.command(context_settings=CONTEXT)
+@db_option
+@version_option
+@user_errors
+def status() -> None:
+    """Where your data and logs are, and whether the app runs (and on which port).
+
+    \b
+    Example:
+      expense-tracker status
+    """
+    db_path = current_db()
+    click.echo(f"database:  {db_path}" + ("" if db_path.exists() else "  (not created yet)"))
+    click.echo(f"data dir:  {paths.data_dir()}")
+    click.echo(f"log file:  {paths.log_file()}")
+    running = Instance(db_path).running()
+    if running is None:
+        click.echo("running:   no")
+    elif running.answers():
+        click.echo(f"running:   yes, API on {running.url} (pid {running.pid})")
+    else:
+        click.echo(f"running:   starting or not answering (pid {running.pid}, {running.url})")
