@@ -3,11 +3,8 @@
 import hashlib
 import json
 import os
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-
-from filelock import FileLock, Timeout
 
 from desktop import paths
 
@@ -20,11 +17,17 @@ class Running:
 
     def answers(self, timeout: float = 2.0) -> bool:
         """True if the API at `url` is really ours and up (not a stale note)."""
+        import urllib.request  # only here: it costs every command's start ~15 ms
+
         try:
             with urllib.request.urlopen(f"{self.url}/health", timeout=timeout) as response:
                 return response.status == 200
         except (OSError, ValueError):
             return False
+
+
+class AlreadyStarting(Exception):
+    """Another process holds the database's lock but does not answer yet: it is starting or stopping."""
 
 
 class Instance:
@@ -40,6 +43,8 @@ class Instance:
 
     def acquire(self) -> bool:
         """Take the lock; False if another process of ours holds it for this database."""
+        from filelock import FileLock, Timeout  # only here: it costs every command's start ~10 ms
+
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.lock_path)
         try:

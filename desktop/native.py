@@ -5,12 +5,15 @@ Exposed to the page as `window.pywebview.api`; the data itself stays on the REST
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.db import connect
 from tracker.errors import AppError, DatabaseUnavailable
 from tracker.expenses import count_expenses
 from tracker.export import export_csv
-from tracker.models import ExpenseFilters
+
+if TYPE_CHECKING:
+    from tracker.models import ExpenseFilters
 
 log = logging.getLogger("expense_tracker.desktop")
 
@@ -31,6 +34,8 @@ class NativeApi:
         """
         import webview
 
+        from tracker.models import ExpenseFilters
+
         try:
             filters = ExpenseFilters.from_query(query)
         except AppError as exc:
@@ -48,7 +53,7 @@ class NativeApi:
         return {"path": str(target), "rows": rows}
 
 
-def write_export(db_path: Path, target: Path, filters: ExpenseFilters) -> int:
+def write_export(db_path: Path, target: Path, filters: "ExpenseFilters") -> int:
     """Write the export of `filters` to `target` (whole or not at all); return how many expenses it holds."""
     conn = connect(db_path)
     try:

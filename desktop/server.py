@@ -5,9 +5,10 @@ import logging
 import socket
 import threading
 import time
+from typing import TYPE_CHECKING
 
-import uvicorn
-from fastapi import FastAPI
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 log = logging.getLogger("expense_tracker.desktop")
 
@@ -52,7 +53,9 @@ def url_of(sock: socket.socket) -> str:
 class ServerThread:
     """uvicorn serving `app` on `sock` in a daemon thread."""
 
-    def __init__(self, app: FastAPI, sock: socket.socket):
+    def __init__(self, app: "FastAPI", sock: socket.socket):
+        import uvicorn  # only here: the command line binds sockets without the web framework
+
         # A request still open when the window closes gets a few seconds, not forever.
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3)
         self.server = uvicorn.Server(config)

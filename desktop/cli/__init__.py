@@ -1,13 +1,13 @@
 """The `expense-tracker` command: the window by default, and commands for scripts.
 
-One module per concern over the library (`tracker`); what they share is in `common`.
+One module per concern over the library (`tracker`); what they share is in `common`. Only the
+window and `serve` import the web framework, when they run: the other commands start fast.
 """
 
 import sys
 
 import click
 
-from desktop import launcher, window
 from desktop.cli import backups, budgets, expenses, imports, recurring, serve, status, summary, trash
 from desktop.cli.common import CONTEXT, current_db, db_option, setup_logging, user_errors, version_option
 from desktop.server import DEFAULT_PORT
@@ -42,6 +42,8 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    from desktop import launcher, window  # only here: the launcher imports the API and its web framework
+
     setup_logging(verbose=True)
     driver = window.smoke_test if smoke_test else None
     sys.exit(launcher.run_window(current_db(), port=port, driver=driver))

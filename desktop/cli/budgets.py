@@ -18,7 +18,6 @@ from desktop.cli.common import (
 from tracker.budgets import delete_budget, list_budgets, set_budget
 from tracker.categories import find_category_id, list_categories
 from tracker.errors import NotFound
-from tracker.models import BudgetSet
 
 OVERALL = "overall"
 
@@ -65,6 +64,8 @@ def budget_set(category: str, amount: str) -> None:
       expense-tracker budget set Food 500
       expense-tracker budget set overall 2000
     """
+    from tracker.models import BudgetSet  # only here: Pydantic takes ~80 ms to load
+
     limit = build(BudgetSet, {"amount": "AMOUNT"}, amount=amount_of("AMOUNT", amount))
     conn = open_existing(create=True)
     try:

@@ -1,25 +1,31 @@
 """What every command shares: the --db and --version options, one way to open the database,
-user errors in one line, and the helpers that word the output."""
+user errors in one line, and the helpers that word the output.
+
+Nothing here (nor in any command's module) imports the web framework or Pydantic: a command
+that builds a model imports it where it does, so that every command starts fast.
+"""
 
 import functools
-import logging
-import logging.handlers
 import shlex
 import sqlite3
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import ValidationError
 
-from desktop import launcher, paths, window
+from desktop import paths
+from desktop.instance import AlreadyStarting
+from desktop.window import NoDisplay
 from tracker import __version__
 from tracker.categories import find_category_id
 from tracker.config import DB_ENV
 from tracker.db import connect, describe_database_error, init_database
 from tracker.errors import AppError, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 VERSION = __version__
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -38,9 +44,11 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (DatabaseUnavailable, AppError, launcher.AlreadyStarting, window.NoDisplay) as exc:
+        except (DatabaseUnavailable, AppError, AlreadyStarting, NoDisplay) as exc:
             raise UserError(str(exc)) from None
-        except ValidationError as exc:
+        except ValueError as exc:
+            if not is_validation_error(exc):
+                raise
             raise UserError(describe_invalid(exc)) from None
         except sqlite3.Error as exc:
             raise UserError(describe_database_error(exc, current_db())) from None
@@ -51,7 +59,13 @@ def user_errors(command):
     return wrapper
 
 
-def describe_invalid(exc: ValidationError) -> str:
+def is_validation_error(exc: BaseException) -> bool:
+    """A Pydantic ValidationError, without importing Pydantic: if it is not loaded, none was raised."""
+    pydantic_core = sys.modules.get("pydantic_core")
+    return pydantic_core is not None and isinstance(exc, pydantic_core.ValidationError)
+
+
+def describe_invalid(exc: "ValidationError") -> str:
     error = exc.errors()[0]
     field = ".".join(str(part) for part in error["loc"]) or "value"
     message = str(error["msg"]).removeprefix("Value error, ")
@@ -80,6 +94,8 @@ version_option = click.version_option(VERSION, "--version", prog_name="expense-t
 
 def setup_logging(verbose: bool = False) -> Path | None:
     """Log to the platform's log folder; a folder that cannot be made only loses the file."""
+    import logging.handlers  # only here: only the window and `serve` log to a file
+
     handlers: list[logging.Handler] = []
     log_file = paths.log_file()
     try:
@@ -189,7 +205,9 @@ def build(model, names: dict[str, str], **fields: Any):
     """A library model from command-line values; its complaints name the option the user typed."""
     try:
         return model(**fields)
-    except ValidationError as exc:
+    except ValueError as exc:
+        if not is_validation_error(exc):
+            raise
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "value"
         message = str(error["msg"]).removeprefix("Value error, ")

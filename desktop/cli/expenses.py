@@ -22,7 +22,6 @@ from desktop.native import save_whole
 from tracker.config import MAX_ID, PAGE_LIMIT_MAX
 from tracker.expenses import create_expense, delete_expense, get_expense, list_expenses
 from tracker.export import export_csv
-from tracker.models import ExpenseCreate
 from tracker.validation import check_date
 
 
@@ -84,6 +83,8 @@ def add(amount: float, description: str, category: str, day: str | None, as_json
     Example:
       expense-tracker add --amount 12.50 --description "Lunch, with Sam" --category Food --date 2025-03-14
     """
+    from tracker.models import ExpenseCreate  # only here: Pydantic takes ~80 ms to load
+
     conn = open_existing(create=True)
     try:
         expense = ExpenseCreate(

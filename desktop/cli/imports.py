@@ -5,10 +5,9 @@ import shlex
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import ValidationError
 
 from desktop.cli.common import (
     CONTEXT,
@@ -36,7 +35,9 @@ from tracker.imports import (
     revert_batch,
     run_import,
 )
-from tracker.models import ImportOptions
+
+if TYPE_CHECKING:
+    from tracker.models import ImportOptions
 
 
 class ShowProgress:
@@ -219,6 +220,10 @@ IMPORT_OPTION_NAMES = {"category_map": "--map-category", "include_lines": "--inc
 
 
 def import_options(**fields: Any) -> "ImportOptions":
+    from pydantic import ValidationError
+
+    from tracker.models import ImportOptions  # only here: Pydantic takes ~80 ms to load
+
     try:
         return ImportOptions(**fields)
     except ValidationError as exc:

@@ -22,7 +22,6 @@ from desktop.cli.common import (
 )
 from tracker.config import MAX_ID
 from tracker.errors import InvalidInput
-from tracker.models import RecurringCreate
 from tracker.recurring import (
     UPCOMING_DAYS_MAX,
     create_recurring,
@@ -173,6 +172,8 @@ def recurring_add(amount: str, description: str, category: str, frequency: str, 
         if value is not None and not value.strip().isdigit():
             raise UserError(f"Invalid {name}: must be a whole number, got {value!r}.")
         numbers[name] = None if value is None else int(value)
+    from tracker.models import RecurringCreate  # only here: Pydantic takes ~80 ms to load
+
     conn = open_existing(create=True)
     try:
         rule = build(RecurringCreate, RECURRING_OPTION_NAMES, amount=amount_of("--amount", amount),

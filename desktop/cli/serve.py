@@ -5,8 +5,6 @@ import sys
 
 import click
 
-from api.app import create_app
-from api.middleware import cors_origin, describe_cors
 from desktop.cli.common import CONTEXT, UserError, current_db, db_option, setup_logging, user_errors, version_option
 from desktop.instance import Instance
 from desktop.server import DEFAULT_PORT, PortTaken, bind, bind_preferred, url_of
@@ -15,6 +13,8 @@ from tracker.config import CORS_ENV, DEFAULT_HOST, HOSTS_ENV, env_list, is_loopb
 
 def cors_origins(values: tuple[str, ...]) -> list[str] | None:
     """`--cors` values checked, or None when none were given (then the environment decides)."""
+    from api.middleware import cors_origin
+
     try:
         return [cors_origin(value) for value in values] or None
     except ValueError as exc:
@@ -42,7 +42,10 @@ def serve(host: str, port: int | None, cors: list[str] | None) -> None:
       expense-tracker serve --port 8001
       expense-tracker serve --cors http://localhost:5173
     """
-    import uvicorn
+    import uvicorn  # only here: no other command loads the web framework
+
+    from api.app import create_app
+    from api.middleware import describe_cors
 
     setup_logging(verbose=True)
     db_path = current_db()
