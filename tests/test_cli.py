@@ -15,8 +15,8 @@ import urllib.request
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
 
+from conftest import ROOT
 from desktop.cli import main
 
 COMMANDS = ["serve", "export", "add", "list", "summary", "status"]
@@ -158,6 +158,56 @@ def test_cli_version_everywhere(args):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0
     assert result.stdout.startswith("expense-tracker, version ")
+
+
+# What a command loads, in a fresh interpreter: the web framework only for `serve` and the window,
+# Pydantic only for the commands that build a model to validate (issue 13: they start fast).
+WEB_FRAMEWORK = {"fastapi", "starlette", "uvicorn", "api"}
+LOADED = """
+import json, sys
+from click.testing import CliRunner
+from desktop.cli import main
+result = CliRunner().invoke(main, sys.argv[1:])
+loaded = sorted(m for m in sys.modules if m.split('.')[0] in {'fastapi', 'starlette', 'uvicorn', 'api', 'pydantic'})
+print(json.dumps({"exit_code": result.exit_code, "output": result.output, "loaded": loaded}))
+"""
+STATEMENT = "Date,Description,Amount\n2025-03-01,Bakery,-4.20\n"
+LIGHT_COMMANDS = [  # (arguments, whether the command validates with a Pydantic model)
+    (["--help"], False),
+    (["--version"], False),
+    (["list", "--limit", "5"], False),
+    (["export"], False),
+    (["summary", "--month", "2025-03"], False),
+    (["status"], False),
+    (["delete", "1"], False),
+    (["trash", "list"], False),
+    (["backups"], False),
+    (["imports", "list"], False),
+    (["budget", "list"], False),
+    (["recurring", "upcoming"], False),
+    (["add", "--help"], False),
+    (["add", "--amount", "3.20", "--description", "Coffee", "--category", "Food"], True),
+    (["budget", "set", "Food", "500"], True),
+    (["recurring", "add", "--amount", "40", "--description", "Internet", "--category", "Food", "--every", "monthly",
+      "--start", "2025-01-31"], True),
+    (["import", "{statement}", "--dry-run", "--category", "Food"], True),
+]
+
+
+@pytest.mark.parametrize("args, validates", LIGHT_COMMANDS, ids=[" ".join(args[:2]).replace(" {statement}", "") for args, _ in LIGHT_COMMANDS])
+def test_cli_commands_import_no_web_framework(run, db_path, tmp_path, args, validates):
+    assert run("add", "--amount", "1", "--description", "x", "--category", "Food", "--date", "2025-03-01").exit_code == 0
+    statement = tmp_path / "statement.csv"
+    statement.write_text(STATEMENT)
+    args = [arg.format(statement=statement) for arg in args]
+    done = subprocess.run([sys.executable, "-c", LOADED, "--db", str(db_path), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["exit_code"] == 0, seen["output"]
+    assert [m for m in seen["loaded"] if m.split(".")[0] in WEB_FRAMEWORK] == []
+    if not validates:
+        assert [m for m in seen["loaded"] if m.split(".")[0] == "pydantic"] == []
 
 
 def test_cli_db_option_before_or_after_command(tmp_path):

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from desktop.cli import recurring as cli_recurring
 from desktop.cli import main
+from desktop.cli import recurring as cli_recurring
 
 NEW_COMMANDS = [
     ["budget"], ["budget", "set"], ["budget", "clear"], ["budget", "list"],

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
-from conftest import start_server, stop_server
 
+from conftest import start_server, stop_server
 from desktop.cli import imports as cli_imports
 from desktop.cli import main
 
@@ -31,12 +31,12 @@ GIRO = (
 
 # Debit/credit columns, no categories, the same purchase twice, a refund.
 CARD = (
-    "Date,Description,Debit,Credit\n"
-    "2025-03-14,COFFEE SHOP,4.50,\n"
-    "2025-03-14,COFFEE SHOP,4.50,\n"
-    "2025-03-15,REFUND,,10.00\n"
-    "2025-03-16,BOOKS,12.00,\n"
-).encode()
+    b"Date,Description,Debit,Credit\n"
+    b"2025-03-14,COFFEE SHOP,4.50,\n"
+    b"2025-03-14,COFFEE SHOP,4.50,\n"
+    b"2025-03-15,REFUND,,10.00\n"
+    b"2025-03-16,BOOKS,12.00,\n"
+)
 
 # 01/02 and 03/04 read as day-first and as month-first.
 AMBIGUOUS = b"Date,Description,Amount\n01/02/2025,Tea,-2.00\n03/04/2025,Cake,-3.00\n"
