@@ -253,6 +253,8 @@ def test_web_edit_sends_only_changed_field(open_page, api, field, value, sent, e
     # The month total follows at once; the row shows what the API has.
     expect(month_total(page)).to_have_text(usd(api.get("/summary?month=2025-03")["total"]))
     expect(descriptions(page)).to_have_text(["Bus", stored["description"]])
+    # The row is drawn again once the API has answered: wait for its new date before reading it.
+    expect(table(page).locator("tbody tr").nth(1).locator("td").first).to_have_text(shown_day(stored["date"]))
     assert shown_rows(page)[1] == [
         shown_day(stored["date"]), stored["description"], category_name, usd(stored["amount"])]
 
