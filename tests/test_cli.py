@@ -15,6 +15,8 @@ import urllib.request
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT
 from desktop.cli import main
@@ -186,7 +188,7 @@ LIGHT_COMMANDS = [  # (arguments, whether the command validates with a Pydantic 
     (["budget", "list"], False),
     (["recurring", "upcoming"], False),
     (["add", "--help"], False),
-    (["add", "--amount", "3.20", "--description", "Coffee", "--category", "Food"], True),
+    (["add", "--amount", "3.20", "--description", "Coffee", "--category", "Food"], False),
     (["budget", "set", "Food", "500"], True),
     (["recurring", "add", "--amount", "40", "--description", "Internet", "--category", "Food", "--every", "monthly",
       "--start", "2025-01-31"], True),
@@ -208,6 +210,54 @@ def test_cli_commands_import_no_web_framework(run, db_path, tmp_path, args, vali
     assert [m for m in seen["loaded"] if m.split(".")[0] in WEB_FRAMEWORK] == []
     if not validates:
         assert [m for m in seen["loaded"] if m.split(".")[0] == "pydantic"] == []
+
+
+def model_answer(**fields) -> str:
+    """What `add` said while it validated with tracker.models.ExpenseCreate: the expense, or the one line."""
+    from pydantic import ValidationError
+
+    from desktop.cli.common import describe_invalid
+    from tracker.models import ExpenseCreate
+
+    try:
+        return repr(tuple(ExpenseCreate(**fields).model_dump().values()))
+    except ValidationError as exc:
+        return describe_invalid(exc)
+
+
+def plain_answer(**fields) -> str:
+    from desktop.cli.common import UserError
+    from desktop.cli.expenses import checked_expense
+
+    try:
+        return repr(tuple(checked_expense(**fields)))
+    except UserError as exc:
+        return exc.message
+
+
+EDGES = [
+    (12.5, "Lunch", "2025-03-14"), (float("nan"), "", "bad"), (float("inf"), "x", "2025-01-01"),
+    (float("-inf"), "x", "2025-01-01"), (0.0, "x", "2025-01-01"), (-0.0, "x", "2025-01-01"), (-5.0, "", "x"),
+    (1e12, "x", "2025-01-01"), (1e12 + 0.01, "x", "2025-01-01"), (2e12, "x", "2025-01-01"), (1.005, "x", "2025-01-01"),
+    (1 + 14 / 100, "x", "2025-01-01"), (1e-300, "x", "2025-01-01"), (0.01, "   ", "2025-01-01"),
+    (1.0, "a" * 200, "2025-01-01"), (1.0, "a" * 201, "2025-01-01"), (1.0, f" {'a' * 200} ", "2025-01-01"),
+    (1.0, "a\x00", "2025-01-01"), (1.0, "a\udcff", "2025-01-01"), (1.0, "  ok  ", "2025-02-30"),
+    (1.0, "ok", "２０２５-01-01"), (1.0, "ok", "2025-1-01"), (1.0, "ok", ""), (1.0, "é" * 201, "2024-02-29"),
+]
+
+
+@pytest.mark.parametrize("amount, description, day", EDGES)
+def test_cli_add_checks_as_the_model_does(amount, description, day):
+    fields = {"amount": amount, "description": description, "category_id": 1, "date": day}
+    assert plain_answer(**fields) == model_answer(**fields)
+
+
+@settings(max_examples=300, deadline=None)
+@given(amount=st.floats(allow_nan=True, allow_infinity=True) | st.decimals(0, 10**13, places=3).map(float),
+       description=st.text(max_size=210), day=st.dates().map(str) | st.text(max_size=12))
+def test_cli_add_checks_as_the_model_does_for_any_input(amount, description, day):
+    fields = {"amount": amount, "description": description, "category_id": 1, "date": day}
+    assert plain_answer(**fields) == model_answer(**fields)
 
 
 def test_cli_db_option_before_or_after_command(tmp_path):
