@@ -29,7 +29,9 @@ from tracker.errors import AppError, NotFound
 def backup(target: Path | None, force: bool) -> None:
     """Write a checked copy of the database.
 
-    To PATH, or without PATH as a manual backup in the backups folder (see `backups`; the newest 10 are kept). Safe while the app is running. The copy is checked before it counts; `restore PATH` puts it back.
+    To PATH, or without PATH as a manual backup in the backups folder (see `backups`; the newest 10
+    are kept). Safe while the app is running. The copy is checked before it counts; `restore PATH`
+    puts it back.
 
     \b
     Examples:
@@ -60,7 +62,8 @@ def backup(target: Path | None, force: bool) -> None:
 def backups(as_json: bool) -> None:
     """List the backups of the database, newest first.
 
-    Automatic daily ones, manual ones and the safety copies made before a restore. The app makes one a day when it starts and stops, and keeps 7 daily and 4 weekly ones.
+    Automatic daily ones, manual ones and the safety copies made before a restore. The app makes one
+    a day when it starts and stops, and keeps 7 daily and 4 weekly ones.
 
     \b
     Example:
@@ -98,7 +101,8 @@ def backup_source(path_text: str, db_path: Path) -> Path:
 def restore(source: str, yes: bool) -> None:
     """Replace the data with a backup.
 
-    PATH is a backup file, or NAME one that `backups` lists. The backup is checked first; a damaged or foreign file is refused and nothing changes.
+    PATH is a backup file, or NAME one that `backups` lists. The backup is checked first; a damaged or
+    foreign file is refused and nothing changes.
     What is there now is saved as a safety backup first. Works while the app is running.
 
     \b

@@ -160,7 +160,7 @@ def recurring_add(amount: str, description: str, category: str, frequency: str, 
     Examples:
       expense-tracker recurring add --amount 40 --description Internet --category Utilities --every monthly --start 2025-01-31
       expense-tracker recurring add --amount 5 --description Bus --category Transport --every weekly --interval 2 --start 2025-03-03 --end 2025-12-31
-    """
+    """  # noqa: E501 (an example is one command line, as it is typed)
     start_date = checked("--start", start_date, check_date)
     end_date = checked("--end", end_date, check_date)
     if end_date is not None and end_date < start_date:

@@ -35,7 +35,8 @@ def cors_origins(values: tuple[str, ...]) -> list[str] | None:
 def serve(host: str, port: int | None, cors: list[str] | None) -> None:
     """Serve the API without a window, for scripts and headless machines. Ctrl-C stops it.
 
-    Scripts and the command line can use it; web pages of other origins can neither read it nor change anything unless --cors lets them.
+    Scripts and the command line can use it; web pages of other origins can neither read it nor change
+    anything unless --cors lets them.
 
     \b
     Examples:
