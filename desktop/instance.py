@@ -17,17 +17,13 @@ class Running:
 
     def answers(self, timeout: float = 2.0) -> bool:
         """True if the API at `url` is really ours and up (not a stale note)."""
-        import urllib.request  # only here: it costs every command's start ~15 ms
+        import urllib.request  # only here: it would slow every command's start
 
         try:
             with urllib.request.urlopen(f"{self.url}/health", timeout=timeout) as response:
                 return response.status == 200
         except (OSError, ValueError):
             return False
-
-
-class AlreadyStarting(Exception):
-    """Another process holds the database's lock but does not answer yet: it is starting or stopping."""
 
 
 class Instance:
@@ -43,7 +39,7 @@ class Instance:
 
     def acquire(self) -> bool:
         """Take the lock; False if another process of ours holds it for this database."""
-        from filelock import FileLock, Timeout  # only here: it costs every command's start ~10 ms
+        from filelock import FileLock, Timeout  # only here: it would slow every command's start
 
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.lock_path)

@@ -5,12 +5,16 @@ from pathlib import Path
 
 from api.app import create_app
 from desktop import paths, window
-from desktop.instance import AlreadyStarting, Instance
+from desktop.instance import Instance
 from desktop.native import NativeApi
 from desktop.server import DEFAULT_PORT, ServerThread, bind_preferred, url_of
 from tracker.config import CORS_ENV, env_list
 
 log = logging.getLogger("expense_tracker.desktop")
+
+
+class AlreadyStarting(Exception):
+    pass
 
 
 def say(message: str) -> None:

@@ -7,12 +7,14 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from tracker.config import DEFAULT_PORT
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-log = logging.getLogger("expense_tracker.desktop")
+__all__ = ["DEFAULT_PORT", "PortTaken", "ServerThread", "bind", "bind_preferred", "url_of"]
 
-DEFAULT_PORT = 8000
+log = logging.getLogger("expense_tracker.desktop")
 
 
 class PortTaken(Exception):

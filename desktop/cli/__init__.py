@@ -9,8 +9,8 @@ import sys
 import click
 
 from desktop.cli import backups, budgets, expenses, imports, recurring, serve, status, summary, trash
-from desktop.cli.common import CONTEXT, current_db, db_option, setup_logging, user_errors, version_option
-from desktop.server import DEFAULT_PORT
+from desktop.cli.common import CONTEXT, UserError, current_db, db_option, setup_logging, user_errors, version_option
+from tracker.config import DEFAULT_PORT
 
 
 @click.group(invoke_without_command=True, context_settings=CONTEXT)
@@ -46,7 +46,11 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
 
     setup_logging(verbose=True)
     driver = window.smoke_test if smoke_test else None
-    sys.exit(launcher.run_window(current_db(), port=port, driver=driver))
+    try:
+        code = launcher.run_window(current_db(), port=port, driver=driver)
+    except (launcher.AlreadyStarting, window.NoDisplay) as exc:
+        raise UserError(str(exc)) from None
+    sys.exit(code)
 
 
 for command in (

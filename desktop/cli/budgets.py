@@ -64,7 +64,7 @@ def budget_set(category: str, amount: str) -> None:
       expense-tracker budget set Food 500
       expense-tracker budget set overall 2000
     """
-    from tracker.models import BudgetSet  # only here: Pydantic takes ~80 ms to load
+    from tracker.models import BudgetSet  # only here: loading Pydantic takes longer than the rest of a start
 
     limit = build(BudgetSet, {"amount": "AMOUNT"}, amount=amount_of("AMOUNT", amount))
     conn = open_existing(create=True)

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from desktop import paths
-from desktop.instance import AlreadyStarting
-from desktop.window import NoDisplay
 from tracker import __version__
 from tracker.categories import find_category_id
 from tracker.config import DB_ENV
@@ -44,7 +42,7 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (DatabaseUnavailable, AppError, AlreadyStarting, NoDisplay) as exc:
+        except (DatabaseUnavailable, AppError) as exc:
             raise UserError(str(exc)) from None
         except ValueError as exc:
             if not is_validation_error(exc):

@@ -222,7 +222,7 @@ IMPORT_OPTION_NAMES = {"category_map": "--map-category", "include_lines": "--inc
 def import_options(**fields: Any) -> "ImportOptions":
     from pydantic import ValidationError
 
-    from tracker.models import ImportOptions  # only here: Pydantic takes ~80 ms to load
+    from tracker.models import ImportOptions  # only here: loading Pydantic takes longer than the rest of a start
 
     try:
         return ImportOptions(**fields)

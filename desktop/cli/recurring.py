@@ -172,7 +172,7 @@ def recurring_add(amount: str, description: str, category: str, frequency: str, 
         if value is not None and not value.strip().isdigit():
             raise UserError(f"Invalid {name}: must be a whole number, got {value!r}.")
         numbers[name] = None if value is None else int(value)
-    from tracker.models import RecurringCreate  # only here: Pydantic takes ~80 ms to load
+    from tracker.models import RecurringCreate  # only here: loading Pydantic takes longer than the rest of a start
 
     conn = open_existing(create=True)
     try:

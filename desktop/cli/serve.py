@@ -1,14 +1,11 @@
 """`serve`: the API without a window, for scripts and headless machines."""
 
-import signal
 import sys
 
 import click
 
 from desktop.cli.common import CONTEXT, UserError, current_db, db_option, setup_logging, user_errors, version_option
-from desktop.instance import Instance
-from desktop.server import DEFAULT_PORT, PortTaken, bind, bind_preferred, url_of
-from tracker.config import CORS_ENV, DEFAULT_HOST, HOSTS_ENV, env_list, is_loopback
+from tracker.config import CORS_ENV, DEFAULT_HOST, DEFAULT_PORT, HOSTS_ENV, env_list, is_loopback
 
 
 def cors_origins(values: tuple[str, ...]) -> list[str] | None:
@@ -43,10 +40,14 @@ def serve(host: str, port: int | None, cors: list[str] | None) -> None:
       expense-tracker serve --port 8001
       expense-tracker serve --cors http://localhost:5173
     """
+    import signal
+
     import uvicorn  # only here: no other command loads the web framework
 
     from api.app import create_app
     from api.middleware import describe_cors
+    from desktop.instance import Instance
+    from desktop.server import PortTaken, bind, bind_preferred, url_of
 
     setup_logging(verbose=True)
     db_path = current_db()

@@ -4,7 +4,6 @@ import click
 
 from desktop import paths
 from desktop.cli.common import CONTEXT, current_db, db_option, user_errors, version_option
-from desktop.instance import Instance
 
 
 @click.command(context_settings=CONTEXT)
@@ -22,6 +21,8 @@ def status() -> None:
     click.echo(f"database:  {db_path}" + ("" if db_path.exists() else "  (not created yet)"))
     click.echo(f"data dir:  {paths.data_dir()}")
     click.echo(f"log file:  {paths.log_file()}")
+    from desktop.instance import Instance  # only here: its lock and hashing are for this and the app
+
     running = Instance(db_path).running()
     if running is None:
         click.echo("running:   no")
