@@ -58,6 +58,8 @@ class Instance:
 
     def running(self) -> Running | None:
         """The app that runs on this database, if one does (checked through its lock)."""
+        if self._lock is None and not self.note_path.exists():
+            return None  # nothing announced: whether the lock is free or an app is starting, none answers yet
         if self._lock is None:
             if self.acquire():
                 self.release()
