@@ -189,7 +189,7 @@ LIGHT_COMMANDS = [  # (arguments, whether the command validates with a Pydantic 
     (["recurring", "upcoming"], False),
     (["add", "--help"], False),
     (["add", "--amount", "3.20", "--description", "Coffee", "--category", "Food"], False),
-    (["budget", "set", "Food", "500"], True),
+    (["budget", "set", "Food", "500"], False),
     (["recurring", "add", "--amount", "40", "--description", "Internet", "--category", "Food", "--every", "monthly",
       "--start", "2025-01-31"], True),
     (["import", "{statement}", "--dry-run", "--category", "Food"], True),
@@ -258,6 +258,25 @@ def test_cli_add_checks_as_the_model_does(amount, description, day):
 def test_cli_add_checks_as_the_model_does_for_any_input(amount, description, day):
     fields = {"amount": amount, "description": description, "category_id": 1, "date": day}
     assert plain_answer(**fields) == model_answer(**fields)
+
+
+AMOUNTS = [12.5, float("nan"), float("inf"), float("-inf"), 0.0, -0.0, -5.0, 1e12, 1e12 + 0.01, 1.005, 1e-300, 0.01]
+
+
+@settings(max_examples=300, deadline=None)
+@given(amount=st.sampled_from(AMOUNTS) | st.floats() | st.decimals(-10, 10**13, places=3).map(float))
+def test_cli_budget_amount_checked_as_the_model_does(amount):
+    from desktop.cli.common import UserError, build, checked_amount
+    from tracker.models import BudgetSet
+
+    answers = []
+    for check in (lambda: checked_amount("AMOUNT", amount),
+                  lambda: build(BudgetSet, {"amount": "AMOUNT"}, amount=amount).amount):
+        try:
+            answers.append(repr(check()))
+        except UserError as exc:
+            answers.append(exc.message)
+    assert answers[0] == answers[1]
 
 
 def test_cli_db_option_before_or_after_command(tmp_path):

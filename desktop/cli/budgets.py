@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+from typing import NamedTuple
 
 import click
 
@@ -9,7 +10,7 @@ from desktop.cli.common import (
     CONTEXT,
     UserError,
     amount_of,
-    build,
+    checked_amount,
     db_option,
     open_existing,
     user_errors,
@@ -20,6 +21,12 @@ from tracker.categories import find_category_id, list_categories
 from tracker.errors import NotFound
 
 OVERALL = "overall"
+
+
+class CheckedBudget(NamedTuple):
+    """A budget checked as tracker.models.BudgetSet checks it (see checked_amount), as set_budget reads it."""
+
+    amount: float
 
 
 def budget_category(conn: sqlite3.Connection, category: str) -> tuple[int | None, str]:
@@ -64,9 +71,7 @@ def budget_set(category: str, amount: str) -> None:
       expense-tracker budget set Food 500
       expense-tracker budget set overall 2000
     """
-    from tracker.models import BudgetSet  # only here: loading Pydantic takes longer than the rest of a start
-
-    limit = build(BudgetSet, {"amount": "AMOUNT"}, amount=amount_of("AMOUNT", amount))
+    limit = CheckedBudget(checked_amount("AMOUNT", amount_of("AMOUNT", amount)))
     conn = open_existing(create=True)
     try:
         category_id, which = budget_category(conn, category)

@@ -6,6 +6,7 @@ that builds a model imports it where it does, so that every command starts fast.
 """
 
 import functools
+import math
 import shlex
 import sqlite3
 import sys
@@ -18,9 +19,10 @@ import click
 from desktop import paths
 from tracker import __version__
 from tracker.categories import find_category_id
-from tracker.config import DB_ENV
+from tracker.config import DB_ENV, MAX_AMOUNT
 from tracker.db import connect, describe_database_error, init_database
 from tracker.errors import AppError, DatabaseUnavailable
+from tracker.validation import check_cents
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -197,6 +199,18 @@ def amount_of(name: str, text: str) -> float:
         return float(text.replace(",", "")) if text.strip() else float("nan")
     except ValueError:
         raise UserError(f"Invalid {name}: must be a number such as 12.50, got {text!r}.") from None
+
+
+def checked_amount(name: str, amount: float) -> float:
+    """An amount checked as tracker.models' Amount checks it, with its first complaint in its words,
+    without loading Pydantic; tests/test_cli.py holds the two to the same answers."""
+    if not math.isfinite(amount):
+        raise UserError(f"Invalid {name}: input should be a finite number.")
+    if amount > MAX_AMOUNT:
+        raise UserError(f"Invalid {name}: input should be less than or equal to {MAX_AMOUNT}.")
+    if not amount > 0:
+        raise UserError(f"Invalid {name}: input should be greater than 0.")
+    return checked(name, amount, check_cents)
 
 
 def build(model, names: dict[str, str], **fields: Any):

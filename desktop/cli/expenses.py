@@ -1,7 +1,6 @@
 """The expenses themselves: `add`, `list`, `delete` and `export`."""
 
 import json
-import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,6 +13,7 @@ from desktop.cli.common import (
     UserError,
     category_id_of,
     checked,
+    checked_amount,
     command_hint,
     db_option,
     format_row,
@@ -22,10 +22,10 @@ from desktop.cli.common import (
     version_option,
 )
 from desktop.native import save_whole
-from tracker.config import MAX_AMOUNT, MAX_ID, PAGE_LIMIT_MAX
+from tracker.config import MAX_ID, PAGE_LIMIT_MAX
 from tracker.expenses import create_expense, delete_expense, get_expense, list_expenses
 from tracker.export import export_csv
-from tracker.validation import check_cents, check_date, check_text
+from tracker.validation import check_date, check_text
 
 
 @click.command(context_settings=CONTEXT)
@@ -119,13 +119,7 @@ def checked_expense(amount: float, description: str, category_id: int, date: str
 
     tests/test_cli.py holds the two to the same answers.
     """
-    if not math.isfinite(amount):
-        raise UserError("Invalid --amount: input should be a finite number.")
-    if amount > MAX_AMOUNT:
-        raise UserError(f"Invalid --amount: input should be less than or equal to {MAX_AMOUNT}.")
-    if not amount > 0:
-        raise UserError("Invalid --amount: input should be greater than 0.")
-    amount = checked("--amount", amount, check_cents)
+    amount = checked_amount("--amount", amount)
     description = checked("--description", description, check_text)
     if len(description) > DESCRIPTION_MAX:
         raise UserError(f"Invalid --description: value should have at most {DESCRIPTION_MAX} items after "
