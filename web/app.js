@@ -3,7 +3,7 @@ import { api, query } from "./api.js";
 import { setupBackups } from "./backups.js";
 import { setupBudgets } from "./budgets.js";
 import { loadCategories, setupCategories } from "./categories.js";
-import { $, categoryOptions } from "./dom.js";
+import { $, categoryOptions, tabOutOfDateFields } from "./dom.js";
 import { focusEntry, renderEntryCategories, setupEntry } from "./entry.js";
 import { isoDay, shiftMonth, weekStart } from "./format.js";
 import { setupImport } from "./import.js";
@@ -35,8 +35,10 @@ async function guarded(work) {
 
 function renderFilters() {
   renderSearch();
-  $("#filter-from").value = state.view.from;
-  $("#filter-to").value = state.view.to;
+  // A date field being typed in keeps what the person typed (rewriting it would reset its parts).
+  for (const [id, value] of [["#filter-from", state.view.from], ["#filter-to", state.view.to]]) {
+    if (document.activeElement !== $(id)) $(id).value = value;
+  }
   categoryOptions($("#filter-category"), state.categories, { all: "All categories", selected: state.view.category });
 }
 
@@ -89,8 +91,22 @@ function setupFilters() {
     to: $("#filter-to").value,
     category: $("#filter-category").value,
   });
-  $("#filter-from").addEventListener("change", apply);
-  $("#filter-to").addEventListener("change", apply);
+  // A typed date passes through 0002, 0020, 0202 on its way to 2025: the list follows once typing
+  // pauses, or at once when the field is left.
+  let dateTimer = null;
+  const applyDates = () => {
+    if (dateTimer === null) return;
+    clearTimeout(dateTimer);
+    dateTimer = null;
+    apply();
+  };
+  for (const id of ["#filter-from", "#filter-to"]) {
+    $(id).addEventListener("change", () => {
+      clearTimeout(dateTimer);
+      dateTimer = setTimeout(applyDates, 400);
+    });
+    $(id).addEventListener("blur", applyDates);
+  }
   $("#filter-category").addEventListener("change", apply);
   $("#filter-clear").addEventListener("click", () => setView({ q: "", from: "", to: "", category: "" }));
   $("#filter-week").addEventListener("click", () => setView({ from: isoDay(weekStart()), to: isoDay(new Date()) }));
@@ -130,9 +146,11 @@ async function start() {
   setupSearch();
   setupBudgets(() => guarded(loadMonth));
   setupRecurring(refreshAll);
+  tabOutOfDateFields();
   setupShortcuts({
     newExpense: focusEntry,
     focusFilters: () => $("#filter-from").focus(),
+    focusSearch: () => $("#search").focus(),
     previousMonth: () => setView({ month: shiftMonth(state.view.month, -1) }),
     nextMonth: () => setView({ month: shiftMonth(state.view.month, 1) }),
     undo: runToastAction,

@@ -39,3 +39,23 @@ export function categoryOptions(select, categories, { all = null, selected = "" 
   select.value = String(selected);
   if (select.selectedIndex < 0 && select.options.length) select.selectedIndex = 0;
 }
+
+const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+
+// Chromium's date field takes Tab into its own calendar button after the year: Tab and Shift+Tab
+// from a date field go to the next and previous field instead, as from any other field.
+export function tabOutOfDateFields() {
+  document.addEventListener("keydown", (event) => {
+    const field = event.target;
+    if (event.key !== "Tab" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!(field instanceof HTMLInputElement) || field.type !== "date") return;
+    const scope = field.closest("dialog[open]") || document;
+    const order = [...scope.querySelectorAll(FOCUSABLE)].filter((node) => node === field || (
+      !node.disabled && node.tabIndex >= 0 && node.getClientRects().length
+      && !node.closest("[inert], dialog:not([open])") && (scope !== document || !node.closest("dialog"))));
+    const next = order[order.indexOf(field) + (event.shiftKey ? -1 : 1)];
+    if (!next) return;
+    event.preventDefault();
+    next.focus();
+  });
+}

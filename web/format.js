@@ -33,6 +33,10 @@ export function isoDay(date) {
   return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
 }
 
+// A date written as the person's date fields show it ("03/20/2025" in the US, "20/03/2025" in the UK).
+const fieldDateFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "2-digit", day: "2-digit" });
+export const dateExample = (date = new Date()) => fieldDateFormat.format(date);
+
 export function shiftMonth(month, delta) {
   const [year, number] = month.split("-").map(Number);
   const index = year * 12 + (number - 1) + delta;

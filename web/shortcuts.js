@@ -1,19 +1,32 @@
-// Keyboard shortcuts; none fire while the user types in a field.
+// Keyboard shortcuts; none fire while the user types in a field, except `?` in the amount (it can
+// never be part of an amount) and Esc, which leaves the field so that the next key is a shortcut.
 import { $ } from "./dom.js";
+
+const openHelp = () => $("#shortcuts-dialog").showModal();
 
 export function setupShortcuts(actions) {
   document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
     const target = event.target;
-    if (target.closest("input, select, textarea, dialog[open]")) return;
+    if (target.closest("dialog[open]")) return;
+    if (target.closest("input, select, textarea")) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        target.blur();
+      } else if (event.key === "?" && target.id === "entry-amount") {
+        event.preventDefault();
+        openHelp();
+      }
+      return;
+    }
     const action = {
       n: actions.newExpense,
       f: actions.focusFilters,
-      "/": actions.focusFilters,
+      "/": actions.focusSearch,
       "[": actions.previousMonth,
       "]": actions.nextMonth,
       u: actions.undo,
-      "?": () => $("#shortcuts-dialog").showModal(),
+      "?": openHelp,
     }[event.key];
     if (action) {
       event.preventDefault();
