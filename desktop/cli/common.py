@@ -18,10 +18,10 @@ import click
 
 from desktop import paths
 from tracker import __version__
-from tracker.categories import find_category_id
+from tracker.categories import find_category_id, list_categories
 from tracker.config import DB_ENV, MAX_AMOUNT
 from tracker.db import connect, describe_database_error, init_database
-from tracker.errors import AppError, DatabaseUnavailable
+from tracker.errors import AppError, DatabaseUnavailable, NotFound
 from tracker.validation import check_cents
 
 if TYPE_CHECKING:
@@ -136,7 +136,17 @@ def checked(kind: str, value: str | None, check) -> str | None:
 
 
 def category_id_of(conn: sqlite3.Connection, category: str | None) -> int | None:
-    return None if category is None else find_category_id(conn, category)
+    return None if category is None else category_of(conn, category)["id"]
+
+
+def category_of(conn: sqlite3.Connection, category: str) -> dict:
+    """The category a person named by its name (any case) or id; an unknown one is refused with
+    the command that makes it."""
+    try:
+        category_id = find_category_id(conn, category)
+    except NotFound:
+        raise UserError(f"No category {category!r}; `{command_hint('category', 'add', category)}` makes it.") from None
+    return next(row for row in list_categories(conn) if row["id"] == category_id)
 
 
 def format_row(expense: dict) -> str:
