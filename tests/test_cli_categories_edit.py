@@ -130,3 +130,17 @@ def test_category_and_edit_help_has_example_db_option_and_version(command):
     assert result.exit_code == 0
     assert "Example" in result.stdout
     assert "--db PATH" in result.stdout and "--version" in result.stdout
+
+
+# Every command that lists rows takes --json and then prints one JSON object per row, one a line.
+LISTINGS = [["list"], ["trash", "list"], ["imports", "list"], ["imports", "profiles"], ["recurring", "list"],
+            ["recurring", "upcoming"], ["category", "list"]]
+
+
+@pytest.mark.parametrize("command", LISTINGS, ids=[" ".join(c) for c in LISTINGS])
+def test_listing_json_is_one_object_per_line(run, lunch, command):
+    ok(run("recurring", "add", "--amount", "40", "--description", "Internet", "--category", "Utilities",
+           "--every", "monthly", "--start", "2099-01-31"))
+    assert "--json" in ok(run(*command, "--help"))
+    lines = ok(run(*command, "--json")).splitlines()
+    assert all(isinstance(json.loads(line), dict) for line in lines)

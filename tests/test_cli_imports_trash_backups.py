@@ -527,3 +527,11 @@ def test_main_help_lists_the_new_commands():
     for name in ["backup", "backups", "delete", "import", "imports", "restore", "trash"]:
         assert re.search(rf"^  {name} ", commands, re.M), name
     assert "expense-tracker import statement.csv --dry-run" in result.stdout
+
+
+def test_imports_profiles_json_one_object_per_line(run, files):
+    assert run("import", files["giro.csv"], "--save-profile", "Giro account").exit_code == 0
+    result = run("imports", "profiles", "--json")
+    assert result.exit_code == 0, result.output
+    [profile] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert profile["name"] == "Giro account" and isinstance(profile["mapping"], dict)
