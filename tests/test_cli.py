@@ -106,7 +106,7 @@ USER_ERRORS = [
     ("amount_decimals", ["add", "--amount", "1.234", "--description", "x", "--category", "Food"], "2 decimal places", True),
     ("amount_nan", ["add", "--amount", "nan", "--description", "x", "--category", "Food"], "finite", True),
     ("description_empty", ["add", "--amount", "1", "--description", " ", "--category", "Food"], "description", True),
-    ("unknown_category", ["add", "--amount", "1", "--description", "x", "--category", "Nope"], "No category 'Nope'", True),
+    ("unknown_category", ["add", "--amount", "1", "--description", "x", "--category", "Nope"], "category add Nope` makes it.", True),
     ("unreal_date", ["add", "--amount", "1", "--description", "x", "--category", "Food", "--date", "2025-02-30"], "real calendar date", True),
     ("export_bad_from", ["export", "--from", "2025-13-01"], "--from", False),
     ("export_compact_date", ["export", "--from", "20250101"], "--from", False),

@@ -244,13 +244,14 @@ def test_export_search_exact_csv(run, filled, tmp_path):
 # -- user errors ---------------------------------------------------------------------------
 
 USER_ERRORS = [
-    ("budget-unknown-category", ["budget", "set", "Nope", "5"], "No category 'Nope'; the categories are: Food, Transport, Utilities."),
+    ("budget-unknown-category", ["budget", "set", "Nope", "5"], "No category 'Nope' (the categories are: Food, Transport, Utilities); `expense-tracker "),
+    ("budget-clear-unknown-category", ["budget", "clear", "Nope"], "category add Nope` makes it."),
     ("budget-bad-amount", ["budget", "set", "Food", "abc"], "Invalid AMOUNT: must be a number such as 12.50, got 'abc'."),
     ("budget-negative", ["budget", "set", "Food", "-3"], "Invalid AMOUNT: input should be greater than 0."),
     ("budget-cents", ["budget", "set", "Food", "1.234"], "Invalid AMOUNT: must have at most 2 decimal places"),
     ("budget-clear-none", ["budget", "clear", "Food"], "There is no budget of Food to clear."),
     ("budget-clear-overall-none", ["budget", "clear", "overall"], "There is no overall budget to clear."),
-    ("recurring-unknown-category", [*INTERNET[:7], "Nope", *INTERNET[8:]], "No category 'Nope'"),
+    ("recurring-unknown-category", [*INTERNET[:7], "Nope", *INTERNET[8:]], "category add Nope` makes it."),
     ("recurring-bad-amount", ["recurring", "add", "--amount", "ten", *INTERNET[4:]], "Invalid --amount: must be a number"),
     ("recurring-zero-amount", ["recurring", "add", "--amount", "0", *INTERNET[4:]], "Invalid --amount: input should be greater than 0."),
     ("recurring-bad-start", [*INTERNET[:-1], "2025-02-30"], "Invalid --start: must be a real calendar date in the form YYYY-MM-DD, got '2025-02-30'."),

@@ -99,7 +99,7 @@ USER_ERRORS = [
      "Invalid --color: string should match pattern '^#[0-9a-fA-F]{6}$'."),
     ("rename_taken", ["category", "rename", "Food", "transport"], "There is already a category named 'transport'."),
     ("rename_unknown", ["category", "rename", "Books", "Novels"],
-     "No category 'Books'; `expense-tracker --db {db} category add Books` makes it."),
+     "No category 'Books' (the categories are: Food, Transport, Utilities); `expense-tracker --db {db} category add Books` makes it."),
     ("color_bad", ["category", "color", "Food", "#12345"],
      "Invalid COLOR: string should match pattern '^#[0-9a-fA-F]{6}$'."),
     ("delete_in_use", ["category", "delete", "Food"], "Cannot delete category with existing expenses (Food)."),
@@ -108,7 +108,7 @@ USER_ERRORS = [
     ("edit_bad_amount", ["edit", "1", "--amount", "1.234"],
      "Invalid --amount: must have at most 2 decimal places, got 1.234."),
     ("edit_unknown_category", ["edit", "1", "--category", "Books"],
-     "No category 'Books'; `expense-tracker --db {db} category add Books` makes it."),
+     "No category 'Books' (the categories are: Food, Transport, Utilities); `expense-tracker --db {db} category add Books` makes it."),
     ("edit_bad_date", ["edit", "1", "--date", "2025-02-30"],
      "Invalid --date: must be a real calendar date in the form YYYY-MM-DD, got '2025-02-30'."),
 ]

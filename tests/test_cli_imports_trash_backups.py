@@ -432,7 +432,7 @@ def test_profile_saved_under_a_name_and_listed(run, files):
 IMPORT_ERRORS = [
     ("missing-file", ["import", "{tmp}/nope.csv"], "No such file or directory"),
     ("no-category", ["import", "{tmp}/card.csv"], "Some rows of card.csv have no category; choose the category they go in with --category (one of: Food, Transport, Utilities)."),
-    ("unknown-category", ["import", "{tmp}/card.csv", "--category", "Nope"], "No category 'Nope'"),
+    ("unknown-category", ["import", "{tmp}/card.csv", "--category", "Nope"], "category add Nope` makes it."),
     ("bad-map", ["import", "{tmp}/cats.csv", "--map-category", "Sport"], "Invalid --map-category 'Sport': write NAME_IN_FILE=CATEGORY"),
     ("bad-date-format", ["import", "{tmp}/dates.csv", "--date-format", "YY/DD"], "Invalid --date-format 'YY/DD': use one of YYYY-MM-DD,"),
     ("unknown-profile", ["import", "{tmp}/giro.csv", "--profile", "Nope"], "There is no import profile named 'Nope'."),

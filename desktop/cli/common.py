@@ -145,7 +145,9 @@ def category_of(conn: sqlite3.Connection, category: str) -> dict:
     try:
         category_id = find_category_id(conn, category)
     except NotFound:
-        raise UserError(f"No category {category!r}; `{command_hint('category', 'add', category)}` makes it.") from None
+        names = ", ".join(row["name"] for row in list_categories(conn)) or "none yet"
+        raise UserError(f"No category {category!r} (the categories are: {names}); "
+                        f"`{command_hint('category', 'add', category)}` makes it.") from None
     return next(row for row in list_categories(conn) if row["id"] == category_id)
 
 
