@@ -358,8 +358,54 @@ def test_cli_serve_on_taken_port_is_one_line(cli_env, db_path):
         result = subprocess.run([sys.executable, "-m", "desktop", "serve", "--db", str(db_path), "--port", str(port)],
                                 cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
-    assert result.stderr == f"Error: Port {port} on 127.0.0.1 is in use by another program; choose another --port.\n"
+    assert result.stderr == f"Error: Port {port} on 127.0.0.1 is taken by another program; choose another --port.\n"
     assert "Traceback" not in result.stderr
+
+
+def test_cli_serve_on_a_port_our_app_holds_names_it(cli_env, db_path, tmp_path):
+    process, url, lines = start_serve(cli_env, "--db", str(db_path), "--port", "0")
+    try:
+        port = url.rsplit(":", 1)[1]
+        other = tmp_path / "other.db"
+        result = subprocess.run([sys.executable, "-m", "desktop", "serve", "--db", str(other), "--port", port],
+                                cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(15) == 0
+    assert result.returncode == 2
+    assert result.stderr == (f"Error: Port {port} on 127.0.0.1 is taken by Expense Tracker, already running at {url} "
+                             f"(database {db_path}); choose another --port.\n")
+
+
+@pytest.mark.parametrize("args", [["list"], ["add", "--amount", "1", "--description", "x", "--category", "Food"],
+                                  ["backups"], ["backup", "copy.db"], ["serve", "--port", "0"], ["category", "list"]])
+def test_cli_db_folder_says_give_a_file_path(tmp_path, args):
+    result = CliRunner().invoke(main, ["--db", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"Error: The database path {tmp_path} is a folder; give a file path (--db PATH).\n"
+
+
+def test_cli_env_db_folder_names_both_ways(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXPENSE_TRACKER_DB", str(tmp_path))
+    result = CliRunner().invoke(main, ["list"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"Error: The database path {tmp_path} is a folder; give a file path "
+                             "(--db PATH or EXPENSE_TRACKER_DB).\n")
+
+
+def test_cli_damaged_database_by_db_names_db(tmp_path):
+    damaged = tmp_path / "expenses.db"
+    damaged.write_bytes(os.urandom(8192))
+    result = CliRunner().invoke(main, ["--db", str(damaged), "list"])
+    assert result.stderr.rstrip().endswith("restore a backup or choose another file (--db PATH).")
+
+
+@pytest.mark.parametrize("command", ["list", "export"])
+def test_cli_from_after_to_says_so_in_words(run, command):
+    run("add", "--amount", "1", "--description", "x", "--category", "Food")
+    result = run(command, "--from", "2025-03-10", "--to", "2025-03-01")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: The From date 2025-03-10 is after the To date 2025-03-01.\n"
 
 
 def test_cli_serve_elsewhere_than_loopback_warns(cli_env, db_path):

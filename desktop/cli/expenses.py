@@ -15,6 +15,7 @@ from desktop.cli.common import (
     checked,
     checked_amount,
     command_hint,
+    date_range,
     db_option,
     format_row,
     open_existing,
@@ -53,8 +54,7 @@ def export(date_from: str | None, date_to: str | None, category: str | None, sea
       expense-tracker export --from 2025-01-01 --to 2025-03-31 --category Food -o q1-food.csv
       expense-tracker export --search "coffee shop" > coffee.csv
     """
-    date_from = checked("--from", date_from, check_date)
-    date_to = checked("--to", date_to, check_date)
+    date_from, date_to = date_range(date_from, date_to)
     conn = open_existing()
     try:
         chunks = export_csv(conn, date_from, date_to, category_id_of(conn, category), q=search)
@@ -217,8 +217,7 @@ def list_command(date_from, date_to, category, search, sort, order, limit, as_js
       expense-tracker list --from 2025-03-01 --category Food --sort amount --limit 5
       expense-tracker list --search cafe
     """
-    date_from = checked("--from", date_from, check_date)
-    date_to = checked("--to", date_to, check_date)
+    date_from, date_to = date_range(date_from, date_to)
     conn = open_existing()
     try:
         page, _ = list_expenses(conn, date_from=date_from, date_to=date_to,
