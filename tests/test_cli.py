@@ -199,12 +199,15 @@ LIGHT_COMMANDS = [  # (arguments, whether the command validates with a Pydantic 
     (["recurring", "add", "--amount", "40", "--description", "Internet", "--category", "Food", "--every", "monthly",
       "--start", "2025-01-31"], True),
     (["import", "{statement}", "--dry-run", "--category", "Food"], True),
+    (["recurring", "edit", "1", "--amount", "45"], True),
 ]
 
 
 @pytest.mark.parametrize("args, validates", LIGHT_COMMANDS, ids=[" ".join(args[:2]).replace(" {statement}", "") for args, _ in LIGHT_COMMANDS])
 def test_cli_commands_import_no_web_framework(run, db_path, tmp_path, args, validates):
     assert run("add", "--amount", "1", "--description", "x", "--category", "Food", "--date", "2025-03-01").exit_code == 0
+    assert run("recurring", "add", "--amount", "40", "--description", "Internet", "--category", "Food",
+               "--every", "monthly", "--start", "2099-01-31").exit_code == 0
     statement = tmp_path / "statement.csv"
     statement.write_text(STATEMENT)
     args = [arg.format(statement=statement) for arg in args]
