@@ -75,3 +75,26 @@ class Instance:
             self.note_path.unlink(missing_ok=True)
             self._lock.release()
             self._lock = None
+
+
+def running_on_port(port: int) -> Running | None:
+    """Our app listening on `port`, for any database, if one has announced itself there and still
+    holds its lock: a taken port is then named as a second copy of this app, not another program."""
+    from urllib.parse import urlsplit
+
+    folder = paths.data_dir() / "instances"
+    for note_path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        try:
+            note = json.loads(note_path.read_text())
+            if urlsplit(str(note["url"])).port != port:
+                continue
+            db = Path(str(note["db"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        instance = Instance(db)
+        if instance.note_path != note_path:
+            continue
+        running = instance.running()
+        if running is not None:
+            return running
+    return None

@@ -106,7 +106,7 @@ USER_ERRORS = [
     ("amount_decimals", ["add", "--amount", "1.234", "--description", "x", "--category", "Food"], "2 decimal places", True),
     ("amount_nan", ["add", "--amount", "nan", "--description", "x", "--category", "Food"], "finite", True),
     ("description_empty", ["add", "--amount", "1", "--description", " ", "--category", "Food"], "description", True),
-    ("unknown_category", ["add", "--amount", "1", "--description", "x", "--category", "Nope"], "No category 'Nope'", True),
+    ("unknown_category", ["add", "--amount", "1", "--description", "x", "--category", "Nope"], "category add Nope` makes it.", True),
     ("unreal_date", ["add", "--amount", "1", "--description", "x", "--category", "Food", "--date", "2025-02-30"], "real calendar date", True),
     ("export_bad_from", ["export", "--from", "2025-13-01"], "--from", False),
     ("export_compact_date", ["export", "--from", "20250101"], "--from", False),
@@ -190,15 +190,24 @@ LIGHT_COMMANDS = [  # (arguments, whether the command validates with a Pydantic 
     (["add", "--help"], False),
     (["add", "--amount", "3.20", "--description", "Coffee", "--category", "Food"], False),
     (["budget", "set", "Food", "500"], False),
+    (["edit", "1", "--amount", "2.10", "--description", "Tea", "--category", "Transport", "--date", "2025-03-02"], False),
+    (["category", "list", "--json"], False),
+    (["category", "add", "Books", "--color", "#2a9d8f"], False),
+    (["category", "rename", "Food", "Groceries"], False),
+    (["category", "color", "Food", "#112233"], False),
+    (["category", "delete", "Utilities"], False),
     (["recurring", "add", "--amount", "40", "--description", "Internet", "--category", "Food", "--every", "monthly",
       "--start", "2025-01-31"], True),
     (["import", "{statement}", "--dry-run", "--category", "Food"], True),
+    (["recurring", "edit", "1", "--amount", "45"], True),
 ]
 
 
 @pytest.mark.parametrize("args, validates", LIGHT_COMMANDS, ids=[" ".join(args[:2]).replace(" {statement}", "") for args, _ in LIGHT_COMMANDS])
 def test_cli_commands_import_no_web_framework(run, db_path, tmp_path, args, validates):
     assert run("add", "--amount", "1", "--description", "x", "--category", "Food", "--date", "2025-03-01").exit_code == 0
+    assert run("recurring", "add", "--amount", "40", "--description", "Internet", "--category", "Food",
+               "--every", "monthly", "--start", "2099-01-31").exit_code == 0
     statement = tmp_path / "statement.csv"
     statement.write_text(STATEMENT)
     args = [arg.format(statement=statement) for arg in args]
@@ -352,8 +361,54 @@ def test_cli_serve_on_taken_port_is_one_line(cli_env, db_path):
         result = subprocess.run([sys.executable, "-m", "desktop", "serve", "--db", str(db_path), "--port", str(port)],
                                 cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
-    assert result.stderr == f"Error: Port {port} on 127.0.0.1 is in use by another program; choose another --port.\n"
+    assert result.stderr == f"Error: Port {port} on 127.0.0.1 is taken by another program; choose another --port.\n"
     assert "Traceback" not in result.stderr
+
+
+def test_cli_serve_on_a_port_our_app_holds_names_it(cli_env, db_path, tmp_path):
+    process, url, lines = start_serve(cli_env, "--db", str(db_path), "--port", "0")
+    try:
+        port = url.rsplit(":", 1)[1]
+        other = tmp_path / "other.db"
+        result = subprocess.run([sys.executable, "-m", "desktop", "serve", "--db", str(other), "--port", port],
+                                cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(15) == 0
+    assert result.returncode == 2
+    assert result.stderr == (f"Error: Port {port} on 127.0.0.1 is taken by Expense Tracker, already running at {url} "
+                             f"(database {db_path}); choose another --port.\n")
+
+
+@pytest.mark.parametrize("args", [["list"], ["add", "--amount", "1", "--description", "x", "--category", "Food"],
+                                  ["backups"], ["backup", "copy.db"], ["serve", "--port", "0"], ["category", "list"]])
+def test_cli_db_folder_says_give_a_file_path(tmp_path, args):
+    result = CliRunner().invoke(main, ["--db", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"Error: The database path {tmp_path} is a folder; give a file path (--db PATH).\n"
+
+
+def test_cli_env_db_folder_names_both_ways(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXPENSE_TRACKER_DB", str(tmp_path))
+    result = CliRunner().invoke(main, ["list"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"Error: The database path {tmp_path} is a folder; give a file path "
+                             "(--db PATH or EXPENSE_TRACKER_DB).\n")
+
+
+def test_cli_damaged_database_by_db_names_db(tmp_path):
+    damaged = tmp_path / "expenses.db"
+    damaged.write_bytes(os.urandom(8192))
+    result = CliRunner().invoke(main, ["--db", str(damaged), "list"])
+    assert result.stderr.rstrip().endswith("restore a backup or choose another file (--db PATH).")
+
+
+@pytest.mark.parametrize("command", ["list", "export"])
+def test_cli_from_after_to_says_so_in_words(run, command):
+    run("add", "--amount", "1", "--description", "x", "--category", "Food")
+    result = run(command, "--from", "2025-03-10", "--to", "2025-03-01")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: The From date 2025-03-10 is after the To date 2025-03-01.\n"
 
 
 def test_cli_serve_elsewhere_than_loopback_warns(cli_env, db_path):

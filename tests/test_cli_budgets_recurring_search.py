@@ -12,7 +12,7 @@ from desktop.cli import recurring as cli_recurring
 NEW_COMMANDS = [
     ["budget"], ["budget", "set"], ["budget", "clear"], ["budget", "list"],
     ["recurring"], ["recurring", "list"], ["recurring", "add"], ["recurring", "remove"],
-    ["recurring", "upcoming"], ["recurring", "skip"], ["recurring", "post"], ["recurring", "post-due"],
+    ["recurring", "upcoming"], ["recurring", "edit"], ["recurring", "skip"], ["recurring", "post"], ["recurring", "post-due"],
     ["list"], ["export"], ["summary"],
 ]
 
@@ -244,13 +244,14 @@ def test_export_search_exact_csv(run, filled, tmp_path):
 # -- user errors ---------------------------------------------------------------------------
 
 USER_ERRORS = [
-    ("budget-unknown-category", ["budget", "set", "Nope", "5"], "No category 'Nope'; the categories are: Food, Transport, Utilities."),
+    ("budget-unknown-category", ["budget", "set", "Nope", "5"], "No category 'Nope' (the categories are: Food, Transport, Utilities); `expense-tracker "),
+    ("budget-clear-unknown-category", ["budget", "clear", "Nope"], "category add Nope` makes it."),
     ("budget-bad-amount", ["budget", "set", "Food", "abc"], "Invalid AMOUNT: must be a number such as 12.50, got 'abc'."),
     ("budget-negative", ["budget", "set", "Food", "-3"], "Invalid AMOUNT: input should be greater than 0."),
     ("budget-cents", ["budget", "set", "Food", "1.234"], "Invalid AMOUNT: must have at most 2 decimal places"),
     ("budget-clear-none", ["budget", "clear", "Food"], "There is no budget of Food to clear."),
     ("budget-clear-overall-none", ["budget", "clear", "overall"], "There is no overall budget to clear."),
-    ("recurring-unknown-category", [*INTERNET[:7], "Nope", *INTERNET[8:]], "No category 'Nope'"),
+    ("recurring-unknown-category", [*INTERNET[:7], "Nope", *INTERNET[8:]], "category add Nope` makes it."),
     ("recurring-bad-amount", ["recurring", "add", "--amount", "ten", *INTERNET[4:]], "Invalid --amount: must be a number"),
     ("recurring-zero-amount", ["recurring", "add", "--amount", "0", *INTERNET[4:]], "Invalid --amount: input should be greater than 0."),
     ("recurring-bad-start", [*INTERNET[:-1], "2025-02-30"], "Invalid --start: must be a real calendar date in the form YYYY-MM-DD, got '2025-02-30'."),
@@ -302,3 +303,39 @@ def test_help_has_example_db_option_and_version(command):
 def test_search_option_in_help():
     for command in ("list", "export"):
         assert "--search TEXT" in CliRunner().invoke(main, [command, "--help"]).stdout
+
+
+# -- recurring edit --------------------------------------------------------------------------
+
+
+def test_recurring_edit_changes_only_what_is_given(run, today):
+    today("2025-01-20")
+    ok(run(*INTERNET))
+    assert ok(run("recurring", "edit", "1", "--amount", "45", "--category", "food")) == (
+        "Changed recurring expense 1: Internet, 45.00 in Food, monthly on the 31st (last day in shorter months); "
+        "next 2025-01-31.\n")
+    assert ok(run("recurring", "edit", "1", "--every", "weekly", "--end", "2025-12-31")) == (
+        "Changed recurring expense 1: Internet, 45.00 in Food, weekly on Friday, until 2025-12-31; next 2025-01-31.\n")
+    edited = json.loads(ok(run("recurring", "edit", "1", "--no-end", "--json")))
+    assert (edited["amount"], edited["category_name"], edited["frequency"], edited["end_date"]) == (
+        45.0, "Food", "weekly", None)
+
+
+RECURRING_EDIT_ERRORS = [
+    ("unknown-id", ["recurring", "edit", "9", "--amount", "3"], "Recurring expense 9 not found."),
+    ("nothing", ["recurring", "edit", "1"], "Nothing to change: give --amount, --description, --category"),
+    ("end-before-start", ["recurring", "edit", "1", "--end", "2024-01-01"], "Invalid --end: 2024-01-01 is before --start"),
+    ("day-weekly", ["recurring", "edit", "1", "--every", "weekly", "--day", "3"],
+     "Invalid --day: only a monthly schedule has a day of the month."),
+    ("unknown-category", ["recurring", "edit", "1", "--category", "Nope"], "category add Nope` makes it."),
+    ("end-and-no-end", ["recurring", "edit", "1", "--end", "2026-01-01", "--no-end"], "Give either --end or --no-end"),
+]
+
+
+@pytest.mark.parametrize("case, args, words", RECURRING_EDIT_ERRORS, ids=[c[0] for c in RECURRING_EDIT_ERRORS])
+def test_recurring_edit_user_errors_leave_it(run, today, case, args, words):
+    today("2025-01-20")
+    ok(run(*INTERNET))
+    before = ok(run("recurring", "list"))
+    one_line_error(run(*args), words)
+    assert ok(run("recurring", "list")) == before

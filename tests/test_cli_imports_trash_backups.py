@@ -432,7 +432,7 @@ def test_profile_saved_under_a_name_and_listed(run, files):
 IMPORT_ERRORS = [
     ("missing-file", ["import", "{tmp}/nope.csv"], "No such file or directory"),
     ("no-category", ["import", "{tmp}/card.csv"], "Some rows of card.csv have no category; choose the category they go in with --category (one of: Food, Transport, Utilities)."),
-    ("unknown-category", ["import", "{tmp}/card.csv", "--category", "Nope"], "No category 'Nope'"),
+    ("unknown-category", ["import", "{tmp}/card.csv", "--category", "Nope"], "category add Nope` makes it."),
     ("bad-map", ["import", "{tmp}/cats.csv", "--map-category", "Sport"], "Invalid --map-category 'Sport': write NAME_IN_FILE=CATEGORY"),
     ("bad-date-format", ["import", "{tmp}/dates.csv", "--date-format", "YY/DD"], "Invalid --date-format 'YY/DD': use one of YYYY-MM-DD,"),
     ("unknown-profile", ["import", "{tmp}/giro.csv", "--profile", "Nope"], "There is no import profile named 'Nope'."),
@@ -527,3 +527,11 @@ def test_main_help_lists_the_new_commands():
     for name in ["backup", "backups", "delete", "import", "imports", "restore", "trash"]:
         assert re.search(rf"^  {name} ", commands, re.M), name
     assert "expense-tracker import statement.csv --dry-run" in result.stdout
+
+
+def test_imports_profiles_json_one_object_per_line(run, files):
+    assert run("import", files["giro.csv"], "--save-profile", "Giro account").exit_code == 0
+    result = run("imports", "profiles", "--json")
+    assert result.exit_code == 0, result.output
+    [profile] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert profile["name"] == "Giro account" and isinstance(profile["mapping"], dict)

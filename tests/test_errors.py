@@ -104,3 +104,11 @@ def test_docs_page_uses_only_local_files(client):
         response = client.get(asset)
         assert response.status_code == 200 and len(response.content) > 10_000
     assert client.get("/redoc").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/expenses", "/expenses/export", "/expenses/count"])
+def test_from_after_to_says_so_in_words(client, path):
+    response = client.get(f"{path}?date_from=2025-03-10&date_to=2025-03-01")
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "The From date 2025-03-10 is after the To date 2025-03-01 (date_from must not be after date_to)."}

@@ -1,11 +1,13 @@
-"""Categories: list, create, delete, and find one by name or id."""
+"""Categories: list, create, rename and recolour, delete, and find one by name or id."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from tracker.db import Session
-from tracker.errors import AppError, Conflict, NotFound
+from tracker.errors import AppError, Conflict, InvalidInput, NotFound
+from tracker.validation import check_text
 
 if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
     from tracker.models import CategoryCreate
@@ -34,6 +36,54 @@ def create_category(conn: Session, category: CategoryCreate) -> dict:
             "insert into categories (name, color) values (?, ?)", (category.name, category.color)
         ).lastrowid
         return dict(conn.execute(f"{CATEGORY_SELECT} where id = ?", (row_id,)).fetchone())
+
+
+NAME_MAX = 50  # CategoryCreate's CategoryName: at most 50 characters once trimmed
+COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+COLOR_PATTERN = "^#[0-9a-fA-F]{6}$"  # tracker.models' Color, as its complaint quotes it
+
+
+def check_category_name(value: str) -> str:
+    """CategoryName's rules and first complaint, in its words, without loading Pydantic."""
+    if not isinstance(value, str):
+        raise ValueError("input should be a valid string")
+    value = check_text(value)
+    if len(value) > NAME_MAX:
+        raise ValueError(f"value should have at most {NAME_MAX} items after validation, not {len(value)}")
+    return value
+
+
+def check_color(value: str) -> str:
+    """Color's rule and complaint, in its words, without loading Pydantic."""
+    if not isinstance(value, str):
+        raise ValueError("input should be a valid string")
+    if not COLOR.fullmatch(value):
+        raise ValueError(f"string should match pattern '{COLOR_PATTERN}'")
+    return value
+
+
+def update_category(conn: Session, category_id: int, name: str | None = None, color: str | None = None) -> dict:
+    """Rename and/or recolour a category; None leaves that field as it is. Expenses, budgets and
+    the summary refer to it by id, so they show the new name and colour at once."""
+    checked: dict[str, str] = {}
+    for field, value, check in (("name", name, check_category_name), ("color", color, check_color)):
+        if value is not None:
+            try:
+                checked[field] = check(value)
+            except ValueError as exc:
+                raise InvalidInput(f"Invalid field '{field}': {exc}.") from None
+    with conn.write():
+        if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
+            raise NotFound(f"Category {category_id} not found.")
+        if "name" in checked and conn.execute(
+            "select 1 from categories where name = ? collate nocase and id != ?", (checked["name"], category_id)
+        ).fetchone():
+            raise Conflict("Category already exists")
+        if checked:
+            # Column names come from the fixed list above, never from the request.
+            assignments = ", ".join(f"{field} = ?" for field in checked)
+            conn.execute(f"update categories set {assignments} where id = ?", [*checked.values(), category_id])
+        return dict(conn.execute(f"{CATEGORY_SELECT} where id = ?", (category_id,)).fetchone())
 
 
 def delete_category(conn: Session, category_id: int) -> None:

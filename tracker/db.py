@@ -54,15 +54,16 @@ def connect(path: Path, *, create: bool = False, write_lock: AbstractContextMana
     return conn
 
 
-def describe_database_error(exc: BaseException, path: Path) -> str:
-    """One sentence for the user: what is wrong with the file at `path` and what to do."""
+ANOTHER_FILE = f"--db PATH or {DB_ENV}"  # how a person chooses another database file
+
+
+def describe_database_error(exc: BaseException, path: Path, another_file: str = ANOTHER_FILE) -> str:
+    """One sentence for the user: what is wrong with the file at `path` and what to do;
+    `another_file` says how they choose another file (the command line names --db when they used it)."""
     text = str(exc)
     lowered = text.lower()
     if path.is_dir():
-        return (
-            f"The database path {path} is a directory, not a file; "
-            f"set {DB_ENV} to a file path."
-        )
+        return f"The database path {path} is a folder; give a file path ({another_file})."
     if "locked" in lowered or "busy" in lowered:
         return (
             f"The database {path} is locked by another program; "
@@ -71,7 +72,7 @@ def describe_database_error(exc: BaseException, path: Path) -> str:
     if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
         return (
             f"The file {path} is damaged or is not an Expense Tracker database ({text}); "
-            f"it was left untouched: restore a backup or set {DB_ENV} to another file."
+            f"it was left untouched: restore a backup or choose another file ({another_file})."
         )
     if "readonly" in lowered or "read-only" in lowered:
         return f"The database {path} is read-only; make the file and its folder writable."

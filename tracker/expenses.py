@@ -36,7 +36,8 @@ def filter_clause(
     date_from: str | None, date_to: str | None, category_id: int | None
 ) -> tuple[list[str], list[Any]]:
     if date_from and date_to and date_from > date_to:
-        raise InvalidInput(f"Invalid query parameter 'date_from': {date_from} is after date_to {date_to}.")
+        raise InvalidInput(f"The From date {date_from} is after the To date {date_to} "
+                           "(date_from must not be after date_to).")
     conditions: list[str] = []
     params: list[Any] = []
     if date_from is not None:

@@ -78,9 +78,17 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+UNCHANGED = "Leave it out or send null to keep it as it is."
+
+
 class CategoryCreate(StrictModel):
     name: CategoryName
     color: Color = "#6c757d"
+
+
+class CategoryUpdate(StrictModel):
+    name: CategoryName | None = Field(None, description=UNCHANGED)
+    color: Color | None = Field(None, description=UNCHANGED)
 
 
 class ExpenseCreate(StrictModel):
@@ -89,8 +97,6 @@ class ExpenseCreate(StrictModel):
     category_id: RowId
     date: IsoDate
 
-
-UNCHANGED = "Leave it out or send null to keep it as it is."
 
 
 class ExpenseUpdate(StrictModel):

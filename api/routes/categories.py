@@ -1,11 +1,11 @@
-"""Categories: list, create and delete."""
+"""Categories: list, create, rename and recolour, and delete."""
 
 from fastapi import APIRouter, Request, Response
 
 from api.deps import DB
 from api.models import CategoryId, CategoryResponse, ErrorBody
-from tracker.categories import create_category, delete_category, list_categories
-from tracker.models import CategoryCreate
+from tracker.categories import create_category, delete_category, list_categories, update_category
+from tracker.models import CategoryCreate, CategoryUpdate
 
 router = APIRouter()
 
@@ -23,6 +23,19 @@ def get_categories(conn: DB):
 )
 def post_category(category: CategoryCreate, conn: DB, request: Request):
     return create_category(conn, category)
+
+
+@router.put(
+    "/categories/{category_id}",
+    response_model=CategoryResponse,
+    responses={
+        404: {"model": ErrorBody, "description": "No such category"},
+        409: {"model": ErrorBody, "description": "Category already exists"},
+    },
+)
+def put_category(category_id: CategoryId, changes: CategoryUpdate, conn: DB, request: Request):
+    """Rename and/or recolour a category; its expenses, budgets and the summary follow."""
+    return update_category(conn, category_id, name=changes.name, color=changes.color)
 
 
 @router.delete(

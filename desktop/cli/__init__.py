@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from desktop.cli import backups, budgets, expenses, imports, recurring, serve, status, summary, trash
+from desktop.cli import backups, budgets, categories, expenses, imports, recurring, serve, status, summary, trash
 from desktop.cli.common import CONTEXT, UserError, current_db, db_option, setup_logging, user_errors, version_option
 from tracker.config import DEFAULT_PORT
 
@@ -38,6 +38,8 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
       expense-tracker import statement.csv --dry-run    preview a bank file, then import it
       expense-tracker backup ~/expenses-backup.db       a checked copy; `restore` puts one back
       expense-tracker budget set Food 500               a monthly limit; `summary` shows how it stands
+      expense-tracker edit 12 --amount 13.20            change only what is given
+      expense-tracker category rename Food Groceries    the list and summary follow
       expense-tracker recurring add --amount 40 --description Internet --category Utilities --every monthly --start 2025-01-31
     """
     if ctx.invoked_subcommand is not None:
@@ -54,7 +56,8 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
 
 
 for command in (
-    backups.backup, backups.backups, budgets.budget, expenses.add, expenses.delete, expenses.export,
+    backups.backup, backups.backups, budgets.budget, categories.category, expenses.add, expenses.delete,
+    expenses.edit, expenses.export,
     imports.import_command, imports.imports, expenses.list_command, recurring.recurring, backups.restore,
     serve.serve, status.status, summary.summary, trash.trash,
 ):

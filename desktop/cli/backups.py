@@ -9,8 +9,8 @@ import click
 from desktop.cli.common import (
     CONTEXT,
     UserError,
+    chosen_file,
     confirm,
-    current_db,
     db_option,
     human_size,
     user_errors,
@@ -38,7 +38,7 @@ def backup(target: Path | None, force: bool) -> None:
       expense-tracker backup ~/expenses-2025-03-14.db
       expense-tracker backup
     """
-    db_path = current_db()
+    db_path = chosen_file()
     if not db_path.exists():
         raise UserError(f"There is no expenses database at {db_path} yet; there is nothing to back up.")
     if target is not None:
@@ -69,7 +69,7 @@ def backups(as_json: bool) -> None:
     Example:
       expense-tracker backups
     """
-    db_path = current_db()
+    db_path = chosen_file()
     folder = backup_dir(db_path)
     found = list_backups(db_path)
     if as_json:
@@ -110,7 +110,7 @@ def restore(source: str, yes: bool) -> None:
       expense-tracker restore ~/expenses-2025-03-14.db
       expense-tracker restore expenses-2025-03-14.db --yes
     """
-    db_path = current_db()
+    db_path = chosen_file()
     path = backup_source(source, db_path)
     try:
         check_database_file(path)

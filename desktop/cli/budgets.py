@@ -10,6 +10,7 @@ from desktop.cli.common import (
     CONTEXT,
     UserError,
     amount_of,
+    category_of,
     checked_amount,
     db_option,
     open_existing,
@@ -17,7 +18,6 @@ from desktop.cli.common import (
     version_option,
 )
 from tracker.budgets import delete_budget, list_budgets, set_budget
-from tracker.categories import find_category_id, list_categories
 from tracker.errors import NotFound
 
 OVERALL = "overall"
@@ -33,9 +33,8 @@ def budget_category(conn: sqlite3.Connection, category: str) -> tuple[int | None
     """CATEGORY of the budget commands: `overall`, else a category's name or id."""
     if category.strip().casefold() == OVERALL:
         return None, "the overall budget"
-    category_id = find_category_id(conn, category)
-    name = next(c["name"] for c in list_categories(conn) if c["id"] == category_id)
-    return category_id, f"the budget of {name}"
+    chosen = category_of(conn, category)
+    return chosen["id"], f"the budget of {chosen['name']}"
 
 
 @click.group(context_settings=CONTEXT)

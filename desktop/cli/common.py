@@ -18,11 +18,11 @@ import click
 
 from desktop import paths
 from tracker import __version__
-from tracker.categories import find_category_id
+from tracker.categories import find_category_id, list_categories
 from tracker.config import DB_ENV, MAX_AMOUNT
-from tracker.db import connect, describe_database_error, init_database
-from tracker.errors import AppError, DatabaseUnavailable
-from tracker.validation import check_cents
+from tracker.db import ANOTHER_FILE, connect, describe_database_error, init_database
+from tracker.errors import AppError, DatabaseUnavailable, NotFound
+from tracker.validation import check_cents, check_date
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -51,7 +51,7 @@ def user_errors(command):
                 raise
             raise UserError(describe_invalid(exc)) from None
         except sqlite3.Error as exc:
-            raise UserError(describe_database_error(exc, current_db())) from None
+            raise UserError(describe_database_error(exc, current_db(), another_file())) from None
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             raise UserError(f"{exc.strerror or exc}{where}.") from None
@@ -119,11 +119,35 @@ def open_existing(create: bool = False) -> sqlite3.Connection:
     path = current_db()
     if not create and not path.exists():
         raise UserError(f"There is no expenses database at {path} yet; add an expense or open the app first.")
-    init_database(path)
+    refuse_folder(path)
     try:
+        init_database(path)
         return connect(path)
-    except sqlite3.Error as exc:
-        raise DatabaseUnavailable(describe_database_error(exc, path)) from exc
+    except DatabaseUnavailable as exc:
+        if not isinstance(exc.__cause__, (sqlite3.Error, OSError)):
+            raise
+        raise DatabaseUnavailable(describe_database_error(exc.__cause__, path, another_file())) from exc
+    except (sqlite3.Error, OSError) as exc:
+        raise DatabaseUnavailable(describe_database_error(exc, path, another_file())) from exc
+
+
+def chosen_file() -> Path:
+    """The chosen database path, refused in words if it is a folder."""
+    path = current_db()
+    refuse_folder(path)
+    return path
+
+
+def refuse_folder(path: Path) -> None:
+    if path.is_dir():
+        raise UserError(describe_database_error(IsADirectoryError(21, "Is a directory", str(path)), path,
+                                                another_file()))
+
+
+def another_file() -> str:
+    """How the person chooses another database: --db if that is how they chose this one."""
+    context = click.get_current_context(silent=True)
+    return "--db PATH" if context and context.find_root().meta.get("db") else ANOTHER_FILE
 
 
 def checked(kind: str, value: str | None, check) -> str | None:
@@ -135,8 +159,29 @@ def checked(kind: str, value: str | None, check) -> str | None:
         raise UserError(f"Invalid {kind}: {exc}.") from None
 
 
+def date_range(date_from: str | None, date_to: str | None) -> tuple[str | None, str | None]:
+    """--from and --to checked as dates, and in order."""
+    date_from = checked("--from", date_from, check_date)
+    date_to = checked("--to", date_to, check_date)
+    if date_from and date_to and date_from > date_to:
+        raise UserError(f"The From date {date_from} is after the To date {date_to}.")
+    return date_from, date_to
+
+
 def category_id_of(conn: sqlite3.Connection, category: str | None) -> int | None:
-    return None if category is None else find_category_id(conn, category)
+    return None if category is None else category_of(conn, category)["id"]
+
+
+def category_of(conn: sqlite3.Connection, category: str) -> dict:
+    """The category a person named by its name (any case) or id; an unknown one is refused with
+    the command that makes it."""
+    try:
+        category_id = find_category_id(conn, category)
+    except NotFound:
+        names = ", ".join(row["name"] for row in list_categories(conn)) or "none yet"
+        raise UserError(f"No category {category!r} (the categories are: {names}); "
+                        f"`{command_hint('category', 'add', category)}` makes it.") from None
+    return next(row for row in list_categories(conn) if row["id"] == category_id)
 
 
 def format_row(expense: dict) -> str:

@@ -1,10 +1,10 @@
-"""The expenses themselves: `add`, `list`, `delete` and `export`."""
+"""The expenses themselves: `add`, `edit`, `list`, `delete` and `export`."""
 
 import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import click
 
@@ -15,6 +15,7 @@ from desktop.cli.common import (
     checked,
     checked_amount,
     command_hint,
+    date_range,
     db_option,
     format_row,
     open_existing,
@@ -23,7 +24,8 @@ from desktop.cli.common import (
 )
 from desktop.native import save_whole
 from tracker.config import MAX_ID, PAGE_LIMIT_MAX
-from tracker.expenses import create_expense, delete_expense, get_expense, list_expenses
+from tracker.errors import NotFound
+from tracker.expenses import create_expense, delete_expense, get_expense, list_expenses, update_expense
 from tracker.export import export_csv
 from tracker.validation import check_date, check_text
 
@@ -52,8 +54,7 @@ def export(date_from: str | None, date_to: str | None, category: str | None, sea
       expense-tracker export --from 2025-01-01 --to 2025-03-31 --category Food -o q1-food.csv
       expense-tracker export --search "coffee shop" > coffee.csv
     """
-    date_from = checked("--from", date_from, check_date)
-    date_to = checked("--to", date_to, check_date)
+    date_from, date_to = date_range(date_from, date_to)
     conn = open_existing()
     try:
         chunks = export_csv(conn, date_from, date_to, category_id_of(conn, category), q=search)
@@ -120,11 +121,77 @@ def checked_expense(amount: float, description: str, category_id: int, date: str
     tests/test_cli.py holds the two to the same answers.
     """
     amount = checked_amount("--amount", amount)
+    description = checked_description(description)
+    return CheckedExpense(amount, description, category_id, checked("--date", date, check_date))
+
+
+def checked_description(description: str) -> str:
     description = checked("--description", description, check_text)
     if len(description) > DESCRIPTION_MAX:
         raise UserError(f"Invalid --description: value should have at most {DESCRIPTION_MAX} items after "
                         f"validation, not {len(description)}.")
-    return CheckedExpense(amount, description, category_id, checked("--date", date, check_date))
+    return description
+
+
+class CheckedChanges:
+    """Changes to an expense checked as tracker.models.ExpenseUpdate checks them (see checked_expense),
+    in the shape update_expense reads: the fields given, and which they are."""
+
+    model_fields = ("amount", "description", "category_id", "date")
+    amount = description = category_id = date = None
+
+    def __init__(self, **given: Any) -> None:
+        self.model_fields_set = set(given)
+        for name, value in given.items():
+            setattr(self, name, value)
+
+
+def no_expense(expense_id: int) -> UserError:
+    return UserError(f"No expense {expense_id}; `{command_hint('list')}` shows the ids.")
+
+
+@click.command(context_settings=CONTEXT)
+@db_option
+@version_option
+@click.argument("expense_id", metavar="ID", type=click.IntRange(1, MAX_ID))
+@click.option("--amount", type=float, help="A positive amount, at most 2 decimals.")
+@click.option("--description", help="What it was (1–200 characters).")
+@click.option("--category", metavar="NAME|ID", help="An existing category.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The day.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changed expense as JSON.")
+@user_errors
+def edit(expense_id: int, amount: float | None, description: str | None, category: str | None, day: str | None,
+         as_json: bool) -> None:
+    """Change an expense: only the options given change. `list` shows the ids.
+
+    \b
+    Examples:
+      expense-tracker edit 12 --amount 13.20
+      expense-tracker edit 12 --category Transport --date 2025-03-15
+    """
+    if amount is None and description is None and category is None and day is None:
+        raise UserError("Nothing to change: give --amount, --description, --category or --date.")
+    given: dict[str, Any] = {}
+    if amount is not None:
+        given["amount"] = checked_amount("--amount", amount)
+    if description is not None:
+        given["description"] = checked_description(description)
+    if day is not None:
+        given["date"] = checked("--date", day, check_date)
+    conn = open_existing()
+    try:
+        if category is not None:
+            given["category_id"] = category_id_of(conn, category)
+        try:
+            updated = update_expense(conn, expense_id, CheckedChanges(**given))
+        except NotFound:
+            raise no_expense(expense_id) from None
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps(updated, ensure_ascii=False))
+    else:
+        click.echo(f"Changed expense {updated['id']}: {format_row(updated)}")
 
 
 @click.command("list", context_settings=CONTEXT)
@@ -150,8 +217,7 @@ def list_command(date_from, date_to, category, search, sort, order, limit, as_js
       expense-tracker list --from 2025-03-01 --category Food --sort amount --limit 5
       expense-tracker list --search cafe
     """
-    date_from = checked("--from", date_from, check_date)
-    date_to = checked("--to", date_to, check_date)
+    date_from, date_to = date_range(date_from, date_to)
     conn = open_existing()
     try:
         page, _ = list_expenses(conn, date_from=date_from, date_to=date_to,

@@ -459,8 +459,9 @@ def imports_restore(batch_id: int) -> None:
 @imports.command("profiles", context_settings=CONTEXT)
 @db_option
 @version_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @user_errors
-def imports_profiles() -> None:
+def imports_profiles(as_json: bool) -> None:
     """List the saved column mappings (profiles).
 
     `import --profile NAME` uses one; an import saves one.
@@ -475,6 +476,9 @@ def imports_profiles() -> None:
     finally:
         conn.close()
     for profile in profiles:
-        click.echo(f"{profile['name']}  (saved {local_time(profile['updated_at'])})")
-    if not profiles:
+        if as_json:
+            click.echo(json.dumps(profile, ensure_ascii=False))
+        else:
+            click.echo(f"{profile['name']}  (saved {local_time(profile['updated_at'])})")
+    if not profiles and not as_json:
         click.echo("No saved profiles yet; an import saves one.", err=True)

@@ -32,6 +32,7 @@ from tracker.recurring import (
     post_occurrence,
     skip_occurrence,
     upcoming,
+    update_recurring,
 )
 from tracker.validation import check_date
 
@@ -82,6 +83,12 @@ def format_recurring(rule: dict) -> str:
     next_date = rule["next_date"] or "none"
     return (f"{rule['id']:>5}  {rule['description'][:24]:<24}  {rule['amount']:>12,.2f}  "
             f"{rule['category_name'][:16]:<16}  next {next_date:<10}  {schedule_words(rule)}")
+
+
+def in_words(rule: dict) -> str:
+    schedule = schedule_words(rule)
+    return (f"{rule['description']}, {rule['amount']:,.2f} in {rule['category_name']}, "
+            f"{schedule.lower()[:1]}{schedule[1:]}; next {rule['next_date'] or 'none'}.")
 
 
 recurring_id_argument = click.argument("recurring_id", metavar="ID", type=click.IntRange(1, MAX_ID))
@@ -189,11 +196,79 @@ def recurring_add(amount: str, description: str, category: str, frequency: str, 
     if as_json:
         click.echo(json.dumps(created, ensure_ascii=False))
         return
-    click.echo(f"Added recurring expense {created['id']}: {created['description']}, {created['amount']:,.2f} "
-               f"in {created['category_name']}, {schedule_words(created).lower()[:1]}{schedule_words(created)[1:]}; "
-               f"next {created['next_date'] or 'none'}.")
+    click.echo(f"Added recurring expense {created['id']}: {in_words(created)}")
     if start_date <= today().isoformat():
         click.echo(f"Dates already due are posted when the app runs, or now with: {command_hint('recurring', 'post-due')}")
+
+
+@recurring.command("edit", context_settings=CONTEXT)
+@db_option
+@version_option
+@recurring_id_argument
+@click.option("--amount", metavar="AMOUNT", help="A positive amount, at most 2 decimals.")
+@click.option("--description", help="What it is (1–200 characters).")
+@click.option("--category", metavar="NAME|ID", help="An existing category.")
+@click.option("--every", "frequency", type=click.Choice(["daily", "weekly", "monthly", "yearly"]), help="How often.")
+@click.option("--interval", metavar="N", help="Every N days, weeks, months or years.")
+@click.option("--day", "day_of_month", metavar="1-31", help="Monthly only: the day of the month.")
+@click.option("--start", "start_date", metavar="YYYY-MM-DD", help="The first date.")
+@click.option("--end", "end_date", metavar="YYYY-MM-DD", help="The last date that may be posted.")
+@click.option("--no-end", is_flag=True, help="Remove the end date: it goes on.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changed recurring expense as JSON.")
+@user_errors
+def recurring_edit(recurring_id: int, amount: str | None, description: str | None, category: str | None,
+                   frequency: str | None, interval: str | None, day_of_month: str | None, start_date: str | None,
+                   end_date: str | None, no_end: bool, as_json: bool) -> None:
+    """Change a recurring expense: only the options given change.
+
+    The expenses it already posted stay as they are; a changed schedule applies from today on.
+    `recurring list` shows the ids.
+
+    \b
+    Examples:
+      expense-tracker recurring edit 3 --amount 45
+      expense-tracker recurring edit 3 --every monthly --day 1 --end 2025-12-31
+    """
+    if end_date is not None and no_end:
+        raise UserError("Give either --end or --no-end, not both.")
+    given: dict = {}
+    if amount is not None:
+        given["amount"] = amount_of("--amount", amount)
+    if description is not None:
+        given["description"] = description
+    if frequency is not None:
+        given["frequency"] = frequency
+    for field, name, value in (("interval", "--interval", interval), ("day_of_month", "--day", day_of_month)):
+        if value is not None:
+            if not value.strip().isdigit():
+                raise UserError(f"Invalid {name}: must be a whole number, got {value!r}.")
+            given[field] = int(value)
+    if start_date is not None:
+        given["start_date"] = checked("--start", start_date, check_date)
+    if end_date is not None:
+        given["end_date"] = checked("--end", end_date, check_date)
+    if no_end:
+        given["end_date"] = None
+    if not given and category is None:
+        raise UserError("Nothing to change: give --amount, --description, --category, --every, --interval, --day, "
+                        "--start, --end or --no-end.")
+    from tracker.models import RecurringUpdate  # only here: loading Pydantic takes longer than the rest of a start
+
+    conn = open_existing()
+    try:
+        if category is not None:
+            given["category_id"] = category_id_of(conn, category)
+        changes = build(RecurringUpdate, RECURRING_OPTION_NAMES, **given)
+        try:
+            changed = update_recurring(conn, recurring_id, changes, today=today())
+        except InvalidInput as exc:
+            raise option_words(exc, RECURRING_OPTION_NAMES) from None
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps(changed, ensure_ascii=False))
+        return
+    click.echo(f"Changed recurring expense {changed['id']}: {in_words(changed)}")
 
 
 @recurring.command("remove", context_settings=CONTEXT)

@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from desktop.cli.common import CONTEXT, UserError, current_db, db_option, setup_logging, user_errors, version_option
+from desktop.cli.common import CONTEXT, UserError, chosen_file, db_option, setup_logging, user_errors, version_option
 from tracker.config import CORS_ENV, DEFAULT_HOST, DEFAULT_PORT, HOSTS_ENV, env_list, is_loopback
 
 
@@ -46,11 +46,17 @@ def serve(host: str, port: int | None, cors: list[str] | None) -> None:
 
     from api.app import create_app
     from api.middleware import describe_cors
-    from desktop.instance import Instance
+    from desktop.instance import Instance, running_on_port
     from desktop.server import PortTaken, bind, bind_preferred, url_of
 
+    def port_holder(taken: int) -> str:
+        other = running_on_port(taken)
+        if other is None:
+            return "another program"
+        return f"Expense Tracker, already running at {other.url} (database {other.db})"
+
     setup_logging(verbose=True)
-    db_path = current_db()
+    db_path = chosen_file()
     instance = Instance(db_path)
     if not instance.acquire():
         running = instance.running()
@@ -60,12 +66,14 @@ def serve(host: str, port: int | None, cors: list[str] | None) -> None:
         if port is None:
             sock, moved = bind_preferred(host, DEFAULT_PORT)
             if moved:
-                click.echo(f"Port {DEFAULT_PORT} is taken by another program; using another port.", err=True)
+                click.echo(f"Port {DEFAULT_PORT} is taken by {port_holder(DEFAULT_PORT)}; using another port.",
+                           err=True)
         else:
             try:
                 sock = bind(host, port)
-            except PortTaken as exc:
-                raise UserError(f"{exc}; choose another --port.") from None
+            except PortTaken:
+                raise UserError(f"Port {port} on {host} is taken by {port_holder(port)}; "
+                                "choose another --port.") from None
         url = url_of(sock)
         extra_hosts = []
         if not is_loopback(host):
