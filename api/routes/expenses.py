@@ -26,6 +26,7 @@ from tracker.expenses import (
 )
 from tracker.export import export_csv
 from tracker.models import ExpenseCreate, ExpenseFilters, ExpenseUpdate
+from tracker.validation import provided_fields
 
 router = APIRouter()
 
@@ -109,7 +110,7 @@ def post_expense(expense: ExpenseCreate, conn: DB, request: Request):
     responses={**not_found, **BAD_CATEGORY},
 )
 def put_expense(expense_id: ExpenseId, changes: ExpenseUpdate, conn: DB, request: Request):
-    return update_expense(conn, expense_id, changes)
+    return update_expense(conn, expense_id, provided_fields(changes))
 
 
 @router.delete("/expenses/{expense_id}", status_code=204, responses=not_found)

@@ -133,19 +133,6 @@ def checked_description(description: str) -> str:
     return description
 
 
-class CheckedChanges:
-    """Changes to an expense checked as tracker.models.ExpenseUpdate checks them (see checked_expense),
-    in the shape update_expense reads: the fields given, and which they are."""
-
-    model_fields = ("amount", "description", "category_id", "date")
-    amount = description = category_id = date = None
-
-    def __init__(self, **given: Any) -> None:
-        self.model_fields_set = set(given)
-        for name, value in given.items():
-            setattr(self, name, value)
-
-
 def no_expense(expense_id: int) -> UserError:
     return UserError(f"No expense {expense_id}; `{command_hint('list')}` shows the ids.")
 
@@ -183,7 +170,7 @@ def edit(expense_id: int, amount: float | None, description: str | None, categor
         if category is not None:
             given["category_id"] = category_id_of(conn, category)
         try:
-            updated = update_expense(conn, expense_id, CheckedChanges(**given))
+            updated = update_expense(conn, expense_id, given)
         except NotFound:
             raise no_expense(expense_id) from None
     finally:
