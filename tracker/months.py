@@ -9,7 +9,7 @@ MAX_TREND_MONTHS = 240
 
 def month_range(first: str, last: str) -> list[str]:
     if first > last:
-        raise InvalidInput(f"Invalid query parameter 'from': {first} is after 'to' {last}.")
+        raise InvalidInput(f"The first month {first} is after the last month {last} (from must not be after to).")
     year, month = int(first[:4]), int(first[5:])
     months = []
     while True:
@@ -18,7 +18,7 @@ def month_range(first: str, last: str) -> list[str]:
         if current == last:
             return months
         if len(months) >= MAX_TREND_MONTHS:
-            raise InvalidInput(f"Invalid query parameter 'to': at most {MAX_TREND_MONTHS} months at once.")
+            raise InvalidInput(f"From {first} to {last} is more than {MAX_TREND_MONTHS} months; ask for at most {MAX_TREND_MONTHS} at once.")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
