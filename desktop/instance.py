@@ -98,3 +98,11 @@ def running_on_port(port: int) -> Running | None:
         if running is not None:
             return running
     return None
+
+
+def port_holder(port: int) -> str:
+    """Who holds a taken port, in words: a second copy of this app is named as such."""
+    other = running_on_port(port)
+    if other is None:
+        return "another program"
+    return f"Expense Tracker, already running at {other.url} (database {other.db})"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from api.app import create_app
 from desktop import paths, window
-from desktop.instance import Instance
+from desktop.instance import Instance, port_holder
 from desktop.native import NativeApi
 from desktop.server import DEFAULT_PORT, ServerThread, bind_preferred, url_of
 from tracker.config import CORS_ENV, env_list
@@ -45,7 +45,7 @@ def run_window(db_path: Path, *, port: int = DEFAULT_PORT, driver=None) -> int:
         sock, moved = bind_preferred("127.0.0.1", port)
         url = url_of(sock)
         if moved:
-            say(f"Port {port} is taken by another program, so the API is on {url} instead.")
+            say(f"Port {port} is taken by {port_holder(port)}, so the API is on {url} instead.")
         server = ServerThread(desktop_app(db_path, url), sock)
         server.start()
         instance.announce(url)

@@ -222,6 +222,19 @@ def test_desktop_port_taken_by_another_program_moves(app_env, tmp_path, launch):
     assert f"API on http://127.0.0.1:{port}" in page["text"]
 
 
+def test_desktop_port_taken_by_a_second_copy_names_it(app_env, tmp_path, launch):
+    first_db, second_db = tmp_path / "first.db", tmp_path / "second.db"
+    first = launch(app_env, "--db", str(first_db), "--port", "0")
+    url = first.url()
+    taken = int(url.rsplit(":", 1)[1])
+    second = launch(app_env, "--db", str(second_db), "--port", str(taken), "--smoke-test")
+    assert second.wait(120) == 0, second.log
+    assert f"Port {taken} is taken by Expense Tracker, already running at {url} (database {first_db})" in second.log
+    assert "another program" not in second.log
+    first.process.send_signal(signal.SIGTERM)
+    assert first.wait(15) == 0
+
+
 def test_desktop_second_launch_uses_the_running_app(app_env, tmp_path, launch):
     db = tmp_path / "expenses.db"
     add_expense(app_env, db, description="Only one server")

@@ -18,7 +18,9 @@ def month_range(first: str, last: str) -> list[str]:
         if current == last:
             return months
         if len(months) >= MAX_TREND_MONTHS:
-            raise InvalidInput(f"From {first} to {last} is more than {MAX_TREND_MONTHS} months; ask for at most {MAX_TREND_MONTHS} at once.")
+            raise InvalidInput(
+                f"From {first} to {last} is more than {MAX_TREND_MONTHS} months; ask for at most {MAX_TREND_MONTHS} at once."
+            )
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 

@@ -46,14 +46,8 @@ def serve(host: str, port: int | None, cors: list[str] | None) -> None:
 
     from api.app import create_app
     from api.middleware import describe_cors
-    from desktop.instance import Instance, running_on_port
+    from desktop.instance import Instance, port_holder
     from desktop.server import PortTaken, bind, bind_preferred, url_of
-
-    def port_holder(taken: int) -> str:
-        other = running_on_port(taken)
-        if other is None:
-            return "another program"
-        return f"Expense Tracker, already running at {other.url} (database {other.db})"
 
     setup_logging(verbose=True)
     db_path = chosen_file()
