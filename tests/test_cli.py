@@ -403,6 +403,18 @@ def test_cli_damaged_database_by_db_names_db(tmp_path):
     assert result.stderr.rstrip().endswith("restore a backup or choose another file (--db PATH).")
 
 
+def test_cli_database_of_another_program_by_db_names_db(tmp_path):
+    other = tmp_path / "notes.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("create table notes (body text)")
+    before = other.read_bytes()
+    result = CliRunner().invoke(main, ["--db", str(other), "list"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"Error: The file {other} is a SQLite database of another program (it has no expenses "
+                             "table); it was left untouched: choose another file (--db PATH).\n")
+    assert other.read_bytes() == before
+
+
 @pytest.mark.parametrize("command", ["list", "export"])
 def test_cli_from_after_to_says_so_in_words(run, command):
     run("add", "--amount", "1", "--description", "x", "--category", "Food")

@@ -86,16 +86,25 @@ def describe_database_error(exc: BaseException, path: Path, another_file: str = 
     return f"The database {path} cannot be used ({text})."
 
 
+class UnusableFile(DatabaseUnavailable):
+    """A file left untouched (another program's, or damaged); the sentence ends by saying how this
+    person chooses another file, which `worded` changes (the command line names --db when they used it)."""
+
+    def __init__(self, reason: str, remedy: str = "choose another file", another_file: str = ANOTHER_FILE):
+        self.reason, self.remedy = reason, remedy
+        super().__init__(f"{reason}; it was left untouched: {remedy} ({another_file}).")
+
+    def worded(self, another_file: str) -> "UnusableFile":
+        return UnusableFile(self.reason, self.remedy, another_file)
+
+
 def check_is_ours(conn: sqlite3.Connection, path: Path) -> tuple[bool, int]:
     """Refuse files that belong to another program or a newer version; report whether it is empty."""
     tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
     app_id = conn.execute("pragma application_id").fetchone()[0]
     version = conn.execute("pragma user_version").fetchone()[0]
     if app_id not in (0, APPLICATION_ID) or (tables and "expenses" not in tables):
-        raise DatabaseUnavailable(
-            f"The file {path} is a SQLite database of another program (it has no expenses table); "
-            f"it was left untouched: set {DB_ENV} to another file."
-        )
+        raise UnusableFile(f"The file {path} is a SQLite database of another program (it has no expenses table)")
     if version > len(MIGRATIONS):
         raise DatabaseUnavailable(
             f"The database {path} was written by a newer version of Expense Tracker "
@@ -119,9 +128,9 @@ def init_database(path: Path) -> None:
             # Never change a damaged file: an upgrade would write into whatever is left of it.
             verdict = conn.execute("pragma quick_check").fetchone()[0]
             if verdict != "ok":
-                raise DatabaseUnavailable(
-                    f"The file {path} is damaged (SQLite's check says: {verdict[:200]}); it was left "
-                    f"untouched: restore a backup or set {DB_ENV} to another file."
+                raise UnusableFile(
+                    f"The file {path} is damaged (SQLite's check says: {verdict[:200]})",
+                    "restore a backup or choose another file",
                 )
         # Another process may be upgrading the same file right now, which takes seconds on a
         # large file: wait for it rather than report a lock.

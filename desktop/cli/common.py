@@ -20,7 +20,7 @@ from desktop import paths
 from tracker import __version__
 from tracker.categories import find_category_id, list_categories
 from tracker.config import DB_ENV, MAX_AMOUNT
-from tracker.db import ANOTHER_FILE, connect, describe_database_error, init_database
+from tracker.db import ANOTHER_FILE, UnusableFile, connect, describe_database_error, init_database
 from tracker.errors import AppError, DatabaseUnavailable, NotFound
 from tracker.validation import check_cents, check_date
 
@@ -123,6 +123,8 @@ def open_existing(create: bool = False) -> sqlite3.Connection:
     try:
         init_database(path)
         return connect(path)
+    except UnusableFile as exc:
+        raise exc.worded(another_file()) from None
     except DatabaseUnavailable as exc:
         if not isinstance(exc.__cause__, (sqlite3.Error, OSError)):
             raise
