@@ -166,9 +166,9 @@ def init_database(path: Path) -> None:
 APP_TABLES = (
     "budgets", "categories", "deleted_expenses", "expense_search", "expense_search_config",
     "expense_search_data", "expense_search_idx", "expense_search_input", "expense_search_text",
-    "expenses", "import_batches", "import_in_progress", "import_profiles", "monthly_totals",
-    "recurring", "recurring_occurrences", "search_fold_map", "search_positions", "settings",
-    "sqlite_sequence",
+    "expenses", "import_batches", "import_in_progress", "import_profiles", "learned_words", "learning_changes",
+    "monthly_totals", "recurring", "recurring_occurrences", "rules", "search_fold_map", "search_positions",
+    "settings", "sqlite_sequence",
 )
 
 

@@ -2,6 +2,7 @@
 
 import sqlite3
 
+from tracker.learning import create_learning
 from tracker.search_index import create_search_index
 
 # Stamped into files this app creates, to tell them from other programs' SQLite files.
@@ -201,7 +202,14 @@ def migrate_budgets_recurring_search(conn: sqlite3.Connection, is_new: bool) -> 
     create_search_index(conn)
 
 
+def migrate_rules_and_learning(conn: sqlite3.Connection, is_new: bool) -> None:
+    from tracker.rules import create_rules  # here: tracker.rules needs tracker.db, which needs this module
+
+    create_rules(conn)
+    create_learning(conn)
+
+
 MIGRATIONS = [
     migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports,
-    migrate_budgets_recurring_search,
+    migrate_budgets_recurring_search, migrate_rules_and_learning,
 ]

@@ -152,8 +152,48 @@ CREATE TRIGGER expenses_search_update after update of id, description on expense
     delete from expense_search_text where id = old.id;
     insert into expense_search_input (id, description) values (new.id, new.description);
 end;
+CREATE TABLE rules (
+    id integer primary key autoincrement,
+    position integer not null,
+    kind text not null check (kind in ('contains', 'matches')),
+    pattern text not null,
+    amount_min real,
+    amount_max real,
+    category_id integer not null,
+    description text,
+    created_at text not null default (datetime('now'))
+);
+CREATE TRIGGER categories_rules_delete after delete on categories begin
+    delete from rules where category_id = old.id;
+end;
+CREATE TABLE learned_words (
+    word text not null,
+    category_id integer not null,
+    uses integer not null,
+    primary key (word, category_id)
+) without rowid;
+CREATE TABLE learning_changes (
+    id integer primary key,
+    description text not null,
+    category_id integer not null,
+    sign integer not null
+);
+CREATE TRIGGER expenses_learning_insert after insert on expenses begin
+    insert into learning_changes (description, category_id, sign) values (new.description, new.category_id, 1);
+end;
+CREATE TRIGGER expenses_learning_delete after delete on expenses begin
+    insert into learning_changes (description, category_id, sign) values (old.description, old.category_id, -1);
+end;
+CREATE TRIGGER expenses_learning_update after update of description, category_id on expenses
+when old.description is not new.description or old.category_id is not new.category_id begin
+    insert into learning_changes (description, category_id, sign) values (old.description, old.category_id, -1);
+    insert into learning_changes (description, category_id, sign) values (new.description, new.category_id, 1);
+end;
+CREATE TRIGGER categories_learning_delete after delete on categories begin
+    delete from learned_words where category_id = old.id;
+end;
 pragma application_id = 1163423828;
-pragma user_version = 5;
+pragma user_version = 6;
 pragma journal_mode = wal;
 -- category 1 Food #e67e22
 -- category 2 Transport #3498db
