@@ -236,3 +236,71 @@ class ErrorBody(BaseModel):
 
 # The 400 of every route that takes a category_id.
 BAD_CATEGORY = {400: {"model": ErrorBody, "description": "Unknown category_id, a foreign Host, or a body that is not JSON"}}
+
+
+RuleId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+EditId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+
+
+class RuleResponse(BaseModel):
+    id: int
+    position: int = Field(description="Rules are tried in this order; the first that fits decides.")
+    kind: str
+    pattern: str
+    amount_min: float | None
+    amount_max: float | None
+    category_id: int
+    category_name: str
+    description: str | None
+    created_at: str
+
+
+class RuleSuggestion(BaseModel):
+    kind: str
+    pattern: str = Field(description="The merchant's word in the description (REWE in 'REWE SAGT DANKE 1234').")
+    category_id: int
+    matching: int = Field(description="How many expenses the rule would take now.")
+    elsewhere: int = Field(description="How many of those are in another category today.")
+
+
+class EditResult(BaseModel):
+    edit_id: int | None = Field(description="Pass it to POST /edits/{edit_id}/undo; null on a dry run.")
+    action: str
+    rows: int = Field(description="Rows changed (or that would be, on a dry run).")
+    summary: str
+    dry_run: bool
+
+
+class TidyRow(BaseModel):
+    id: int
+    date: str
+    amount: float
+    description: str
+    category_id: int
+    category_name: str
+    new_category_id: int
+    new_category_name: str
+    new_description: str | None
+    source: str = Field(description="`rule` or `learned`.")
+    reason: str = Field(description="Where the new category comes from, in words.")
+
+
+class TidyPreview(BaseModel):
+    examined: int
+    changes: int = Field(description="How many rows would change (rows lists at most 5,000 of them).")
+    rows: list[TidyRow]
+
+
+class Edit(BaseModel):
+    id: int
+    action: str
+    summary: str
+    rows: int
+    made_at: str
+    undone_at: str | None
+
+
+class UndoResult(BaseModel):
+    edit_id: int
+    rows: int
+    summary: str

@@ -159,18 +159,22 @@ class Learner:
             }
         return known
 
-    def guess(self, description: str) -> Guess | None:
+    def guess(self, description: str, itself: int | None = None) -> Guess | None:
+        """`itself`: the category of an expense that is already counted (one being tidied), so that
+        it does not vote for itself."""
         votes: dict[int, float] = {}
         best_word: dict[int, tuple[int, str]] = {}
         for position, word in enumerate(words(description)):
             counts = self.counts(word)
+            if itself is not None and itself in counts:
+                counts = {**counts, itself: counts[itself] - 1}
             total = sum(counts.values())
             if not total:
                 continue
             # Smoothed share: a word seen once votes 0.5, one seen 20 times in one category ~0.95.
             # A word that has led a description before names a merchant and counts most; other
             # words count less the later they come (often a place that so far went with one category).
-            merchant = bool(self.counts(FIRST + word))
+            merchant = sum(self.counts(FIRST + word).values()) > (itself is not None and position == 0)
             weight = (2.0 if merchant else 1.0 / (position + 1)) / (total + 1)
             for category_id, uses in counts.items():
                 votes[category_id] = votes.get(category_id, 0.0) + uses * weight

@@ -203,9 +203,12 @@ def migrate_budgets_recurring_search(conn: sqlite3.Connection, is_new: bool) -> 
 
 
 def migrate_rules_and_learning(conn: sqlite3.Connection, is_new: bool) -> None:
-    from tracker.rules import create_rules  # here: tracker.rules needs tracker.db, which needs this module
+    # Imported here: these modules need tracker.db, which needs this one.
+    from tracker.bulk import create_edits
+    from tracker.rules import create_rules
 
     create_rules(conn)
+    create_edits(conn)
     create_learning(conn)
 
 

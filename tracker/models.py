@@ -227,3 +227,56 @@ def describe_validation_error(errors: list[dict[str, Any]]) -> str:
     if kind == "extra_forbidden":
         return f"The {where} '{field}' is not allowed: unknown field{suffix}."
     return f"Invalid {where} '{field}': {message}{suffix}."
+
+
+RulePattern = Annotated[str, AfterValidator(check_text), Field(strict=True, min_length=1, max_length=200, examples=["REWE"])]
+RuleAmount = Annotated[float, Field(strict=True, ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+
+
+class RuleCreate(StrictModel):
+    """A description that contains (or, as a regular expression, matches) `pattern`, with an amount in
+    [amount_min, amount_max] when given, goes in `category_id`, described as `description` when given."""
+
+    kind: Literal["contains", "matches"] = Field(
+        "contains", description="`contains` (any case, any accents) or `matches` (a Python regular expression, any case).")
+    pattern: RulePattern
+    amount_min: RuleAmount | None = Field(None, description="Smallest amount the rule takes (included).")
+    amount_max: RuleAmount | None = Field(None, description="Largest amount the rule takes (included).")
+    category_id: RowId
+    description: Description | None = Field(None, description="A cleaner description for the rows it takes.")
+
+
+class RuleUpdate(StrictModel):
+    kind: Literal["contains", "matches"] | None = Field(None, description=UNCHANGED)
+    pattern: RulePattern | None = Field(None, description=UNCHANGED)
+    amount_min: RuleAmount | None = Field(None, description="Send null to take away the lower bound; leave out to keep it.")
+    amount_max: RuleAmount | None = Field(None, description="Send null to take away the upper bound; leave out to keep it.")
+    category_id: RowId | None = Field(None, description=UNCHANGED)
+    description: Description | None = Field(None, description="Send null to stop changing descriptions; leave out to keep it.")
+    position: Annotated[int, Field(strict=True, ge=1, le=MAX_ID)] | None = Field(
+        None, description="Move the rule to this place (1 is tried first).")
+
+
+class ExpenseSelection(StrictModel):
+    """Which expenses: `ids`, or every expense that the list's `filter` (the same as GET /expenses takes) lets through."""
+
+    ids: Annotated[list[RowId], Field(max_length=100_000)] | None = Field(None, description="These expenses.")
+    filter: ExpenseFilters | None = Field(None, description="Or every expense these filters and search let through ({} is all).")
+
+
+class BulkEdit(ExpenseSelection):
+    action: Literal["category", "delete", "restore"] = Field(description=(
+        "`category`: move them to `category_id`; `delete`: to the trash; `restore`: the listed `ids` back from the trash."))
+    category_id: RowId | None = Field(None, description="For `category`.")
+    dry_run: bool = Field(False, description="Only say how many rows it would change.")
+
+
+class TidyChange(StrictModel):
+    id: RowId
+    category_id: RowId
+    description: Description | None = None
+
+
+class TidyApply(StrictModel):
+    changes: Annotated[list[TidyChange], Field(min_length=1, max_length=100_000)] = Field(
+        description="The changes to make, as a tidy preview listed them (drop any you do not want).")

@@ -166,6 +166,21 @@ CREATE TABLE rules (
 CREATE TRIGGER categories_rules_delete after delete on categories begin
     delete from rules where category_id = old.id;
 end;
+CREATE TABLE edits (
+    id integer primary key autoincrement,
+    action text not null check (action in ('category', 'delete', 'restore', 'tidy')),
+    summary text not null,
+    rows integer not null,
+    made_at text not null default (datetime('now')),
+    undone_at text
+);
+CREATE TABLE edit_rows (
+    edit_id integer not null,
+    expense_id integer not null,
+    old_category_id integer,
+    old_description text,
+    primary key (edit_id, expense_id)
+) without rowid;
 CREATE TABLE learned_words (
     word text not null,
     category_id integer not null,

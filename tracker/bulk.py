@@ -1,0 +1,220 @@
+"""Changing many expenses at once — a new category, to the trash, back from it, or the rules and
+learning run over them — as one edit that one undo takes back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from tracker.categories import require_category
+from tracker.db import Session
+from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.expenses import MOVE_TO_TRASH, count_expenses, filter_clause
+from tracker.money import check_totals
+from tracker.search import plan_search
+from tracker.trash import TRASH_KEPT, restore_rows
+
+EDITS_SCHEMA = [
+    """create table if not exists edits (
+    id integer primary key autoincrement,
+    action text not null check (action in ('category', 'delete', 'restore', 'tidy')),
+    summary text not null,
+    rows integer not null,
+    made_at text not null default (datetime('now')),
+    undone_at text
+)""",
+    # What each row was before the edit, so that undo can put it back.
+    """create table if not exists edit_rows (
+    edit_id integer not null,
+    expense_id integer not null,
+    old_category_id integer,
+    old_description text,
+    primary key (edit_id, expense_id)
+) without rowid""",
+]
+
+MAX_IDS = 100_000  # ids listed in one request; a filter reaches any number of rows
+ACTIONS = ("category", "delete", "restore", "tidy")
+
+
+def create_edits(conn) -> None:
+    for statement in EDITS_SCHEMA:
+        conn.execute(statement)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which expenses: listed ids, or every expense the list's filters and search let through."""
+
+    ids: Sequence[int] | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    category_id: int | None = None
+    q: str | None = None
+
+    def expense_ids(self, conn: Session) -> list[int]:
+        if self.ids is not None:
+            if len(self.ids) > MAX_IDS:
+                raise InvalidInput(f"At most {MAX_IDS:,} ids at once; choose by filter for more.")
+            wanted = sorted(set(self.ids))
+            found = in_chunks(conn, "select id from expenses where id in ({})", wanted)
+            missing = sorted(set(wanted) - set(found))
+            if missing:
+                raise NotFound(f"No expense {missing[0]}" + (f" (nor {len(missing) - 1} more)." if len(missing) > 1 else "."))
+            return wanted
+        conditions, params = filter_clause(self.date_from, self.date_to, self.category_id)
+        search = plan_search(conn, self.q, None, lambda: count_expenses(conn, self.date_from, self.date_to, self.category_id))
+        conditions += search.conditions
+        params += search.params
+        where = f"where {' and '.join(conditions)}" if conditions else ""
+        return [row[0] for row in conn.execute(f"select e.id from expenses e {where} order by e.id", params)]
+
+
+def rows_in_chunks(conn: Session, sql: str, ids: Sequence[int], *params: object, chunk: int = 500) -> list:
+    """Run `sql`, whose `in ({})` takes the ids, a chunk at a time (SQLite caps a statement's
+    parameters); `params` follow the ids."""
+    rows: list = []
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        rows += conn.execute(sql.format(", ".join("?" * len(part))), (*part, *params)).fetchall()
+    return rows
+
+
+def in_chunks(conn: Session, sql: str, ids: Sequence[int]) -> list:
+    """The first column of rows_in_chunks."""
+    return [row[0] for row in rows_in_chunks(conn, sql, ids)]
+
+
+def record_edit(conn: Session, action: str, summary: str, rows: Iterable[tuple]) -> int:
+    rows = list(rows)
+    edit_id = conn.execute(
+        "insert into edits (action, summary, rows) values (?, ?, ?)", (action, summary, len(rows))
+    ).lastrowid
+    conn.executemany(
+        "insert into edit_rows (edit_id, expense_id, old_category_id, old_description) values (?, ?, ?, ?)",
+        [(edit_id, *row) for row in rows],
+    )
+    return edit_id
+
+
+def edit_result(conn: Session, edit_id: int | None, action: str, rows: int, summary: str) -> dict:
+    return {"edit_id": edit_id, "action": action, "rows": rows, "summary": summary, "dry_run": edit_id is None}
+
+
+def set_category(conn: Session, selection: Selection, category_id: int, *, dry_run: bool = False) -> dict:
+    with conn.write():
+        require_category(conn, category_id)
+        name = conn.execute("select name from categories where id = ?", (category_id,)).fetchone()[0]
+        ids = selection.expense_ids(conn)
+        before = [
+            (row[0], row[1], None)
+            for row in rows_in_chunks(conn, "select id, category_id from expenses where id in ({}) and category_id != ?",
+                                      ids, category_id)
+        ]
+        summary = f"{len(before):,} expense{'' if len(before) == 1 else 's'} moved to {name}"
+        if dry_run:
+            return edit_result(conn, None, "category", len(before), summary)
+        edit_id = record_edit(conn, "category", summary, before)
+        months = set(in_chunks(conn, "select distinct substr(date, 1, 7) from expenses where id in ({})",
+                               [row[0] for row in before]))
+        conn.execute(
+            "update expenses set category_id = ? where id in (select expense_id from edit_rows where edit_id = ?)",
+            (category_id, edit_id),
+        )
+        check_totals(conn, months)
+        return edit_result(conn, edit_id, "category", len(before), summary)
+
+
+def delete_many(conn: Session, selection: Selection, *, dry_run: bool = False) -> dict:
+    with conn.write():
+        ids = selection.expense_ids(conn)
+        summary = f"{len(ids):,} expense{'' if len(ids) == 1 else 's'} moved to the trash"
+        if dry_run:
+            return edit_result(conn, None, "delete", len(ids), summary)
+        edit_id = record_edit(conn, "delete", summary, ((i, None, None) for i in ids))
+        chosen = "e.id in (select expense_id from edit_rows where edit_id = ?)"
+        conn.execute(f"{MOVE_TO_TRASH} where {chosen}", (None, edit_id))
+        conn.execute("delete from expenses where id in (select expense_id from edit_rows where edit_id = ?)", (edit_id,))
+        return edit_result(conn, edit_id, "delete", len(ids), summary)
+
+
+def restore_many(conn: Session, ids: Sequence[int], *, dry_run: bool = False) -> dict:
+    """Bring the listed expenses back from the trash."""
+    if len(ids) > MAX_IDS:
+        raise InvalidInput(f"At most {MAX_IDS:,} ids at once.")
+    wanted = sorted(set(ids))
+    with conn.write():
+        present = in_chunks(conn, f"select id from deleted_expenses where {TRASH_KEPT} and id in ({{}})", wanted)
+        missing = sorted(set(wanted) - set(present))
+        if missing:
+            raise NotFound(f"Expense {missing[0]} is not in the trash.")
+        summary = f"{len(wanted):,} expense{'' if len(wanted) == 1 else 's'} restored from the trash"
+        if dry_run:
+            return edit_result(conn, None, "restore", len(wanted), summary)
+        edit_id = record_edit(conn, "restore", summary, ((i, None, None) for i in wanted))
+        restore_rows(conn, "id in (select expense_id from edit_rows where edit_id = ?)", (edit_id,))
+        return edit_result(conn, edit_id, "restore", len(wanted), summary)
+
+
+def apply_changes(conn: Session, changes: Sequence[dict], summary: str, *, dry_run: bool = False) -> dict:
+    """Give each expense its new category (and description, if given): `changes` are dicts with
+    id, category_id and optionally description, as a tidy preview lists them."""
+    with conn.write():
+        rows = []
+        for change in changes:
+            current = conn.execute("select category_id, description, date from expenses where id = ?",
+                                   (change["id"],)).fetchone()
+            if current is None:
+                raise Conflict(f"Expense {change['id']} changed or went since the preview; preview again.")
+            rows.append((change["id"], current["category_id"], current["description"], current["date"][:7]))
+        if dry_run:
+            return edit_result(conn, None, "tidy", len(rows), summary)
+        edit_id = record_edit(conn, "tidy", summary, (row[:3] for row in rows))
+        for change in changes:
+            require_category(conn, change["category_id"])
+            conn.execute(
+                "update expenses set category_id = ?, description = coalesce(?, description) where id = ?",
+                (change["category_id"], change.get("description"), change["id"]),
+            )
+        check_totals(conn, {row[3] for row in rows})
+        return edit_result(conn, edit_id, "tidy", len(rows), summary)
+
+
+def list_edits(conn: Session, limit: int = 20) -> list[dict]:
+    return [dict(row) for row in conn.execute(
+        "select id, action, summary, rows, made_at, undone_at from edits order by id desc limit ?", (limit,)
+    )]
+
+
+def undo_edit(conn: Session, edit_id: int) -> dict:
+    """Take an edit back: categories and descriptions as they were, deleted rows out of the trash,
+    restored rows back in it. Rows changed or gone since are left as they are now."""
+    with conn.write():
+        edit = conn.execute("select action, summary, undone_at from edits where id = ?", (edit_id,)).fetchone()
+        if edit is None:
+            raise NotFound(f"Edit {edit_id} not found.")
+        if edit["undone_at"] is not None:
+            raise Conflict(f"Edit {edit_id} ({edit['summary']}) was already undone.")
+        chosen = "(select expense_id from edit_rows where edit_id = ?)"
+        if edit["action"] == "delete":
+            back = len(restore_rows(conn, f"id in {chosen} and id not in (select id from expenses)", (edit_id,)))
+        elif edit["action"] == "restore":
+            conn.execute(f"{MOVE_TO_TRASH} where e.id in {chosen}", (None, edit_id))
+            back = conn.execute(f"delete from expenses where id in {chosen}", (edit_id,)).rowcount
+        else:
+            months = set(in_chunks(conn, "select distinct substr(date, 1, 7) from expenses where id in ({})",
+                                   [r[0] for r in conn.execute("select expense_id from edit_rows where edit_id = ?",
+                                                               (edit_id,))]))
+            back = conn.execute(
+                """update expenses set
+                    category_id = coalesce((select r.old_category_id from edit_rows r
+                        where r.edit_id = ? and r.expense_id = expenses.id
+                        and exists (select 1 from categories c where c.id = r.old_category_id)), category_id),
+                    description = coalesce((select r.old_description from edit_rows r
+                        where r.edit_id = ? and r.expense_id = expenses.id), description)
+                where id in (select expense_id from edit_rows where edit_id = ?)""",
+                (edit_id, edit_id, edit_id),
+            ).rowcount
+            check_totals(conn, months)
+        conn.execute("update edits set undone_at = datetime('now') where id = ?", (edit_id,))
+        return {"edit_id": edit_id, "rows": back, "summary": f"Undid: {edit['summary']}"}

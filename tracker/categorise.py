@@ -1,0 +1,86 @@
+"""Where a row goes: the person's rules first, then what their own expenses taught, then the
+default category. Every placement says where it came from, for the person to check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker.db import Session
+from tracker.learning import Learner, catch_up, original_spelling, words
+from tracker.rules import RuleBook
+
+RULE, LEARNED, DEFAULT = "rule", "learned", "default"
+
+
+@dataclass(frozen=True)
+class Placement:
+    category_id: int | None  # None: no default was given and nothing placed the row
+    source: str  # RULE, LEARNED or DEFAULT
+    reason: str  # "rule 3: contains REWE", "like 14 earlier REWE expenses", "default"
+    description: str | None = None  # a rule's cleaner description, if it gives one
+    rule_id: int | None = None
+
+
+def learn_latest(conn: Session) -> int:
+    """Count what changed since the last time (a short write: ~0.3 s per 100k changed rows)."""
+    if conn.execute("select exists (select 1 from learning_changes)").fetchone()[0] == 0:
+        return 0
+    with conn.write():
+        return catch_up(conn)
+
+
+class Categoriser:
+    def __init__(self, conn: Session, default_category_id: int | None):
+        self.rules = RuleBook(conn)
+        self.learner = Learner(conn)
+        self.default = default_category_id
+
+    def place(self, description: str, amount: float, itself: int | None = None) -> Placement:
+        """`itself`: the category of an expense already in the file (see Learner.guess)."""
+        rule = self.rules.first_fit(description, amount)
+        if rule is not None:
+            return Placement(rule.category_id, RULE, rule.label, rule.description, rule.id)
+        guess = self.learner.guess(description, itself)
+        if guess is not None:
+            earlier = "earlier expense" if guess.uses == 1 else "earlier expenses"
+            return Placement(guess.category_id, LEARNED, f"like {guess.uses:,} {earlier} with {guess.word}")
+        return Placement(self.default, DEFAULT, "default")
+
+
+def merchant_word(description: str) -> str | None:
+    """The word a rule offered for this description would look for (REWE in 'REWE SAGT DANKE 1234')."""
+    found = words(description)
+    return original_spelling(description, found[0]) if found else None
+
+
+TIDY_LIMIT = 5000  # changes a preview lists; the rest are counted
+
+
+def preview_tidy(conn: Session, ids: list[int]) -> dict:
+    """What the rules and learning would change among these expenses: only rows that would move
+    or get a cleaner description, each with where its new category comes from."""
+    learn_latest(conn)
+    categoriser = Categoriser(conn, None)
+    names = {row[0]: row[1] for row in conn.execute("select id, name from categories")}
+    changes, count = [], 0
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        for row in conn.execute(
+            f"""select id, amount, description, category_id, date from expenses
+            where id in ({", ".join("?" * len(part))}) order by date desc, id desc""", part,
+        ):
+            placed = categoriser.place(row["description"], row["amount"], itself=row["category_id"])
+            if placed.source == DEFAULT:
+                continue
+            new_description = placed.description if placed.description not in (None, row["description"]) else None
+            if placed.category_id == row["category_id"] and new_description is None:
+                continue
+            count += 1
+            if len(changes) < TIDY_LIMIT:
+                changes.append({
+                    "id": row["id"], "date": row["date"], "amount": row["amount"], "description": row["description"],
+                    "category_id": row["category_id"], "category_name": names.get(row["category_id"], ""),
+                    "new_category_id": placed.category_id, "new_category_name": names.get(placed.category_id, ""),
+                    "new_description": new_description, "source": placed.source, "reason": placed.reason,
+                })
+    return {"examined": len(ids), "changes": count, "rows": changes}
