@@ -201,7 +201,12 @@ def migrate_budgets_recurring_search(conn: sqlite3.Connection, is_new: bool) -> 
     create_search_index(conn)
 
 
+def migrate_recurring_pause(conn: sqlite3.Connection, is_new: bool) -> None:
+    # The day a template was paused; null while it runs. A nullable column: instant on any file.
+    conn.execute("alter table recurring add column paused_on text")
+
+
 MIGRATIONS = [
     migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports,
-    migrate_budgets_recurring_search,
+    migrate_budgets_recurring_search, migrate_recurring_pause,
 ]

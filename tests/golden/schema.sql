@@ -105,7 +105,7 @@ CREATE TABLE recurring (
     end_date text,
     posted_through text,
     created_at text not null default (datetime('now'))
-);
+, paused_on text);
 CREATE TABLE recurring_occurrences (
     recurring_id integer not null references recurring(id) on delete cascade,
     date text not null,
@@ -153,7 +153,7 @@ CREATE TRIGGER expenses_search_update after update of id, description on expense
     insert into expense_search_input (id, description) values (new.id, new.description);
 end;
 pragma application_id = 1163423828;
-pragma user_version = 5;
+pragma user_version = 6;
 pragma journal_mode = wal;
 -- category 1 Food #e67e22
 -- category 2 Transport #3498db
