@@ -91,8 +91,26 @@ class RecurringResponse(BaseModel):
     day_of_month: int | None
     start_date: str
     end_date: str | None
-    next_date: str | None = Field(description="The next date from today on that is neither posted nor skipped.")
+    paused: bool = Field(description="True while paused: nothing is posted until it is resumed.")
+    paused_on: str | None = Field(description="The day it was paused; null while it runs.")
+    next_date: str | None = Field(
+        description="The next date from today on that is neither posted nor skipped; null when ended or paused.")
     created_at: str
+
+
+class PostedOccurrence(BaseModel):
+    date: str
+    amount: float
+    expense_id: int
+
+
+class RecurringSaved(RecurringResponse):
+    posted: list[PostedOccurrence] = Field(
+        description="The expenses this request posted because their dates were already due (oldest first).")
+
+
+class RecurringResumed(RecurringSaved):
+    skipped: list[str] = Field(description="The dates that fell due while it was paused, now skipped (not posted).")
 
 
 class Occurrence(BaseModel):

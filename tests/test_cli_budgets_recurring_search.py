@@ -13,6 +13,7 @@ NEW_COMMANDS = [
     ["budget"], ["budget", "set"], ["budget", "clear"], ["budget", "list"],
     ["recurring"], ["recurring", "list"], ["recurring", "add"], ["recurring", "remove"],
     ["recurring", "upcoming"], ["recurring", "edit"], ["recurring", "skip"], ["recurring", "post"], ["recurring", "post-due"],
+    ["recurring", "pause"], ["recurring", "resume"],
     ["list"], ["export"], ["summary"],
 ]
 
@@ -197,12 +198,66 @@ def test_skip_then_post_due_twice_then_remove_keeps_posted(run, today):
     assert [line.split()[1] for line in ok(run("list")).splitlines()] == ["2025-03-31", "2025-02-28", "2025-01-31"]
 
 
-def test_recurring_add_in_the_past_hints_at_post_due(run, today, db_path):
+def test_recurring_add_in_the_past_says_what_it_posted(run, today):
     today("2025-03-01")
-    result = run(*INTERNET)
-    assert result.stdout.splitlines()[1] == (
-        f"Dates already due are posted when the app runs, or now with: expense-tracker --db {db_path} recurring post-due")
-    assert ok(run("recurring", "post-due")) == "Posted 2 recurring expenses due by 2025-03-01.\n"
+    assert ok(run(*INTERNET)) == (
+        "Added recurring expense 1: Internet, 40.00 in Utilities, monthly on the 31st (last day in shorter months); "
+        "next 2025-03-31.\n"
+        "Posted 2 past expenses (2025-01-31, 2025-02-28), 80.00 in all.\n")
+    assert [line.split()[1] for line in ok(run("list")).splitlines()] == ["2025-02-28", "2025-01-31"]
+    assert ok(run("recurring", "post-due")) == "Nothing was due by 2025-03-01; no expenses posted.\n"
+
+
+def test_recurring_add_json_lists_what_it_posted(run, today):
+    today("2025-03-01")
+    posted = json.loads(ok(run(*INTERNET, "--json")))["posted"]
+    assert [(item["date"], item["amount"]) for item in posted] == [("2025-01-31", 40.0), ("2025-02-28", 40.0)]
+
+
+def test_recurring_add_weekly_long_ago_shortens_the_list(run, today):
+    today("2025-03-01")
+    out = ok(run("recurring", "add", "--amount", "2.50", "--description", "Paper", "--category", "Food",
+                 "--every", "weekly", "--start", "2025-01-04"))
+    assert out.splitlines()[1] == (
+        "Posted 9 past expenses (2025-01-04, 2025-01-11, 2025-01-18, …, 2025-02-22, 2025-03-01), 22.50 in all.")
+
+
+def test_recurring_add_in_the_future_posts_nothing(run, today):
+    today("2025-01-20")
+    assert len(ok(run(*INTERNET)).splitlines()) == 1
+    assert run("list").stdout == ""
+
+
+def test_recurring_pause_resume_skips_what_fell_due_while_paused(run, today, db_path):
+    today("2025-01-20")
+    ok(run(*INTERNET))
+    today("2025-02-10")
+    assert ok(run("recurring", "post-due")) == "Posted 1 recurring expense due by 2025-02-10.\n"
+    assert ok(run("recurring", "pause", "1")) == (
+        f"Paused recurring expense 1 (Internet) since 2025-02-10; resume it with: "
+        f"expense-tracker --db {db_path} recurring resume 1\n")
+    assert ok(run("recurring", "list")) == (
+        "    1  Internet                         40.00  Utilities         paused           "
+        "Monthly on the 31st (last day in shorter months)\n")
+    assert json.loads(ok(run("recurring", "list", "--json")))["paused"] is True
+    assert run("recurring", "upcoming").stdout == ""
+    today("2025-04-15")
+    assert ok(run("recurring", "post-due")) == "Nothing was due by 2025-04-15; no expenses posted.\n"
+    assert ok(run("recurring", "resume", "1")) == (
+        "Resumed recurring expense 1: Internet, 40.00 in Utilities, monthly on the 31st (last day in shorter months); "
+        "next 2025-04-30.\n"
+        "Skipped 2 dates that fell due while paused (2025-02-28, 2025-03-31).\n")
+    assert ok(run("recurring", "resume", "1")) == "Recurring expense 1 (Internet) was not paused; nothing changed.\n"
+    today("2025-05-01")
+    assert ok(run("recurring", "post-due")) == "Posted 1 recurring expense due by 2025-05-01.\n"
+    assert [line.split()[1] for line in ok(run("list")).splitlines()] == ["2025-04-30", "2025-01-31"]
+
+
+@pytest.mark.parametrize("command", ["pause", "resume"])
+def test_recurring_pause_resume_unknown_id(run, today, command):
+    today("2025-01-20")
+    ok(run(*INTERNET))
+    one_line_error(run("recurring", command, "7"), "Recurring expense 7 not found.")
 
 
 # -- search --------------------------------------------------------------------------------

@@ -22,8 +22,11 @@ from tracker.recurring import (
     create_recurring,
     delete_recurring,
     list_recurring,
+    pause_recurring,
     post_due,
+    post_due_listed,
     post_occurrence,
+    resume_recurring,
     schedule_dates,
     skip_occurrence,
     upcoming,
@@ -303,16 +306,25 @@ def template(**overrides):
     return body
 
 
+def stored(saved: dict) -> dict:
+    """A POST's or PUT's answer without what it posted: the template as GET shows it."""
+    return {key: value for key, value in saved.items() if key != "posted"}
+
+
 def test_create_recurring_returns_it_and_posts_what_is_due(api):
     response = api.post("/recurring", json=template(start_date="2025-01-31"))
     assert response.status_code == 201
     body = response.json()
+    expenses = api.get("/expenses").json()
+    assert [(e["date"], e["amount"]) for e in expenses] == [("2025-02-28", 9.99), ("2025-01-31", 9.99)]
+    # What it posted comes back with it, so that every face can say so.
+    assert body.pop("posted") == [{"date": "2025-01-31", "amount": 9.99, "expense_id": expenses[1]["id"]},
+                                  {"date": "2025-02-28", "amount": 9.99, "expense_id": expenses[0]["id"]}]
     assert body == {
         "id": body["id"], "amount": 9.99, "description": "Netflix", "category_id": 3, "category_name": "Utilities",
         "frequency": "monthly", "interval": 1, "day_of_month": 31, "start_date": "2025-01-31", "end_date": None,
-        "next_date": "2025-03-31", "created_at": body["created_at"],
+        "paused": False, "paused_on": None, "next_date": "2025-03-31", "created_at": body["created_at"],
     }
-    assert [(e["date"], e["amount"]) for e in api.get("/expenses").json()] == [("2025-02-28", 9.99), ("2025-01-31", 9.99)]
     assert api.get("/recurring").json() == [body]
     assert api.get(f"/recurring/{body['id']}").json() == body
 
@@ -391,7 +403,7 @@ def test_update_recurring_schedule_applies_from_today(api):
     ids=["day_on_yearly", "end_before_start", "sub_cent_amount", "unknown_category"],
 )
 def test_update_recurring_errors_change_nothing(api, body, detail):
-    created = api.post("/recurring", json=template()).json()
+    created = stored(api.post("/recurring", json=template()).json())
     response = api.put(f"/recurring/{created['id']}", json=body)
     assert response.status_code in (400, 422)
     assert response.json() == {"detail": detail}
@@ -405,10 +417,10 @@ def test_update_recurring_clears_end_date_with_null(api):
 
 @pytest.mark.parametrize("field", ["amount", "description", "category_id", "frequency", "interval", "start_date"])
 def test_update_recurring_null_field_is_left_unchanged(api, field):
-    created = api.post("/recurring", json=template(end_date="2025-06-30")).json()
+    created = stored(api.post("/recurring", json=template(end_date="2025-06-30")).json())
     response = api.put(f"/recurring/{created['id']}", json={field: None})
     assert response.status_code == 200, response.text
-    assert response.json() == created
+    assert stored(response.json()) == created
     assert api.get(f"/recurring/{created['id']}").json() == created
 
 
@@ -577,3 +589,71 @@ def test_recurring_database_schema_is_plain_sqlite(conn, db_path):
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("insert into recurring_occurrences (recurring_id, date, status) values (?, '2025-01-31', 'posted')",
                      (created["id"],))
+
+
+# -- pause and resume -----------------------------------------------------------------------
+
+def test_pause_posts_nothing_and_resume_skips_what_fell_due_while_paused(api, db_path):
+    created = api.post("/recurring", json=template(start_date="2025-01-31")).json()  # today 2025-03-10
+    paused = api.post(f"/recurring/{created['id']}/pause")
+    assert paused.status_code == 200
+    assert paused.json() == {**stored(created), "paused": True, "paused_on": "2025-03-10", "next_date": None}
+    assert api.post(f"/recurring/{created['id']}/pause").json()["paused_on"] == "2025-03-10"  # twice is fine
+    assert api.get("/recurring/upcoming?days=90").json() == []
+    api.clock["today"] = date(2025, 5, 15)  # 03-31 and 04-30 fall due while paused
+    assert post_due_in(db_path, api.clock["today"]) == 0
+    resumed = api.post(f"/recurring/{created['id']}/resume").json()
+    assert (resumed["paused"], resumed["paused_on"], resumed["next_date"]) == (False, None, "2025-05-31")
+    assert resumed["skipped"] == ["2025-03-31", "2025-04-30"] and resumed["posted"] == []
+    api.clock["today"] = date(2025, 6, 1)
+    assert post_due_in(db_path, api.clock["today"]) == 1
+    assert [e["date"] for e in api.get("/expenses").json()] == ["2025-05-31", "2025-02-28", "2025-01-31"]
+    # A skipped date can still be posted by hand.
+    assert api.post(f"/recurring/{created['id']}/post", json={"date": "2025-03-31"}).status_code == 201
+
+
+def post_due_in(db_path, today) -> int:
+    """What the server's poster posts on its next check."""
+    conn = connect(db_path)
+    try:
+        return post_due(conn, today)
+    finally:
+        conn.close()
+
+
+def test_resume_posts_a_date_due_before_the_pause_and_todays(conn):
+    rule = create_recurring(conn, RecurringCreate(amount=5, description="Gym", category_id=1, frequency="weekly",
+                                                  start_date="2025-03-03"), TODAY)  # Mondays; not posted yet
+    pause_recurring(conn, rule["id"], date(2025, 3, 12))
+    assert post_due(conn, date(2025, 3, 20)) == 0
+    resumed = resume_recurring(conn, rule["id"], date(2025, 3, 24))
+    assert resumed["skipped"] == ["2025-03-17"]  # the pause began on the 12th
+    assert [item["date"] for item in post_due_listed(conn, date(2025, 3, 24))] == [
+        "2025-03-03", "2025-03-10", "2025-03-24"]
+
+
+def test_paused_template_is_left_alone_by_the_poster(db_path):
+    init_database(db_path)
+    database = Database(db_path)
+    conn = connect(db_path)
+    try:
+        rule = create_recurring(conn, RecurringCreate(amount=5, description="Gym", category_id=1, frequency="daily",
+                                                      start_date="2025-03-01"), TODAY)
+        pause_recurring(conn, rule["id"], date(2025, 3, 1))
+    finally:
+        conn.close()
+    assert RecurringPoster(database, today=lambda: TODAY).run_once() == 0
+
+
+@pytest.mark.parametrize("action", ["pause", "resume"])
+def test_pause_resume_missing_is_404(api, action):
+    response = api.post(f"/recurring/9/{action}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Recurring expense 9 not found."}
+
+
+def test_pause_survives_a_schedule_edit(api):
+    created = api.post("/recurring", json=template()).json()
+    api.post(f"/recurring/{created['id']}/pause")
+    changed = api.put(f"/recurring/{created['id']}", json={"amount": 12.5, "frequency": "weekly"}).json()
+    assert (changed["paused"], changed["amount"], changed["posted"]) == (True, 12.5, [])

@@ -198,7 +198,7 @@ def test_recurring_monthly_on_31st_schedule_in_words_and_upcoming(open_page, api
     expect(rows).to_have_count(1)
     expect(rows.first.locator("td")).to_have_text([
         "Rent", "$900.00", "Utilities", "Monthly on the 31st (last day in shorter months)",
-        shown(month_end(today)), "Delete"])
+        shown(month_end(today)), "EditPauseDelete"])
     expect(dialog.get_by_role("status")).to_contain_text("Added “Rent”: monthly on the 31st")
     upcoming = dialog.get_by_role("table", name="Upcoming (30 days)").locator("tbody tr")
     expect(upcoming.first.locator("td").first).to_have_text(shown(month_end(today)))

@@ -202,6 +202,11 @@ def migrate_budgets_recurring_search(conn: sqlite3.Connection, is_new: bool) -> 
     create_search_index(conn)
 
 
+def migrate_recurring_pause(conn: sqlite3.Connection, is_new: bool) -> None:
+    # The day a template was paused; null while it runs. A nullable column: instant on any file.
+    conn.execute("alter table recurring add column paused_on text")
+
+
 def migrate_rules_and_learning(conn: sqlite3.Connection, is_new: bool) -> None:
     # Imported here: these modules need tracker.db, which needs this one.
     from tracker.bulk import create_edits
@@ -214,5 +219,5 @@ def migrate_rules_and_learning(conn: sqlite3.Connection, is_new: bool) -> None:
 
 MIGRATIONS = [
     migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports,
-    migrate_budgets_recurring_search, migrate_rules_and_learning,
+    migrate_budgets_recurring_search, migrate_recurring_pause, migrate_rules_and_learning,
 ]

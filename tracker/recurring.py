@@ -37,7 +37,7 @@ UPCOMING_DAYS_MAX = 366
 CLEARABLE_RECURRING_FIELDS = ("day_of_month", "end_date")
 SCHEDULE_FIELDS = ("frequency", "interval", "day_of_month", "start_date", "end_date")
 RECURRING_SELECT = """select r.id, r.amount, r.description, r.category_id, coalesce(c.name, '') as category_name,
-    r.frequency, r.interval, r.day_of_month, r.start_date, r.end_date, r.posted_through, r.created_at
+    r.frequency, r.interval, r.day_of_month, r.start_date, r.end_date, r.posted_through, r.paused_on, r.created_at
 from recurring r left join categories c on c.id = r.category_id"""
 
 
@@ -91,12 +91,14 @@ def recorded_dates(conn: Session, recurring_id: int, since: str) -> dict[str, st
 
 
 def recurring_response(conn: Session, row: Any, today: date) -> dict:
-    recorded = recorded_dates(conn, row["id"], today.isoformat())
-    next_date = next(
-        (d.isoformat() for d in schedule_dates(row, today, date.max) if d.isoformat() not in recorded), None
-    )
+    next_date = None
+    if row["paused_on"] is None:  # a paused template has no next date until it is resumed
+        recorded = recorded_dates(conn, row["id"], today.isoformat())
+        next_date = next(
+            (d.isoformat() for d in schedule_dates(row, today, date.max) if d.isoformat() not in recorded), None
+        )
     result = {key: row[key] for key in row.keys() if key != "posted_through"}
-    return {**result, "next_date": next_date}
+    return {**result, "paused": row["paused_on"] is not None, "next_date": next_date}
 
 
 def list_recurring(conn: Session, today: date | None = None) -> list[dict]:
@@ -181,6 +183,43 @@ def update_recurring(
         return recurring_response(conn, fetch_recurring(conn, recurring_id), today)
 
 
+def pause_recurring(conn: Session, recurring_id: int, today: date | None = None) -> dict:
+    """Pause a template from today: nothing is posted while it is paused (pausing twice is fine)."""
+    today = today or date.today()
+    with conn.write():
+        fetch_recurring(conn, recurring_id)
+        conn.execute("update recurring set paused_on = ? where id = ? and paused_on is null",
+                     (today.isoformat(), recurring_id))
+        return recurring_response(conn, fetch_recurring(conn, recurring_id), today)
+
+
+def resume_recurring(conn: Session, recurring_id: int, today: date | None = None) -> dict:
+    """Resume a paused template (resuming one that runs is fine); the result lists in `skipped`
+    the dates this skipped.
+
+    The dates that fell due while it was paused, from the day it was paused to the day before
+    today, are recorded as skipped: they are not back-posted (a paused gym membership is not
+    paid for afterwards), and each can still be posted by hand. Today's date and later ones post
+    as usual, and so does any date before the pause that was not posted yet."""
+    today = today or date.today()
+    skipped: list[str] = []
+    with conn.write():
+        rule = fetch_recurring(conn, recurring_id)
+        if rule["paused_on"] is not None:
+            since = date.fromisoformat(rule["paused_on"])
+            if rule["posted_through"]:
+                since = max(since, date.fromisoformat(rule["posted_through"]) + timedelta(days=1))
+            recorded = recorded_dates(conn, recurring_id, since.isoformat())
+            skipped = [day.isoformat() for day in schedule_dates(rule, since, today - timedelta(days=1))
+                       if day.isoformat() not in recorded]
+            conn.executemany(
+                "insert into recurring_occurrences (recurring_id, date, status) values (?, ?, 'skipped')",
+                ((recurring_id, day) for day in skipped),
+            )
+            conn.execute("update recurring set paused_on = null where id = ?", (recurring_id,))
+        return {**recurring_response(conn, fetch_recurring(conn, recurring_id), today), "skipped": skipped}
+
+
 def delete_recurring(conn: Session, recurring_id: int) -> None:
     """Delete a template and its bookkeeping; the expenses it posted stay."""
     with conn.write():
@@ -207,14 +246,21 @@ def record_posting(conn: Session, rule: Any, day: str) -> int:
 
 
 DUE_TEMPLATES = f"""{RECURRING_SELECT}
-where c.id is not null and r.start_date <= ? and (r.posted_through is null
+where c.id is not null and r.paused_on is null and r.start_date <= ? and (r.posted_through is null
     or (r.posted_through < ? and (r.end_date is null or r.posted_through < r.end_date)))
 order by r.id"""
 
 
 def post_due(conn: Session, today: date) -> int:
     """Post every date of every template that is due up to and including `today`; return how
-    many expenses were posted.
+    many expenses were posted. See post_due_listed."""
+    return len(post_due_listed(conn, today))
+
+
+def post_due_listed(conn: Session, today: date, recurring_id: int | None = None) -> list[dict]:
+    """Post every date of every template (or of the one template `recurring_id`) that is due up
+    to and including `today`, except paused ones; return what was posted, in order of template
+    and date: recurring_id, date, amount, expense_id.
 
     Idempotent: a date that was posted or skipped is never posted again (the primary key of
     recurring_occurrences, checked in the same transaction as the insert), whatever the number
@@ -223,27 +269,29 @@ def post_due(conn: Session, today: date) -> int:
     """
     day = today.isoformat()
     if conn.execute(f"select exists ({DUE_TEMPLATES})", (day, day)).fetchone()[0] == 0:
-        return 0  # nothing due: no write transaction, so the minutely check costs no disk write
-    posted = 0
+        return []  # nothing due: no write transaction, so the minutely check costs no disk write
+    posted: list[dict] = []
     with conn.write():
         # Read again inside the write lock: another process may have posted meanwhile.
         for rule in conn.execute(DUE_TEMPLATES, (day, day)).fetchall():
+            if recurring_id is not None and rule["id"] != recurring_id:
+                continue
             since = date.fromisoformat(rule["posted_through"]) + timedelta(days=1) if rule["posted_through"] else date.min
             recorded = recorded_dates(conn, rule["id"], since.isoformat())
             # One template whose dates cannot be posted leaves the others' postings standing.
             conn.execute("savepoint template")
             try:
                 dates = [due.isoformat() for due in schedule_dates(rule, since, today) if due.isoformat() not in recorded]
-                for due in dates:
-                    record_posting(conn, rule, due)
+                done = [{"recurring_id": rule["id"], "date": due, "amount": rule["amount"],
+                         "expense_id": record_posting(conn, rule, due)} for due in dates]
                 conn.execute("update recurring set posted_through = ? where id = ?", (day, rule["id"]))
-                posted += len(dates)
+                posted += done
             except TotalTooLarge as exc:
                 conn.execute("rollback to template")
                 log.warning("Recurring expense %d was not posted (it will be tried again): %s", rule["id"], exc)
             conn.execute("release template")
     if posted:
-        log.info("Posted %d recurring expense%s due by %s", posted, "" if posted == 1 else "s", day)
+        log.info("Posted %d recurring expense%s due by %s", len(posted), "" if len(posted) == 1 else "s", day)
     return posted
 
 
@@ -293,11 +341,11 @@ def post_occurrence(
 
 
 def upcoming(conn: Session, today: date, days: int = 30) -> list[dict]:
-    """Every template's dates from today to `days` days on that are not posted yet, in date
-    order; skipped ones are included with status "skipped"."""
+    """Every running template's dates from today to `days` days on that are not posted yet, in
+    date order; skipped ones are included with status "skipped". Paused templates have none."""
     last = today + timedelta(days=min(days, (date.max - today).days))
     found = []
-    for rule in conn.execute(f"{RECURRING_SELECT} order by r.id").fetchall():
+    for rule in conn.execute(f"{RECURRING_SELECT} where r.paused_on is null order by r.id").fetchall():
         recorded = recorded_dates(conn, rule["id"], today.isoformat())
         for day in schedule_dates(rule, today, last):
             status = recorded.get(day.isoformat(), "scheduled")

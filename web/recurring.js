@@ -1,16 +1,19 @@
-// Recurring expenses: the templates (with their schedule in words), a form to add one, and the
-// next 30 days' dates, each to skip or to post now.
+// Recurring expenses: the templates (with their schedule in words), each to edit, pause or resume;
+// a form to add one (the same form edits one); and the next 30 days' dates, each to skip or to post now.
 import { api } from "./api.js";
 import { confirmAction } from "./confirm.js";
 import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
 import { amountError, parseAmount } from "./entry.js";
-import { day, isoDay, money } from "./format.js";
+import { day, isoDay, money, plural } from "./format.js";
 import { categoryById, state } from "./state.js";
 
 let onChanged = async () => {};
+let editing = null; // the template the form edits, or null: the form adds one
 const UNITS = { daily: "day", weekly: "week", monthly: "month", yearly: "year" };
 const weekdayFormat = new Intl.DateTimeFormat("en-US", { weekday: "long", timeZone: "UTC" });
 const monthDayFormat = new Intl.DateTimeFormat("en-US", { month: "long", day: "numeric", timeZone: "UTC" });
+
+const monthDayShort = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
 
 const utc = (iso) => new Date(`${iso}T00:00:00Z`);
 
@@ -49,16 +52,72 @@ function swatch(categoryId) {
   return el("span", { class: "swatch", style: { background: category ? category.color : "#6c757d" }, "aria-hidden": "true" });
 }
 
+// "Posted 3 past expenses (Oct 1, Nov 1, Dec 1, 2025), €30.00 in all." or "" when nothing was posted.
+export function postedInWords(posted) {
+  if (!posted || !posted.length) return "";
+  const oneYear = posted.every((item) => item.date.slice(0, 4) === posted[0].date.slice(0, 4));
+  // One year: "Oct 1, Nov 1, Dec 1, 2025"; across years each date says its year ("Dec 1, 2025; Jan 1, 2026").
+  let days = posted.map((item) => (oneYear ? monthDayShort.format(utc(item.date)) : day(item.date)));
+  if (days.length > 6) days = [...days.slice(0, 3), "…", ...days.slice(-2)];
+  if (oneYear) days[days.length - 1] += `, ${posted[0].date.slice(0, 4)}`;
+  const cents = posted.reduce((sum, item) => sum + Math.round(item.amount * 100), 0);
+  return `Posted ${plural(posted.length, "past expense")} (${days.join(oneYear ? ", " : "; ")}), ${money(cents / 100)} in all.`;
+}
+
 function templateRow(rule) {
-  return el("tr", { "data-id": String(rule.id) },
+  const next = rule.paused ? `Paused since ${day(rule.paused_on)}` : rule.next_date ? day(rule.next_date) : "Ended";
+  return el("tr", { "data-id": String(rule.id), class: rule.paused ? "paused" : "" },
     el("td", { class: "description", text: rule.description }),
     el("td", { class: "num", text: money(rule.amount) }),
     el("td", { class: "nowrap" }, swatch(rule.category_id), rule.category_name),
     el("td", { class: "schedule", text: scheduleInWords(rule) }),
-    el("td", { class: "nowrap", text: rule.next_date ? day(rule.next_date) : "Ended" }),
+    el("td", { class: "nowrap next", text: next }),
     el("td", { class: "row-actions" },
+      el("button", { type: "button", class: "link", text: "Edit", "data-action": "edit",
+        "aria-label": `Edit recurring ${rule.description}`, onclick: () => startEdit(rule) }),
+      el("button", { type: "button", class: "link", text: rule.paused ? "Resume" : "Pause",
+        "data-action": "pause",
+        "aria-label": `${rule.paused ? "Resume" : "Pause"} recurring ${rule.description}`,
+        onclick: () => (rule.paused ? resume(rule) : pause(rule)) }),
       el("button", { type: "button", class: "link danger", text: "Delete",
         "aria-label": `Delete recurring ${rule.description}`, onclick: () => remove(rule) })));
+}
+
+// Focus the row's button for `action` after the table was drawn again, else the dialog's Close.
+function focusRow(id, action) {
+  const button = document.querySelector(`#recurring-table tr[data-id="${id}"] button[data-action="${action}"]`);
+  (button || $("#recurring-dialog .close-dialog")).focus();
+}
+
+async function pause(rule) {
+  say("");
+  try {
+    await api(`/recurring/${rule.id}/pause`, { method: "POST" });
+  } catch (error) {
+    say("", error.message);
+    return;
+  }
+  say(`Paused “${rule.description}”: nothing is posted until you resume it.`);
+  await load().catch((error) => say("", error.message));
+  focusRow(rule.id, "pause");
+}
+
+async function resume(rule) {
+  say("");
+  let resumed;
+  try {
+    resumed = await api(`/recurring/${rule.id}/resume`, { method: "POST" });
+  } catch (error) {
+    say("", error.message);
+    return;
+  }
+  const skipped = resumed.skipped.length
+    ? ` ${plural(resumed.skipped.length, "date")} that fell due while paused ${resumed.skipped.length === 1 ? "was" : "were"} skipped (${resumed.skipped.map(day).join("; ")}).`
+    : "";
+  const posted = postedInWords(resumed.posted);
+  say(`Resumed “${rule.description}”${resumed.next_date ? `; next on ${day(resumed.next_date)}` : ""}.${skipped}${posted ? ` ${posted}` : ""}`);
+  await Promise.all([load().catch((error) => say("", error.message)), resumed.posted.length ? onChanged() : null]);
+  focusRow(rule.id, "pause");
 }
 
 function upcomingRow(item) {
@@ -110,6 +169,7 @@ async function remove(rule) {
   if (!sure) return;
   try {
     await api(`/recurring/${rule.id}`, { method: "DELETE" });
+    if (editing && editing.id === rule.id) resetForm();
     say(`Deleted the recurring “${rule.description}”.`);
     await load();
   } catch (error) {
@@ -126,13 +186,52 @@ function showFrequency() {
 }
 
 function resetForm() {
+  editing = null;
   $("#recurring-form").reset();
+  $("#recurring-form").setAttribute("aria-label", "New recurring expense");
+  $("#recurring-form-heading").textContent = "Add a recurring expense";
+  $("#recurring-submit").textContent = "Add recurring expense";
+  $("#recurring-cancel-edit").hidden = true;
+  $("#recurring-form").classList.remove("editing");
   categoryOptions($("#recurring-category"), state.categories);
   $("#recurring-start_date").value = isoDay(new Date());
   showFrequency();
 }
 
-async function add(event) {
+function startEdit(rule) {
+  say("");
+  clearErrors("recurring");
+  resetForm();
+  editing = rule;
+  const form = $("#recurring-form");
+  form.setAttribute("aria-label", "Edit recurring expense");
+  form.classList.add("editing");
+  $("#recurring-form-heading").textContent = `Edit “${rule.description}”`;
+  $("#recurring-submit").textContent = "Save changes";
+  $("#recurring-cancel-edit").hidden = false;
+  $("#recurring-amount").value = rule.amount.toFixed(2);
+  $("#recurring-description").value = rule.description;
+  categoryOptions($("#recurring-category"), state.categories, { selected: rule.category_id });
+  $("#recurring-frequency").value = rule.frequency;
+  $("#recurring-interval").value = String(rule.interval);
+  $("#recurring-day_of_month").value = rule.day_of_month ? String(rule.day_of_month) : "";
+  $("#recurring-start_date").value = rule.start_date;
+  $("#recurring-end_date").value = rule.end_date || "";
+  showFrequency();
+  form.scrollIntoView({ block: "nearest" });
+  $("#recurring-amount").focus();
+  $("#recurring-amount").select();
+}
+
+function cancelEdit() {
+  const rule = editing;
+  clearErrors("recurring");
+  resetForm();
+  say("");
+  if (rule) focusRow(rule.id, "edit");
+}
+
+async function save(event) {
   event.preventDefault();
   clearErrors("recurring");
   const amount = $("#recurring-amount").value;
@@ -153,18 +252,38 @@ async function add(event) {
     end_date: $("#recurring-end_date").value || null,
   };
   if (frequency === "monthly" && dayOfMonth) body.day_of_month = Number(dayOfMonth);
+  const edited = editing;
+  if (edited && frequency === "monthly" && !dayOfMonth) body.day_of_month = null; // the start date's day
   let rule;
   try {
-    rule = await api("/recurring", { method: "POST", body });
+    rule = edited
+      ? await api(`/recurring/${edited.id}`, { method: "PUT", body })
+      : await api("/recurring", { method: "POST", body });
   } catch (error) {
     showFieldError("recurring", error);
     return;
   }
   resetForm();
-  say(`Added “${rule.description}”: ${lowerFirst(scheduleInWords(rule))}.`);
+  const posted = postedInWords(rule.posted);
+  say(`${edited ? "Saved" : "Added"} “${rule.description}”: ${lowerFirst(scheduleInWords(rule))}.${posted ? ` ${posted}` : ""}`);
   // Dates already due are posted at once: the table and month may have changed.
-  await Promise.all([load().catch((error) => say("", error.message)), onChanged()]);
-  $("#recurring-amount").focus();
+  await Promise.all([load().catch((error) => say("", error.message)), rule.posted.length ? onChanged() : null]);
+  if (edited) focusRow(edited.id, "edit");
+  else $("#recurring-amount").focus();
+}
+
+// In the form, Enter saves from every field (a select too, instead of opening its list), and Esc
+// while editing cancels the edit instead of closing the dialog.
+function onFormKey(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "Enter" && event.target instanceof HTMLSelectElement) {
+    event.preventDefault();
+    $("#recurring-form").requestSubmit();
+  } else if (event.key === "Escape" && editing) {
+    event.preventDefault();
+    event.stopPropagation();
+    cancelEdit();
+  }
 }
 
 export function setupRecurring(changed) {
@@ -180,5 +299,13 @@ export function setupRecurring(changed) {
   });
   $("#recurring-frequency").addEventListener("change", showFrequency);
   $("#recurring-interval").addEventListener("input", showFrequency);
-  $("#recurring-form").addEventListener("submit", add);
+  $("#recurring-form").addEventListener("submit", save);
+  $("#recurring-form").addEventListener("keydown", onFormKey);
+  $("#recurring-cancel-edit").addEventListener("click", cancelEdit);
+  // Esc elsewhere in the dialog while editing: cancel the edit first, close the dialog next time.
+  $("#recurring-dialog").addEventListener("cancel", (event) => {
+    if (!editing) return;
+    event.preventDefault();
+    cancelEdit();
+  });
 }

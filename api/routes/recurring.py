@@ -12,6 +12,8 @@ from api.models import (
     Occurrence,
     RecurringId,
     RecurringResponse,
+    RecurringResumed,
+    RecurringSaved,
     UpcomingOccurrence,
 )
 from tracker.models import OccurrenceDate, RecurringCreate, RecurringUpdate
@@ -21,8 +23,10 @@ from tracker.recurring import (
     delete_recurring,
     get_recurring,
     list_recurring,
-    post_due,
+    pause_recurring,
+    post_due_listed,
     post_occurrence,
+    resume_recurring,
     skip_occurrence,
     upcoming,
     update_recurring,
@@ -39,13 +43,18 @@ def get_recurring_list(conn: DB, request: Request):
     return list_recurring(conn, request.app.state.today())
 
 
-@router.post("/recurring", status_code=201, response_model=RecurringResponse, responses=BAD_CATEGORY)
+def saved(conn, recurring_id: int, today) -> dict:
+    """The template after a change, with what posting what is due posted for it just now."""
+    posted = [item for item in post_due_listed(conn, today) if item["recurring_id"] == recurring_id]
+    return {**get_recurring(conn, recurring_id, today), "posted": posted}
+
+
+@router.post("/recurring", status_code=201, response_model=RecurringSaved, responses=BAD_CATEGORY)
 def post_recurring(rule: RecurringCreate, conn: DB, request: Request):
-    """Create a template; dates already due (from start_date to today) are posted at once."""
+    """Create a template; dates already due (from start_date to today) are posted at once and listed in `posted`."""
     today = request.app.state.today()
     created = create_recurring(conn, rule, today)
-    post_due(conn, today)
-    return get_recurring(conn, created["id"], today)
+    return saved(conn, created["id"], today)
 
 
 # Before /recurring/{recurring_id}.
@@ -64,13 +73,29 @@ def get_one_recurring(recurring_id: RecurringId, conn: DB, request: Request):
     return get_recurring(conn, recurring_id, request.app.state.today())
 
 
-@router.put("/recurring/{recurring_id}", response_model=RecurringResponse, responses={**no_recurring, **BAD_CATEGORY})
+@router.put("/recurring/{recurring_id}", response_model=RecurringSaved, responses={**no_recurring, **BAD_CATEGORY})
 def put_recurring(recurring_id: RecurringId, changes: RecurringUpdate, conn: DB, request: Request):
-    """Change a template. Expenses it posted stay as they were; a changed schedule applies from today on."""
+    """Change a template. Expenses it posted stay as they were; a changed schedule applies from today on.
+    Anything that falls due by the change (today's date) is posted and listed in `posted`."""
     today = request.app.state.today()
     update_recurring(conn, recurring_id, changes, today)
-    post_due(conn, today)
-    return get_recurring(conn, recurring_id, today)
+    return saved(conn, recurring_id, today)
+
+
+@router.post("/recurring/{recurring_id}/pause", response_model=RecurringResponse, responses=no_recurring)
+def pause_one_recurring(recurring_id: RecurringId, conn: DB, request: Request):
+    """Pause a template from today: nothing is posted while it is paused. Pausing twice is fine."""
+    return pause_recurring(conn, recurring_id, request.app.state.today())
+
+
+@router.post("/recurring/{recurring_id}/resume", response_model=RecurringResumed, responses=no_recurring)
+def resume_one_recurring(recurring_id: RecurringId, conn: DB, request: Request):
+    """Resume a paused template. Dates that fell due while it was paused are skipped, not back-posted
+    (listed in `skipped`; each can still be posted by hand); from today on it posts as before. Anything
+    posted now (a date due before the pause, or today's) is in `posted`."""
+    today = request.app.state.today()
+    skipped = resume_recurring(conn, recurring_id, today)["skipped"]
+    return {**saved(conn, recurring_id, today), "skipped": skipped}
 
 
 @router.delete("/recurring/{recurring_id}", status_code=204, responses=no_recurring)

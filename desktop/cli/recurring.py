@@ -28,8 +28,11 @@ from tracker.recurring import (
     delete_recurring,
     get_recurring,
     list_recurring,
+    pause_recurring,
     post_due,
+    post_due_listed,
     post_occurrence,
+    resume_recurring,
     skip_occurrence,
     upcoming,
     update_recurring,
@@ -80,15 +83,25 @@ def schedule_words(rule: dict) -> str:
 
 
 def format_recurring(rule: dict) -> str:
-    next_date = rule["next_date"] or "none"
+    when = "paused" if rule["paused"] else f"next {rule['next_date'] or 'none'}"
     return (f"{rule['id']:>5}  {rule['description'][:24]:<24}  {rule['amount']:>12,.2f}  "
-            f"{rule['category_name'][:16]:<16}  next {next_date:<10}  {schedule_words(rule)}")
+            f"{rule['category_name'][:16]:<16}  {when:<15}  {schedule_words(rule)}")
 
 
 def in_words(rule: dict) -> str:
     schedule = schedule_words(rule)
+    state = f"paused since {rule['paused_on']}" if rule["paused"] else f"next {rule['next_date'] or 'none'}"
     return (f"{rule['description']}, {rule['amount']:,.2f} in {rule['category_name']}, "
-            f"{schedule.lower()[:1]}{schedule[1:]}; next {rule['next_date'] or 'none'}.")
+            f"{schedule.lower()[:1]}{schedule[1:]}; {state}.")
+
+
+def posted_words(posted: list[dict]) -> str:
+    """'Posted 3 past expenses (2025-01-31, 2025-02-28, 2025-03-31), 120.00 in all.' (long lists shortened)."""
+    days = [item["date"] for item in posted]
+    if len(days) > 6:
+        days = [*days[:3], "…", *days[-2:]]
+    total = sum(round(item["amount"] * 100) for item in posted) / 100
+    return f"Posted {plural(len(posted), 'past expense')} ({', '.join(days)}), {total:,.2f} in all."
 
 
 recurring_id_argument = click.argument("recurring_id", metavar="ID", type=click.IntRange(1, MAX_ID))
@@ -112,6 +125,7 @@ def recurring() -> None:
       expense-tracker recurring list
       expense-tracker recurring upcoming --days 60
       expense-tracker recurring skip 1 2025-02-28
+      expense-tracker recurring pause 1
     """
 
 
@@ -123,7 +137,7 @@ def recurring() -> None:
 def recurring_list(as_json: bool) -> None:
     """List the recurring expenses, by description.
 
-    Columns: id, description, amount, category, next date, schedule.
+    Columns: id, description, amount, category, next date (or "paused"), schedule.
 
     \b
     Example:
@@ -161,7 +175,7 @@ def recurring_add(amount: str, description: str, category: str, frequency: str, 
                   day_of_month: str | None, start_date: str, end_date: str | None, as_json: bool) -> None:
     """Add a recurring expense.
 
-    Dates already due are posted when the app runs, or by `recurring post-due`.
+    Dates already due (from --start to today) are posted at once, and listed.
 
     \b
     Examples:
@@ -191,14 +205,16 @@ def recurring_add(amount: str, description: str, category: str, frequency: str, 
             created = create_recurring(conn, rule, today=today())
         except InvalidInput as exc:
             raise option_words(exc, RECURRING_OPTION_NAMES) from None
+        posted = post_due_listed(conn, today(), created["id"])
+        created = {**get_recurring(conn, created["id"], today()), "posted": posted}
     finally:
         conn.close()
     if as_json:
         click.echo(json.dumps(created, ensure_ascii=False))
         return
     click.echo(f"Added recurring expense {created['id']}: {in_words(created)}")
-    if start_date <= today().isoformat():
-        click.echo(f"Dates already due are posted when the app runs, or now with: {command_hint('recurring', 'post-due')}")
+    if posted:
+        click.echo(posted_words(posted))
 
 
 @recurring.command("edit", context_settings=CONTEXT)
@@ -269,6 +285,60 @@ def recurring_edit(recurring_id: int, amount: str | None, description: str | Non
         click.echo(json.dumps(changed, ensure_ascii=False))
         return
     click.echo(f"Changed recurring expense {changed['id']}: {in_words(changed)}")
+
+
+@recurring.command("pause", context_settings=CONTEXT)
+@db_option
+@version_option
+@recurring_id_argument
+@user_errors
+def recurring_pause(recurring_id: int) -> None:
+    """Pause a recurring expense from today: nothing is posted until `recurring resume`.
+
+    \b
+    Example:
+      expense-tracker recurring pause 3
+    """
+    conn = open_existing()
+    try:
+        rule = pause_recurring(conn, recurring_id, today())
+    finally:
+        conn.close()
+    click.echo(f"Paused recurring expense {recurring_id} ({rule['description']}) since {rule['paused_on']}; "
+               f"resume it with: {command_hint('recurring', 'resume', str(recurring_id))}")
+
+
+@recurring.command("resume", context_settings=CONTEXT)
+@db_option
+@version_option
+@recurring_id_argument
+@user_errors
+def recurring_resume(recurring_id: int) -> None:
+    """Resume a paused recurring expense: it posts again from today on.
+
+    The dates that fell due while it was paused are skipped, not posted afterwards;
+    `recurring post ID DATE` posts one of them after all.
+
+    \b
+    Example:
+      expense-tracker recurring resume 3
+    """
+    conn = open_existing()
+    try:
+        before = get_recurring(conn, recurring_id, today())
+        skipped = resume_recurring(conn, recurring_id, today())["skipped"]
+        posted = post_due_listed(conn, today(), recurring_id)
+        rule = get_recurring(conn, recurring_id, today())
+    finally:
+        conn.close()
+    if not before["paused"]:
+        click.echo(f"Recurring expense {recurring_id} ({rule['description']}) was not paused; nothing changed.")
+        return
+    click.echo(f"Resumed recurring expense {recurring_id}: {in_words(rule)}")
+    if skipped:
+        click.echo(f"Skipped {plural(len(skipped), 'date')} that fell due while paused ({', '.join(skipped)}).")
+    if posted:
+        click.echo(posted_words(posted))
 
 
 @recurring.command("remove", context_settings=CONTEXT)

@@ -105,7 +105,7 @@ CREATE TABLE recurring (
     end_date text,
     posted_through text,
     created_at text not null default (datetime('now'))
-);
+, paused_on text);
 CREATE TABLE recurring_occurrences (
     recurring_id integer not null references recurring(id) on delete cascade,
     date text not null,
@@ -208,7 +208,7 @@ CREATE TRIGGER categories_learning_delete after delete on categories begin
     delete from learned_words where category_id = old.id;
 end;
 pragma application_id = 1163423828;
-pragma user_version = 6;
+pragma user_version = 7;
 pragma journal_mode = wal;
 -- category 1 Food #e67e22
 -- category 2 Transport #3498db
