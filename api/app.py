@@ -25,10 +25,12 @@ from api.routes import (
     backups,
     budgets,
     categories,
+    edits,
     expenses,
     health,
     imports,
     recurring,
+    rules,
     settings,
     summary,
     trash,
@@ -53,8 +55,8 @@ from tracker.trash import TRASH_DAYS, purge_trash
 log = logging.getLogger("expense_tracker")
 
 
-ROUTERS = [health.router, categories.router, expenses.router, trash.router, imports.router, backups.router,
-           budgets.router, recurring.router, settings.router, summary.router]
+ROUTERS = [health.router, categories.router, edits.router, expenses.router, trash.router, imports.router, backups.router,
+           budgets.router, recurring.router, rules.router, settings.router, summary.router]
 
 
 # The page the window shows, beside this package (in a PyInstaller build both lie in _internal/).

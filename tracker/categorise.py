@@ -84,3 +84,23 @@ def preview_tidy(conn: Session, ids: list[int]) -> dict:
                     "new_description": new_description, "source": placed.source, "reason": placed.reason,
                 })
     return {"examined": len(ids), "changes": count, "rows": changes}
+
+
+def suggest_rule(conn: Session, expense_id: int) -> dict | None:
+    """The rule to offer once a person has moved this expense to its category: its merchant's word,
+    and how many expenses that rule would take (and how many of those sit elsewhere today)."""
+    from tracker.expenses import get_expense
+    from tracker.search import plan_search
+
+    expense = get_expense(conn, expense_id)
+    word = merchant_word(expense["description"])
+    if word is None:
+        return None
+    search = plan_search(conn, word, None, lambda: 0)
+    where = " and ".join(search.conditions) or "1"
+    matching, elsewhere = conn.execute(
+        f"select count(*), coalesce(sum(e.category_id != ?), 0) from expenses e where {where}",
+        (expense["category_id"], *search.params),
+    ).fetchone()
+    return {"kind": "contains", "pattern": word, "category_id": expense["category_id"],
+            "matching": matching, "elsewhere": elsewhere}
