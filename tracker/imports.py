@@ -168,15 +168,18 @@ def resolve_categories(conn: Session, planned: list[PlannedRow], options: "Impor
     return list(unknown)
 
 
-def is_same_row(item: PlannedRow, cents: int, day: str, key: str) -> bool:
-    """False for a row whose (cents, date, text) merely has the same hash."""
-    return (round(item.row.amount * 100), item.row.date, similar_text(item.row.description)) == (cents, day, key)
+def is_same_row(item: PlannedRow, cents: int, day: str, key: str, fingerprint: int) -> bool:
+    """False for a row whose (cents, date, text, record) merely has the same hash."""
+    row = item.row
+    return (round(row.amount * 100), row.date, similar_text(row.description), row.fingerprint) == (
+        cents, day, key, fingerprint)
 
 
 def find_duplicates(conn: Session, planned: list[PlannedRow], progress: Progress) -> None:
     """Flag rows that match an expense (same amount, date within a few days, similar description)
-    or an earlier row of the same file. Each expense explains at most one row, so that two real
-    identical purchases are not both hidden behind one old expense."""
+    or an earlier row of the same file that is the same record (rows that differ in a running
+    balance, a reference or an id are separate purchases, as the file says). Each expense explains
+    at most one row, so that two real identical purchases are not both hidden behind one old expense."""
     candidates = [p for p in planned if p.status in ("ready", "income") and p.row.date]
     if not candidates:
         return
@@ -217,8 +220,9 @@ def find_duplicates(conn: Session, planned: list[PlannedRow], progress: Progress
             continue
         cents, key = round(item.row.amount * 100), similar_text(item.row.description)
         day = date.fromisoformat(item.row.date).toordinal()
-        twin = seen_in_file.setdefault(hash((cents, item.row.date, key)), item)
-        if twin is not item and is_same_row(twin, cents, item.row.date, key):
+        fingerprint = item.row.fingerprint
+        twin = seen_in_file.setdefault(hash((cents, item.row.date, key, fingerprint)), item)
+        if twin is not item and is_same_row(twin, cents, item.row.date, key, fingerprint):
             item.status, item.reason = "duplicate", f"Same date, amount and description as line {twin.row.line} of this file."
             item.match = {"id": None, "line": twin.row.line, "date": twin.row.date,
                           "amount": float(twin.row.amount), "description": twin.row.description}
