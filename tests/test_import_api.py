@@ -302,3 +302,17 @@ def test_same_day_twins_imported_as_three_tickets(client):
     run_import(client, TICKETS, "tickets.csv", default_category_id=1)
     assert stored(client) == [("2025-03-06", 12.4, "REWE · Einkauf", "Food")] + [
         ("2025-03-07", 2.9, "BVG · Fahrschein AB", "Food")] * 3
+
+
+MARKS = (b"Date,Amount,Type,Description\n"
+         b"14/03/2025,5.00,DR,SHOP\n15/03/2025,9.00,CR,REFUND\n16/03/2025,7.00,,CAFE\n")
+
+
+def test_included_row_without_debit_credit_mark_is_imported_as_money_out(client):
+    flagged = preview(client, MARKS, "marks.csv", default_category_id=1)["rows"][2]
+    assert (flagged["status"], flagged["reason"], flagged["selected"]) == ("problem", "No debit/credit mark", False)
+    included = preview(client, MARKS, "marks.csv", default_category_id=1, include_lines=[4])["rows"][2]
+    assert (included["status"], included["selected"]) == ("ready", True)
+    assert included["reason"] == "No debit/credit mark; included as money out."
+    run_import(client, MARKS, "marks.csv", default_category_id=1, include_lines=[4])
+    assert stored(client) == [("2025-03-14", 5.0, "SHOP", "Food"), ("2025-03-16", 7.0, "CAFE", "Food")]

@@ -1124,6 +1124,39 @@ def guess_mapping(table: Table) -> Guess:
     return Guess(mapping, formats)
 
 
+def date_formats_of(table: Table, mapping: Mapping) -> list[str]:
+    """Every date format that reads the mapping's date column, the likeliest first."""
+    if mapping.date is None:
+        return []
+    day_first = mapping.decimal == "," or table.delimiter == ";"
+    return _date_candidates(_column(table, mapping.date), day_first)
+
+
+def choose_columns(table: Table, mapping: Mapping, date: int | None = None, amount: int | None = None,
+                   description: list[int] | None = None) -> Guess:
+    """The mapping with the columns a person chose (by index) for the date, the amount (one signed
+    column) or the description, the rest as they were; with the date formats that fit the date column."""
+    mapping = Mapping.from_json(mapping.to_json())
+    if amount is not None:
+        mapping.amount, mapping.debit, mapping.credit = amount, None, None
+        if mapping.direction == amount:
+            mapping.direction = None
+        cells = list(_column(table, amount))
+        mapping.decimal = _decide_decimal(cells, mapping.decimal)
+        if mapping.direction is None:
+            signs = [split[0] for split in map(_split_amount, itertools.islice(cells, 5000)) if split]
+            negatives = sum(signs)
+            mapping.money_out_is_negative = len(signs) - negatives < 4 * negatives if signs else True
+    if description is not None:
+        mapping.description = list(description)
+    formats = date_formats_of(table, mapping) if mapping.date is not None else []
+    if date is not None:
+        mapping.date = date
+        formats = date_formats_of(table, mapping)
+        mapping.date_format = formats[0] if formats else None
+    return Guess(mapping, formats)
+
+
 def _money_and_dates(table: Table, money: list[int], date_column: int | None) -> tuple[list[str], set[str]]:
     """The cells of the money columns and the different dates, in one walk over the records."""
     cells: list[str] = []
