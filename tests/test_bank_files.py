@@ -708,6 +708,14 @@ DIRECTION_MARKS = [
         [(2, "2024-03-12", "23.45", "out", "TESCO STORES 2331", None),
          (3, "2024-03-13", "500.00", "in", "PAYMENT RECEIVED - THANK YOU", None),
          (4, "2024-03-14", "40.10", "out", "SHELL UK 4432", None)], id="card_cr_in_unnamed_last_column"),
+    pytest.param(  # a card statement marking its credits in the amount itself
+        "Date,Description,Amount\n"
+        "12/03/2024,TESCO STORES 2331,23.45\n"
+        "13/03/2024,PAYMENT RECEIVED,500.00 CR\n"
+        "14/03/2024,SHELL UK 4432,40.10\n", "utf-8",
+        [(2, "2024-03-12", "23.45", "out", "TESCO STORES 2331", None),
+         (3, "2024-03-13", "500.00", "in", "PAYMENT RECEIVED", None),
+         (4, "2024-03-14", "40.10", "out", "SHELL UK 4432", None)], id="card_cr_after_amount"),
     pytest.param(  # an account statement marking only its debits
         "Posting Date;Details;Amount;Type\n"
         "02.04.2024;SEPA Lastschrift Stadtwerke;80,00;D\n"

@@ -1412,6 +1412,8 @@ class _RowReader:
             if not flag and self.unmarked_is_income is not None:
                 return abs(value), self.unmarked_is_income, None
             return _by_direction(abs(value), flag)
+        if raw[-1] in "Rr" and raw[-2:].upper() in ("CR", "DR"):  # `500.00CR`: marked, whatever the sign convention
+            return abs(value), raw[-2:].upper() == "CR", None
         is_income = value > 0 if mapping.money_out_is_negative else value < 0
         return abs(value), is_income, None
 
