@@ -693,3 +693,111 @@ def test_real_sample_descriptions_keep_their_letters() -> None:
     assert rows_of(sample("ledger-autosync__accented_characters_latin1.ofx"))[0].description == (
         "Virement Interac à: Jean")
     assert rows_of(sample("ofxstatement-russian__sberbank.csv"))[1].description == "ATM 762019"
+
+
+# ---------------------------------------------------------------------------
+# Real files that came in wrong (issue 15): what the person gets from each
+# ---------------------------------------------------------------------------
+
+DIRECTION_MARKS = [
+    pytest.param(  # a UK card statement: unsigned charges, `CR` on credits in a column without a name
+        "Date,Description,Amount,\n"
+        "12/03/2024,TESCO STORES 2331,23.45,\n"
+        "13/03/2024,PAYMENT RECEIVED - THANK YOU,500.00,CR\n"
+        "14/03/2024,SHELL UK 4432,40.10,\n", "utf-8",
+        [(2, "2024-03-12", "23.45", "out", "TESCO STORES 2331", None),
+         (3, "2024-03-13", "500.00", "in", "PAYMENT RECEIVED - THANK YOU", None),
+         (4, "2024-03-14", "40.10", "out", "SHELL UK 4432", None)], id="card_cr_in_unnamed_last_column"),
+    pytest.param(  # a card statement marking its credits in the amount itself
+        "Date,Description,Amount\n"
+        "12/03/2024,TESCO STORES 2331,23.45\n"
+        "13/03/2024,PAYMENT RECEIVED,500.00 CR\n"
+        "14/03/2024,SHELL UK 4432,40.10\n", "utf-8",
+        [(2, "2024-03-12", "23.45", "out", "TESCO STORES 2331", None),
+         (3, "2024-03-13", "500.00", "in", "PAYMENT RECEIVED", None),
+         (4, "2024-03-14", "40.10", "out", "SHELL UK 4432", None)], id="card_cr_after_amount"),
+    pytest.param(  # an account statement marking only its debits
+        "Posting Date;Details;Amount;Type\n"
+        "02.04.2024;SEPA Lastschrift Stadtwerke;80,00;D\n"
+        "03.04.2024;Gehalt April;2.100,00;\n"
+        "05.04.2024;Kartenzahlung Aldi;31,20;D\n", "utf-8",
+        [(2, "2024-04-02", "80.00", "out", "SEPA Lastschrift Stadtwerke", None),
+         (3, "2024-04-03", "2100.00", "in", "Gehalt April", None),
+         (4, "2024-04-05", "31.20", "out", "Kartenzahlung Aldi", None)], id="debit_marks_only"),
+    pytest.param(  # German Soll/Haben marks (kept as it was)
+        "Buchungstag;Valuta;Empfänger;Verwendungszweck;Umsatz;Soll/Haben\n"
+        "03.03.2025;05.03.2025;REWE;Einkauf;23,45;S\n"
+        "04.03.2025;04.03.2025;Arbeitgeber;Gehalt;2.500,00;H\n", "latin-1",
+        [(2, "2025-03-03", "23.45", "out", "REWE · Einkauf", None),
+         (3, "2025-03-04", "2500.00", "in", "Arbeitgeber · Gehalt", None)], id="soll_haben_marks"),
+    pytest.param(  # both kinds of mark: an unmarked row says neither
+        "Date,Amount,Type,Description\n"
+        "01/02/2024,5.00,DR,Shop\n01/03/2024,9.00,CR,Refund\n01/04/2024,7.00,,Cafe\n", "utf-8",
+        [(2, "2024-01-02", "5.00", "out", "Shop", None),
+         (3, "2024-01-03", "9.00", "in", "Refund", None),
+         (4, "2024-01-04", "7.00", "out", "Cafe", "no debit/credit mark")], id="dr_cr_marks_unmarked_row"),
+]
+
+
+@pytest.mark.parametrize(("text", "encoding", "expected"), DIRECTION_MARKS)
+def test_direction_marks_empty_mark_is_the_columns_usual_sense(text: str, encoding: str, expected: list) -> None:
+    assert seen(rows_of(text.encode(encoding))) == expected
+
+
+BOOKING_AND_VALUE_DATES = [
+    pytest.param("Buchung;Valuta;Auftraggeber/Empfänger;Buchungstext;Verwendungszweck;Saldo;Währung;Betrag;Währung\n"
+                 "28.02.2025;03.03.2025;REWE Markt GmbH;Lastschrift;REWE SAGT DANKE 1234;1.234,56;EUR;-23,45;EUR\n"
+                 "27.02.2025;03.03.2025;Stadtwerke;Lastschrift;Strom Februar;1.258,01;EUR;-80,00;EUR\n",
+                 ["2025-02-28", "2025-02-27"], id="ing_de_buchung_valuta"),
+    pytest.param("Buchungstag;Wertstellung (Valuta);Vorgang;Buchungstext;Umsatz in EUR\n"
+                 "28.02.2025;03.03.2025;Lastschrift;REWE SAGT DANKE;-23,45\n",
+                 ["2025-02-28"], id="comdirect_wertstellung_valuta"),
+    pytest.param("Valutadatum;Buchungsdatum;Verwendungszweck;Betrag\n"
+                 "03.03.2025;28.02.2025;Miete März;-800,00\n",
+                 ["2025-02-28"], id="valutadatum_before_buchungsdatum"),
+    pytest.param("Transactiedatum,Valutadatum,Omschrijving,Bedrag\n"
+                 "20250228,20250303,Albert Heijn 1234,-23.45\n20250227,20250301,NS Reizigers,-8.10\n",
+                 ["2025-02-28", "2025-02-27"], id="dutch_transactiedatum_valutadatum"),
+    pytest.param("Boekdatum;Valutadatum;Naam tegenpartij;Bedrag\n"
+                 "28-02-2025;03-03-2025;Jumbo;-12,40\n",
+                 ["2025-02-28"], id="dutch_boekdatum_valutadatum"),
+    pytest.param("Posting Date,Transaction Date,Description,Amount\n"
+                 "03/03/2025,02/28/2025,AMAZON.COM,-23.45\n03/01/2025,02/27/2025,UBER TRIP,-8.10\n",
+                 ["2025-02-28", "2025-02-27"], id="english_transaction_over_posting"),
+    pytest.param("Value Date,Booking Date,Description,Amount\n"
+                 "03/03/2025,28/02/2025,TESCO,-23.45\n",
+                 ["2025-02-28"], id="english_booking_over_value"),
+]
+
+
+@pytest.mark.parametrize(("text", "dates"), BOOKING_AND_VALUE_DATES)
+def test_dates_booking_or_transaction_date_over_value_date(text: str, dates: list[str]) -> None:
+    assert [r.date for r in rows_of(text.encode())] == dates
+
+
+DESCRIPTION_COLUMNS = [
+    pytest.param(  # the account holder's name on every row, beside the payee and the purpose
+        "Name;Buchungstag;Beguenstigter/Zahlungspflichtiger;Verwendungszweck;Betrag\n"
+        "Max Mustermann;03.03.2025;BVG;Fahrschein AB;-2,90\n"
+        "Max Mustermann;03.03.2025;REWE Markt;REWE SAGT DANKE 123;-12,90\n"
+        "Max Mustermann;04.03.2025;Netto;Einkauf;-7,90\n"
+        "Max Mustermann;05.03.2025;Stadtwerke;Strom März;-80,00\n",
+        ["BVG · Fahrschein AB", "REWE Markt · REWE SAGT DANKE 123", "Netto · Einkauf", "Stadtwerke · Strom März"],
+        id="holder_name_repeated"),
+    pytest.param(  # a product name on every row, and a counterparty column of no known name
+        "Datum;Produkt;Gegenpartei;Betrag\n"
+        "03.03.2025;Visa Classic Kreditkarte;Lidl;-12,90\n"
+        "04.03.2025;Visa Classic Kreditkarte;Shell;-50,00\n"
+        "05.03.2025;Visa Classic Kreditkarte;Amazon;-33,00\n"
+        "06.03.2025;Visa Classic Kreditkarte;Rossmann;-4,95\n",
+        ["Lidl", "Shell", "Amazon", "Rossmann"], id="product_repeated"),
+    pytest.param(
+        "Buchungstag;Beguenstigter/Zahlungspflichtiger;Buchungstext;Betrag\n"
+        "03.03.2025;  BVG  ;Fahrschein;-2,90\n04.03.2025;REWE;Kartenzahlung;-12,90\n",
+        ["BVG · Fahrschein", "REWE · Kartenzahlung"], id="payee_then_purpose_trimmed"),
+]
+
+
+@pytest.mark.parametrize(("text", "descriptions"), DESCRIPTION_COLUMNS)
+def test_description_payee_then_purpose_never_a_repeated_name(text: str, descriptions: list[str]) -> None:
+    assert [r.description for r in rows_of(text.encode())] == descriptions

@@ -535,3 +535,94 @@ def test_imports_profiles_json_one_object_per_line(run, files):
     assert result.exit_code == 0, result.output
     [profile] = [json.loads(line) for line in result.stdout.splitlines()]
     assert profile["name"] == "Giro account" and isinstance(profile["mapping"], dict)
+
+
+# -- columns, included problem rows and every question in one run (issue 15) ---------------
+
+# Two dates of no known name; the person wants the second one, and the payee with the purpose.
+UNNAMED_DATES = (
+    "Erfasst am;Gebucht am;Empfänger;Zweck;Betrag;Saldo\n"
+    "27.02.2025;03.03.2025;REWE Markt;Einkauf 4711;-23,45;976,55\n"
+    "28.02.2025;04.03.2025;Stadtwerke;Strom Februar;-80,00;896,55\n"
+).encode("latin-1")
+
+# US dates that fit both formats, no categories, a row whose amount is no number.
+MIXED = (
+    b"Date,Description,Amount\n"
+    b"01/02/2025,COFFEE SHOP,-4.50\n"
+    b"03/04/2025,BOOKS,-12.00\n"
+    b"05/06/2025,CINEMA,n/a\n"
+)
+
+# Debit and credit marks, and one row without either.
+MARKS = (
+    b"Date,Amount,Type,Description\n"
+    b"14/03/2025,5.00,DR,SHOP\n"
+    b"15/03/2025,9.00,CR,REFUND\n"
+    b"16/03/2025,7.00,,CAFE\n"
+)
+
+
+@pytest.fixture
+def more_files(tmp_path):
+    written = {}
+    for name, data in [("unnamed.csv", UNNAMED_DATES), ("mixed.csv", MIXED), ("marks.csv", MARKS)]:
+        written[name] = tmp_path / name
+        written[name].write_bytes(data)
+    return written
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        ["--date-column", "Gebucht am", "--amount-column", "Betrag",
+         "--description-column", "Empfänger", "--description-column", "zweck"],
+        ["--date-column", "2", "--amount-column", "5", "--description-column", "3", "--description-column", "4"],
+    ],
+    ids=["by-name", "by-number"],
+)
+def test_import_columns_chosen_by_name_or_number(run, more_files, columns):
+    result = run("import", more_files["unnamed.csv"], "--category", "Food", *columns)
+    assert result.exit_code == 0, result.output
+    assert 'date from "Gebucht am" (DD.MM.YYYY)' in result.stdout
+    assert listed(run) == (
+        "     2  2025-03-04         80.00  Food              Stadtwerke · Strom Februar\n"
+        "     1  2025-03-03         23.45  Food              REWE Markt · Einkauf 4711\n"
+    )
+
+
+def test_import_unknown_column_named_with_the_columns_there_are(run, more_files):
+    refused = run("import", more_files["unnamed.csv"], "--category", "Food", "--date-column", "Buchungstag")
+    one_line_error(refused, "The file has no column 'Buchungstag' for --date-column; give one of \"Erfasst am\", "
+                            "\"Gebucht am\", \"Empfänger\", \"Zweck\", \"Betrag\", \"Saldo\" or its number (1 to 6).")
+    assert run("list").stdout == ""
+
+
+def test_import_every_question_in_one_run(run, more_files):
+    refused = run("import", more_files["mixed.csv"], "--include", "4", "--include", "9")
+    one_line_error(refused, "mixed.csv needs 4 answers: the dates fit more than one format (choose one: --date-format ")
+    for words in ["line 4 cannot be imported (the amount 'n/a' is not a number): choose another --amount-column, "
+                  "or leave out --include 4",
+                  "line 9 is not a row of the file (its rows are on lines 2 to 4): leave out --include 9",
+                  "some rows have no category: choose the category they go in with --category (one of: "]:
+        assert words in refused.stderr
+    assert run("list").stdout == ""
+    answered = run("import", more_files["mixed.csv"], "--date-format", "MM/DD/YYYY", "--category", "Food")
+    assert answered.exit_code == 0, answered.output
+    assert [line.split()[1] for line in listed(run).splitlines()] == ["2025-03-04", "2025-01-02"]
+
+
+@pytest.mark.parametrize(
+    "options, imported",
+    [
+        (["--category", "Food"], ["SHOP"]),
+        (["--category", "Food", "--include", "4"], ["CAFE", "SHOP"]),
+    ],
+    ids=["unmarked-left-out", "unmarked-included-as-money-out"],
+)
+def test_include_row_without_debit_credit_mark_imports_it(run, more_files, options, imported):
+    result = run("import", more_files["marks.csv"], *options)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in run("list", "--json").stdout.splitlines()]
+    assert sorted(r["description"] for r in rows) == imported
+    assert all(r["amount"] in (5.0, 7.0) for r in rows)

@@ -261,3 +261,58 @@ def test_imported_rows_are_found_by_search_and_leave_with_a_revert(client, db_pa
     client.post(f"/imports/{batch['id']}/restore")
     assert [e["description"] for e in client.get("/expenses", params={"q": "müller"}).json()] == ["Bäckerei Müller"]
     assert index_is_sound(db_path)
+
+
+# Three €2.90 tickets on one day; the running balance (newest first) says they are three purchases.
+TICKETS = (
+    "Buchungstag;Valutadatum;Beguenstigter/Zahlungspflichtiger;Verwendungszweck;Betrag;Saldo\n"
+    "07.03.2025;07.03.2025;BVG;Fahrschein AB;-2,90;319,9\n"
+    "07.03.2025;07.03.2025;BVG;Fahrschein AB;-2,90;322,8\n"
+    "07.03.2025;07.03.2025;BVG;Fahrschein AB;-2,90;325,7\n"
+    "06.03.2025;06.03.2025;REWE;Einkauf;-12,40;328,6\n"
+).encode("latin-1")
+
+SAME_DAY_TWINS = [
+    pytest.param(TICKETS, "tickets.csv", [2, 3, 4, 5], id="running_balance"),
+    pytest.param(
+        b"Date,Reference,Description,Amount\n"
+        b"14/03/2025,REF0001,COFFEE SHOP,-4.50\n14/03/2025,REF0002,COFFEE SHOP,-4.50\n",
+        "refs.csv", [2, 3], id="distinct_references"),
+    pytest.param(
+        b"OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><BANKTRANLIST>\n"
+        b"<STMTTRN><TRNTYPE>POS<DTPOSTED>20250314<TRNAMT>-4.50<FITID>A1<NAME>COFFEE SHOP</STMTTRN>\n"
+        b"<STMTTRN><TRNTYPE>POS<DTPOSTED>20250314<TRNAMT>-4.50<FITID>A2<NAME>COFFEE SHOP</STMTTRN>\n"
+        b"</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n",
+        "card.ofx", [6, 7], id="distinct_ofx_ids"),
+]
+
+
+@pytest.mark.parametrize(("data", "name", "lines"), SAME_DAY_TWINS)
+def test_same_day_twins_the_file_tells_apart_are_separate_purchases(client, data, name, lines):
+    result = preview(client, data, name, default_category_id=1)
+    assert [(r["line"], r["status"]) for r in result["rows"]] == [(line, "ready") for line in lines]
+    batch = run_import(client, data, name, default_category_id=1)
+    assert batch["imported"] == len(lines)
+    again = preview(client, data, name, default_category_id=1)  # the same file again: every row is caught
+    assert [r["status"] for r in again["rows"]] == ["duplicate"] * len(lines)
+    assert len({r["match"]["id"] for r in again["rows"]}) == len(lines)
+
+
+def test_same_day_twins_imported_as_three_tickets(client):
+    run_import(client, TICKETS, "tickets.csv", default_category_id=1)
+    assert stored(client) == [("2025-03-06", 12.4, "REWE · Einkauf", "Food")] + [
+        ("2025-03-07", 2.9, "BVG · Fahrschein AB", "Food")] * 3
+
+
+MARKS = (b"Date,Amount,Type,Description\n"
+         b"14/03/2025,5.00,DR,SHOP\n15/03/2025,9.00,CR,REFUND\n16/03/2025,7.00,,CAFE\n")
+
+
+def test_included_row_without_debit_credit_mark_is_imported_as_money_out(client):
+    flagged = preview(client, MARKS, "marks.csv", default_category_id=1)["rows"][2]
+    assert (flagged["status"], flagged["reason"], flagged["selected"]) == ("problem", "No debit/credit mark", False)
+    included = preview(client, MARKS, "marks.csv", default_category_id=1, include_lines=[4])["rows"][2]
+    assert (included["status"], included["selected"]) == ("ready", True)
+    assert included["reason"] == "No debit/credit mark; included as money out."
+    run_import(client, MARKS, "marks.csv", default_category_id=1, include_lines=[4])
+    assert stored(client) == [("2025-03-14", 5.0, "SHOP", "Food"), ("2025-03-16", 7.0, "CAFE", "Food")]

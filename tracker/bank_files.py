@@ -45,6 +45,8 @@ MAX_COLUMNS = 500
 # A real row is a few hundred characters; a memo field spanning lines stays far below this.
 # It also bounds the cells of one row, since csv builds a row's list before we can count it.
 MAX_RECORD_CHARS = 100_000
+# A text column with the same value on this many rows and more names the account, not the payee.
+CONSTANT_ROWS = 4
 
 
 class BankFileError(ValueError):
@@ -59,6 +61,7 @@ class BankFileError(ValueError):
 class Record:
     line: int
     cells: list[str]
+    key: str = ""  # what the file names this transaction by beyond its cells (an OFX FITID)
 
 
 @dataclass
@@ -147,6 +150,9 @@ class ParsedRow:
     description: str
     category: str | None
     problem: str | None
+    # The whole record as the file wrote it (every cell, and its id): two rows of one file with
+    # the same date, amount and text are one purchase listed twice only when this is equal too.
+    fingerprint: int = 0
 
 
 # ---------------------------------------------------------------------------
@@ -744,7 +750,8 @@ def _read_ofx(data: bytes) -> Table:
         raise BankFileError("The OFX file holds no transactions.")
     lines = _line_numbers(text, (start.start() + offset for offset, _ in found))
     decimal = _decide_decimal((cells[1] for _, cells in found if cells is not None), ".")
-    records = [Record(line, _ofx_cells(cells, decimal)) for line, (_, cells) in zip(lines, found)]
+    records = [Record(line, _ofx_cells(cells, decimal), cells[4] if cells is not None else "")
+               for line, (_, cells) in zip(lines, found)]
     return Table("ofx", encoding, None, True, list(OFX_COLUMNS), records)
 
 
@@ -805,11 +812,11 @@ def _ofx_tree(markup: str) -> ElementTree.Element | None:
 
 
 def _ofx_raw_cells(transaction: ElementTree.Element | None) -> list[str] | None:
-    """Date, amount as written, payee and memo; None for a damaged transaction."""
+    """Date, amount as written, payee, memo and the transaction's id; None for a damaged transaction."""
     if transaction is None:
         return None
     return [_ofx_date(transaction), (transaction.findtext("TRNAMT") or "").strip(),
-            _ofx_text(transaction, "NAME", "PAYEE/NAME"), _ofx_memo(transaction)]
+            _ofx_text(transaction, "NAME", "PAYEE/NAME"), _ofx_memo(transaction), _ofx_text(transaction, "FITID")]
 
 
 def _ofx_cells(raw: list[str] | None, decimal: str) -> list[str]:
@@ -954,14 +961,20 @@ def _normalise(name: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", plain).split())
 
 
+_VALUE_DATE_WORDS = ["valuta", "valutadatum", "value date", "valeur", "wertstellung", "wertstellungsdatum",
+                     "date de valeur", "fecha valor", "rentedatum", "дата валютирования", "data waluty"]
 _ROLE_WORDS: dict[str, list[list[str]]] = {
+    # The day of the purchase first, then the day the bank booked it; the value date (when the
+    # money moved, often days later) only when the file has no other date.
     "date": [
-        ["buchungstag", "buchungsdatum", "booking date", "transaction date", "trans date", "posting date",
-         "posted date", "date de l operation", "date operation", "fecha operacion", "fecha de operacion",
-         "дата операции", "дата совершения операции", "data operacji", "data transakcji"],
+        ["transaction date", "trans date", "transactiedatum", "transactie datum", "date de l operation",
+         "date operation", "fecha operacion", "fecha de operacion", "дата совершения операции",
+         "data transakcji", "umsatzdatum", "belegdatum", "kaufdatum"],
+        ["buchungstag", "buchungsdatum", "buchung", "booking date", "posting date", "posted date", "post date",
+         "boekdatum", "boekingsdatum", "datum boeking", "date comptable", "дата операции", "data operacji",
+         "data ksiegowania"],
         ["date", "datum", "fecha", "дата", "data", "datetime", "date time", "день"],
-        ["valuta", "valutadatum", "value date", "wertstellung", "wertstellungsdatum", "date de valeur",
-         "fecha valor", "дата валютирования", "data waluty"],
+        _VALUE_DATE_WORDS,
     ],
     "amount": [
         ["amount", "betrag", "montant", "importe", "сумма", "umsatz", "valor", "bedrag", "kwota", "importo",
@@ -1021,6 +1034,8 @@ def _roles_of(name: str) -> dict[str, tuple[int, int]]:
     if any(w in norm for w in _NOT_TEXT):
         for role in ("payee", "description"):
             found.pop(role, None)
+    if "date" in found and any(f" {w} " in padded for w in _VALUE_DATE_WORDS):
+        found["date"] = (len(_ROLE_WORDS["date"]) - 1, 0)  # "Wertstellung (Valuta)" is a value date
     if "date" in found:
         for role in ("amount", "debit", "credit", "payee", "description"):
             found.pop(role, None)
@@ -1045,6 +1060,13 @@ class _Profile:
     directions: int = 0
     letters: int = 0
     length: int = 0
+    value: str | None = None  # the first value, and whether another one follows
+    varies: bool = False
+
+    @property
+    def constant(self) -> bool:
+        """The same value on every row of a file of several rows: an account or product name, not a description."""
+        return self.filled >= CONSTANT_ROWS and not self.varies
 
     def share(self, count: int) -> float:
         return count / self.filled if self.filled else 0.0
@@ -1064,6 +1086,10 @@ def _profiles(table: Table) -> list[_Profile]:
                 continue
             profile.filled += 1
             profile.length += len(cell)
+            if profile.value is None:
+                profile.value = cell
+            elif not profile.varies and cell != profile.value:
+                profile.varies = True
             if _is_date(cell):
                 profile.dates += 1
                 continue
@@ -1094,6 +1120,39 @@ def guess_mapping(table: Table) -> Guess:
     if mapping.date is not None:
         day_first = mapping.decimal == "," or table.delimiter == ";"
         formats = _date_candidates(dates, day_first)
+        mapping.date_format = formats[0] if formats else None
+    return Guess(mapping, formats)
+
+
+def date_formats_of(table: Table, mapping: Mapping) -> list[str]:
+    """Every date format that reads the mapping's date column, the likeliest first."""
+    if mapping.date is None:
+        return []
+    day_first = mapping.decimal == "," or table.delimiter == ";"
+    return _date_candidates(_column(table, mapping.date), day_first)
+
+
+def choose_columns(table: Table, mapping: Mapping, date: int | None = None, amount: int | None = None,
+                   description: list[int] | None = None) -> Guess:
+    """The mapping with the columns a person chose (by index) for the date, the amount (one signed
+    column) or the description, the rest as they were; with the date formats that fit the date column."""
+    mapping = Mapping.from_json(mapping.to_json())
+    if amount is not None:
+        mapping.amount, mapping.debit, mapping.credit = amount, None, None
+        if mapping.direction == amount:
+            mapping.direction = None
+        cells = list(_column(table, amount))
+        mapping.decimal = _decide_decimal(cells, mapping.decimal)
+        if mapping.direction is None:
+            signs = [split[0] for split in map(_split_amount, itertools.islice(cells, 5000)) if split]
+            negatives = sum(signs)
+            mapping.money_out_is_negative = len(signs) - negatives < 4 * negatives if signs else True
+    if description is not None:
+        mapping.description = list(description)
+    formats = date_formats_of(table, mapping) if mapping.date is not None else []
+    if date is not None:
+        mapping.date = date
+        formats = date_formats_of(table, mapping)
         mapping.date_format = formats[0] if formats else None
     return Guess(mapping, formats)
 
@@ -1159,14 +1218,22 @@ def _guess_csv_columns(table: Table) -> Mapping:
     if amounts is not None and mapping.direction is None:
         mapping.money_out_is_negative = amounts.amounts - amounts.negatives < 4 * amounts.negatives
     mapping.category = best("category", lambda p: p.filled > 0)
-    payee = best("payee", lambda p: p.letters > 0)
-    text = best("description", lambda p: p.letters > 0)
-    mapping.description = [i for i in (payee, text) if i is not None]
-    if not mapping.description:
-        texts = [(p.length / p.filled, -i) for i, p in enumerate(profiles)
+    def best_text(role: str) -> int | None:
+        """A column that varies before one that repeats one value (the account holder's name)."""
+        for accept in (lambda p: p.varies, lambda p: not p.constant, lambda p: True):
+            found = best(role, lambda p, accept=accept: p.letters > 0 and accept(p))
+            if found is not None:
+                return found
+        return None
+
+    payee, text = best_text("payee"), best_text("description")
+    chosen = [i for i in (payee, text) if i is not None]
+    mapping.description = [i for i in chosen if not profiles[i].constant] or chosen
+    if not mapping.description or all(profiles[i].constant for i in mapping.description):
+        texts = [(not p.constant, p.length / p.filled, -i) for i, p in enumerate(profiles)
                  if i not in used and p.filled and p.share(p.letters) >= 0.5]
-        if texts:
-            mapping.description = [-max(texts)[1]]
+        if texts and (not mapping.description or max(texts)[0]):
+            mapping.description = [-max(texts)[2]]
     return mapping
 
 
@@ -1227,7 +1294,7 @@ def parse_rows(table: Table, mapping: Mapping) -> list[ParsedRow]:
     if date_format is None:
         day_first = mapping.decimal == "," or table.delimiter == ";"
         date_format = (_date_candidates(_column(table, mapping.date), day_first) or ["YYYY-MM-DD"])[0]
-    read = _RowReader(mapping, date_format, _status_columns(table, mapping))
+    read = _RowReader(mapping, date_format, _status_columns(table, mapping), _unmarked_sense(table, mapping))
     with _without_gc_pauses():
         return [read(record) for record in table.records]
 
@@ -1248,6 +1315,20 @@ def _check_mapping(table: Table, mapping: Mapping) -> None:
                   mapping.category, *mapping.description]:
         if index is not None and not 0 <= index < count:
             raise BankFileError(f"Column {index + 1} does not exist: the file has {count} columns.")
+
+
+def _unmarked_sense(table: Table, mapping: Mapping) -> bool | None:
+    """What a row with an empty debit/credit mark is, from the marks the column does hold: a card
+    statement marks only its credits (`CR`), so an unmarked row is a charge; a column of debit
+    marks only leaves the credits unmarked. None (a problem) when it holds both kinds."""
+    if mapping.direction is None or mapping.amount is None:
+        return None
+    marks = {_cell(r.cells, mapping.direction).casefold() for r in itertools.islice(table.records, 5000)} - {""}
+    if marks and marks <= _CREDIT_WORDS:
+        return False
+    if marks and marks <= _DEBIT_WORDS:
+        return True
+    return None
 
 
 def _status_columns(table: Table, mapping: Mapping) -> list[int]:
@@ -1272,8 +1353,9 @@ _TEXTS_KEPT = 10_000
 class _RowReader:
     """Turns one record into a ParsedRow under one mapping."""
 
-    def __init__(self, mapping: Mapping, date_format: str, status: list[int]) -> None:
+    def __init__(self, mapping: Mapping, date_format: str, status: list[int], unmarked_is_income: bool | None) -> None:
         self.mapping = mapping
+        self.unmarked_is_income = unmarked_is_income
         self.date_format = date_format
         self.status = status
         self.pending: dict[str, bool] = {}
@@ -1303,7 +1385,8 @@ class _RowReader:
         else:
             problem = None
         category = _clean_text(_cell(cells, mapping.category)) or None
-        return ParsedRow(record.line, iso, amount, is_income, self._description(cells), category, problem)
+        fingerprint = hash((tuple(cells), record.key))
+        return ParsedRow(record.line, iso, amount, is_income, self._description(cells), category, problem, fingerprint)
 
     def _is_pending(self, cells: list[str], unread_date: str) -> bool:
         if unread_date and unread_date.casefold() in _PENDING_WORDS:
@@ -1325,7 +1408,12 @@ class _RowReader:
         if value is None:
             return None, False, problem
         if mapping.direction is not None:
-            return _by_direction(abs(value), _cell(cells, mapping.direction))
+            flag = _cell(cells, mapping.direction)
+            if not flag and self.unmarked_is_income is not None:
+                return abs(value), self.unmarked_is_income, None
+            return _by_direction(abs(value), flag)
+        if raw[-1] in "Rr" and raw[-2:].upper() in ("CR", "DR"):  # `500.00CR`: marked, whatever the sign convention
+            return abs(value), raw[-2:].upper() == "CR", None
         is_income = value > 0 if mapping.money_out_is_negative else value < 0
         return abs(value), is_income, None
 

@@ -28,6 +28,11 @@ if TYPE_CHECKING:  # the parsers load only when a file is read: most commands ne
 
 DUPLICATE_DAYS = 3
 INCOME_REASON = "Money in: this app tracks expenses, so it is skipped unless you include it."
+# Problems an included row (--include LINE, include_lines) is imported despite, and how.
+INCLUDABLE_PROBLEMS = {
+    "no debit/credit mark": "included as money out.",
+    "pending — not booked yet": "included as it stands.",
+}
 PREVIEW_ROWS = 20
 MAX_LISTED_ROWS = 5000
 IMPORT_CHUNK_ROWS = 5000
@@ -137,9 +142,13 @@ def choose_mapping(
             return guess.mapping, guess.date_formats, None
         profile, raw = row["name"], json.loads(row["mapping"])
     try:
-        return bank_files.Mapping.from_json(raw), guess.date_formats, profile
+        mapping = bank_files.Mapping.from_json(raw)
     except bank_files.BankFileError as exc:
         raise InvalidInput(f"Invalid field 'mapping': {exc}") from None
+    formats = guess.date_formats
+    if mapping.date is not None and mapping.date != guess.mapping.date and mapping.date < len(table.columns):
+        formats = bank_files.date_formats_of(table, mapping)  # the formats of the column chosen
+    return mapping, formats, profile
 
 
 def resolve_categories(conn: Session, planned: list[PlannedRow], options: "ImportOptions") -> list[str]:
@@ -168,15 +177,18 @@ def resolve_categories(conn: Session, planned: list[PlannedRow], options: "Impor
     return list(unknown)
 
 
-def is_same_row(item: PlannedRow, cents: int, day: str, key: str) -> bool:
-    """False for a row whose (cents, date, text) merely has the same hash."""
-    return (round(item.row.amount * 100), item.row.date, similar_text(item.row.description)) == (cents, day, key)
+def is_same_row(item: PlannedRow, cents: int, day: str, key: str, fingerprint: int) -> bool:
+    """False for a row whose (cents, date, text, record) merely has the same hash."""
+    row = item.row
+    return (round(row.amount * 100), row.date, similar_text(row.description), row.fingerprint) == (
+        cents, day, key, fingerprint)
 
 
 def find_duplicates(conn: Session, planned: list[PlannedRow], progress: Progress) -> None:
     """Flag rows that match an expense (same amount, date within a few days, similar description)
-    or an earlier row of the same file. Each expense explains at most one row, so that two real
-    identical purchases are not both hidden behind one old expense."""
+    or an earlier row of the same file that is the same record (rows that differ in a running
+    balance, a reference or an id are separate purchases, as the file says). Each expense explains
+    at most one row, so that two real identical purchases are not both hidden behind one old expense."""
     candidates = [p for p in planned if p.status in ("ready", "income") and p.row.date]
     if not candidates:
         return
@@ -217,8 +229,9 @@ def find_duplicates(conn: Session, planned: list[PlannedRow], progress: Progress
             continue
         cents, key = round(item.row.amount * 100), similar_text(item.row.description)
         day = date.fromisoformat(item.row.date).toordinal()
-        twin = seen_in_file.setdefault(hash((cents, item.row.date, key)), item)
-        if twin is not item and is_same_row(twin, cents, item.row.date, key):
+        fingerprint = item.row.fingerprint
+        twin = seen_in_file.setdefault(hash((cents, item.row.date, key, fingerprint)), item)
+        if twin is not item and is_same_row(twin, cents, item.row.date, key, fingerprint):
             item.status, item.reason = "duplicate", f"Same date, amount and description as line {twin.row.line} of this file."
             item.match = {"id": None, "line": twin.row.line, "date": twin.row.date,
                           "amount": float(twin.row.amount), "description": twin.row.description}
@@ -249,13 +262,15 @@ def plan_import(
     options: "ImportOptions",
     progress: Progress = no_progress,
     reuse: ImportPlan | None = None,
+    table: "bank_files.Table | None" = None,
 ) -> ImportPlan:
     """What importing `data` would do. `reuse`, an earlier plan of the same bytes, saves reading
-    the file again (and parsing it, when the mapping is the same)."""
+    the file again (and parsing it, when the mapping is the same); so does `table`, the file read."""
     from tracker import bank_files
 
     progress("Reading the file", 0, 1)
-    table = reuse.table if reuse is not None else read_bank_file(data, file_name)
+    if table is None:
+        table = reuse.table if reuse is not None else read_bank_file(data, file_name)
     mapping, date_formats, profile = choose_mapping(conn, table, options)
     try:
         if reuse is not None and reuse.mapping == mapping:
@@ -274,8 +289,13 @@ def decide_rows(
 ) -> ImportPlan:
     """What becomes of each parsed row, given the expenses and categories there are now."""
     planned = []
+    include = set(options.include_lines)
     for row in parsed:
-        if row.problem:
+        if row.problem and row.line in include and row.problem in INCLUDABLE_PROBLEMS and row.date and row.amount:
+            # The person asked for this row: what it lacks has a plain answer (see INCLUDABLE_PROBLEMS).
+            reason = f"{row.problem[:1].upper()}{row.problem[1:]}; {INCLUDABLE_PROBLEMS[row.problem]}"
+            planned.append(PlannedRow(row, "income" if row.is_income else "ready", reason))
+        elif row.problem:
             planned.append(PlannedRow(row, "problem", row.problem[:1].upper() + row.problem[1:]))
         elif row.is_income:
             planned.append(PlannedRow(row, "income", INCOME_REASON))
@@ -285,7 +305,7 @@ def decide_rows(
             planned.append(PlannedRow(row, "ready"))
     find_duplicates(conn, planned, progress)
     unknown = resolve_categories(conn, planned, options)
-    include, skip = set(options.include_lines), set(options.skip_lines)
+    skip = set(options.skip_lines)
     needs_default = False
     for item in planned:
         if item.status == "problem":

@@ -184,7 +184,8 @@ class ImportOptions(StrictModel):
         "The file's category names that don't exist yet -> an existing or a new category."))
     include_lines: list[LineNumber] = Field(
         default_factory=list, max_length=1_000_000,
-        description="Flagged rows (duplicates, money in) to import anyway, by line.")
+        description=("Flagged rows (duplicates, money in, a row without a debit/credit mark (as money out) or a pending one) "
+                     "to import anyway, by line."))
     skip_lines: list[LineNumber] = Field(
         default_factory=list, max_length=1_000_000, description="Rows to leave out, by line.")
 

@@ -237,6 +237,77 @@ def date_format_choices(formats: list[str]) -> str:
     return formats[0] if len(formats) == 1 else ", ".join(formats[:-1]) + " or " + formats[-1]
 
 
+Question = tuple[str, str]  # the sentence when it is the only one, the clause among several
+
+
+def ask(questions: list[Question], name: str) -> None:
+    """Every question of this run in one line: the options that answer each."""
+    if len(questions) == 1:
+        raise UserError(questions[0][0])
+    if questions:
+        raise UserError(f"{name} needs {len(questions)} answers: " + "; ".join(q[1] for q in questions) + ".")
+
+
+def quoted_columns(columns: list[str]) -> str:
+    shown = ", ".join(f'"{c}"' for c in columns[:12])
+    return shown + (", …" if len(columns) > 12 else "")
+
+
+def column_question(columns: list[str], value: str, option: str) -> Question:
+    clause = (f"there is no column {value!r} for {option}: give one of {quoted_columns(columns)} "
+              f"or its number (1 to {len(columns)})")
+    return f"The file has no column {value!r} for {option}; give one of {quoted_columns(columns)} " \
+           f"or its number (1 to {len(columns)}).", clause
+
+
+def column_index(columns: list[str], value: str) -> int | None:
+    """The column a person named: its name in the file (any case) or its number from 1."""
+    folded = [c.strip().casefold() for c in columns]
+    text = value.strip()
+    if text.casefold() in folded:
+        return folded.index(text.casefold())
+    if text.isdigit() and 1 <= int(text) <= len(columns):
+        return int(text) - 1
+    return None
+
+
+def missing_column_question(columns: list[str], what: str, option: str) -> Question:
+    clause = f"no column is known to hold the {what}: choose it with {option} (one of {quoted_columns(columns)})"
+    return f"No column is known to hold the {what}; choose it with {option} (one of {quoted_columns(columns)}).", clause
+
+
+def include_hint(problem: str, line: int) -> str:
+    """What answers an included row's problem, in words."""
+    if problem.startswith(("the date", "no date")):
+        return f"choose another --date-column or --date-format, or leave out --include {line}"
+    if problem.startswith(("the amount", "no amount")):
+        return f"choose another --amount-column, or leave out --include {line}"
+    if problem == "zero amount":
+        return f"an expense of 0.00 cannot be stored; leave out --include {line}"
+    return f"correct the row in the file, or leave out --include {line}"
+
+
+def include_questions(plan_rows: list, include_lines: tuple[int, ...], skip_lines: tuple[int, ...]) -> list[Question]:
+    """Why a row named by --include cannot be imported (never silently nothing)."""
+    rows = {item.row.line: item for item in plan_rows}
+    lines = sorted(rows)
+    span = f"lines {lines[0]} to {lines[-1]}" if lines else "no lines"
+    questions = []
+    for line in sorted(set(include_lines)):
+        item = rows.get(line)
+        if item is None:
+            clause = f"line {line} is not a row of the file (its rows are on {span}): leave out --include {line}"
+        elif line in skip_lines:
+            clause = f"line {line} is named by both --include and --skip: keep one"
+        elif item.status == "problem":
+            problem = item.row.problem or ""
+            clause = f"line {line} cannot be imported ({problem}): {include_hint(problem, line)}"
+        else:
+            continue
+        questions.append((f"{clause[0].upper()}{clause[1:]}.", clause))
+    return questions
+
+
 @click.command("import", context_settings=CONTEXT)
 @db_option
 @version_option
@@ -247,6 +318,12 @@ def date_format_choices(formats: list[str]) -> str:
               help="Save the column mapping under this name (default: the profile used, else the file's name).")
 @click.option("--category", metavar="NAME|ID", help="The category of rows that have none in the file.")
 @click.option("--date-format", metavar="FMT", help="How to read the dates, e.g. DD/MM/YYYY, when they fit several.")
+@click.option("--date-column", metavar="COLUMN",
+              help="The column of the date: its name in the file or its number, e.g. Buchungstag or 1.")
+@click.option("--amount-column", metavar="COLUMN",
+              help="The column of the amount (one column, signed or with a debit/credit mark beside it).")
+@click.option("--description-column", "description_columns", metavar="COLUMN", multiple=True,
+              help="A column of the description; repeat it to join several (payee first, then purpose).")
 @click.option("--include-duplicates", is_flag=True, help="Import the rows flagged as duplicates too.")
 @click.option("--include-income", is_flag=True, help="Import money-in rows too (as expenses).")
 @click.option("--include", "include_lines", metavar="LINE", multiple=True, type=click.IntRange(1),
@@ -257,20 +334,25 @@ def date_format_choices(formats: list[str]) -> str:
               help="Put the file's category NAME_IN_FILE in CATEGORY (an existing one, else made new). Repeatable.")
 @user_errors
 def import_command(file: Path, dry_run: bool, profile: str | None, save_profile: str | None,
-                   category: str | None, date_format: str | None, include_duplicates: bool,
+                   category: str | None, date_format: str | None, date_column: str | None,
+                   amount_column: str | None, description_columns: tuple[str, ...], include_duplicates: bool,
                    include_income: bool, include_lines: tuple[int, ...], skip_lines: tuple[int, ...],
                    category_pairs: tuple[str, ...]) -> None:
     """Import a bank file (CSV, OFX/QFX, QIF), after a preview.
 
     Shows how the file is read, the first rows as they would be stored, and every row it
     will not import (duplicates of expenses you have, money in, rows with problems). The
-    import is one transaction: all of it or nothing; `imports revert ID` undoes it.
+    import is one transaction: all of it or nothing; `imports revert ID` undoes it. When
+    something needs your choice (the date format, a column, a category, a row), one run
+    lists every question with the option that answers it.
 
     \b
     Examples:
       expense-tracker import statement.csv --dry-run
       expense-tracker import statement.csv --category Food --date-format DD/MM/YYYY
       expense-tracker import card.qif --map-category "Eating out=Food" --include 14
+      expense-tracker import konto.csv --date-column Buchungstag --amount-column 5
+      expense-tracker import konto.csv --description-column Payee --description-column Memo
     """
     data = file.read_bytes()
     name = file.name
@@ -280,6 +362,8 @@ def import_command(file: Path, dry_run: bool, profile: str | None, save_profile:
         try:
             run_import_command(conn, data, name, progress, dry_run=dry_run, profile=profile,
                                save_profile=save_profile, category=category, date_format=date_format,
+                               columns={"date": date_column, "amount": amount_column},
+                               description_columns=description_columns,
                                include_duplicates=include_duplicates, include_income=include_income,
                                include_lines=include_lines, skip_lines=skip_lines, category_pairs=category_pairs)
         except ImportError as exc:
@@ -290,35 +374,76 @@ def import_command(file: Path, dry_run: bool, profile: str | None, save_profile:
         conn.close()
 
 
-def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progress: ShowProgress, *,
-                       dry_run: bool, profile, save_profile, category, date_format, include_duplicates,
-                       include_income, include_lines, skip_lines, category_pairs) -> None:
-    if date_format is not None:
-        from tracker import (
-            bank_files,  # only here: the parsers would slow every other command's start
-        )
+COLUMN_OPTIONS = {"date": "--date-column", "amount": "--amount-column"}
 
-        if date_format not in bank_files.DATE_FORMATS:
-            raise UserError(f"Invalid --date-format {date_format!r}: use one of {', '.join(bank_files.DATE_FORMATS)}.")
+
+def chosen_mapping(conn: sqlite3.Connection, table, name: str, profile: str | None, date_format: str | None,
+                   columns: dict[str, str | None], description_columns: tuple[str, ...],
+                   questions: list[Question]):
+    """The mapping to read the file with (profile or guess, then the person's columns and date
+    format), its date formats, the profile it came from, and whether the person changed it."""
+    from tracker import bank_files
+    from tracker.imports import choose_mapping
+
+    mapping, formats, used_profile = choose_mapping(conn, table, import_options(profile=profile))
+    chosen: dict[str, Any] = {}
+    for role, value in columns.items():
+        if value is not None:
+            index = column_index(table.columns, value)
+            if index is None:
+                questions.append(column_question(table.columns, value, COLUMN_OPTIONS[role]))
+            else:
+                chosen[role] = index
+    if description_columns:
+        indexes = [column_index(table.columns, value) for value in description_columns]
+        for value, index in zip(description_columns, indexes):
+            if index is None:
+                questions.append(column_question(table.columns, value, "--description-column"))
+        if None not in indexes:
+            chosen["description"] = indexes
+    if chosen:
+        guess = bank_files.choose_columns(table, mapping, **chosen)
+        mapping, formats = guess.mapping, guess.date_formats
+    if mapping.date is None:
+        questions.append(missing_column_question(table.columns, "date", "--date-column"))
+    if mapping.amount is None and mapping.debit is None and mapping.credit is None:
+        questions.append(missing_column_question(table.columns, "amount", "--amount-column"))
+    if date_format is not None:
+        mapping.date_format = date_format
+    elif len(formats) > 1 and (used_profile is None or "date" in chosen):
+        choices = date_format_choices(formats)
+        questions.append((f"The dates in {name} fit more than one format; choose one: --date-format {choices}.",
+                          f"the dates fit more than one format (choose one: --date-format {choices})"))
+    return mapping, used_profile, bool(chosen) or date_format is not None
+
+
+def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progress: ShowProgress, *,
+                       dry_run: bool, profile, save_profile, category, date_format, columns, description_columns,
+                       include_duplicates, include_income, include_lines, skip_lines, category_pairs) -> None:
+    from tracker import bank_files  # only here: the parsers would slow every other command's start
+    from tracker.imports import read_bank_file
+
+    if date_format is not None and date_format not in bank_files.DATE_FORMATS:
+        raise UserError(f"Invalid --date-format {date_format!r}: use one of {', '.join(bank_files.DATE_FORMATS)}.")
     default_id = category_id_of(conn, category)
     category_map, mapped = parse_category_map(conn, category_pairs)
     fields: dict[str, Any] = {
         "profile": profile, "save_profile": save_profile, "default_category_id": default_id,
         "category_map": category_map, "include_lines": sorted(set(include_lines)), "skip_lines": sorted(set(skip_lines)),
     }
-    plan = plan_import(conn, data, name, import_options(**fields), progress)
-    used_profile = plan.profile
-    if date_format is None and len(plan.date_formats) > 1 and used_profile is None:
+    progress("Reading the file", 0, 1)
+    table = read_bank_file(data, name)
+    questions: list[Question] = []
+    mapping, used_profile, changed = chosen_mapping(conn, table, name, profile, date_format, columns,
+                                                    description_columns, questions)
+    if mapping.date is None or (mapping.amount is None and mapping.debit is None and mapping.credit is None):
         progress.clear()
-        raise UserError(f"The dates in {name} fit more than one format; choose one: "
-                        f"--date-format {date_format_choices(plan.date_formats)}.")
-    if date_format is not None:
-        # Start from the mapping this file would get (profile or guess) and change only the dates.
-        mapping = dict(preview_of(plan)["mapping"], date_format=date_format)
-        fields["mapping"] = mapping
+        ask(questions, name)  # the rows cannot be read without a date and an amount
+    if changed:
+        fields["mapping"] = mapping.to_json()
         if save_profile is None and used_profile is not None:
             fields["save_profile"] = used_profile
-        plan = plan_import(conn, data, name, import_options(**fields), progress, reuse=plan)
+    plan = plan_import(conn, data, name, import_options(**fields), progress, table=table)
     if include_duplicates or include_income:
         flagged = {item.row.line for item in plan.rows
                    if (include_duplicates and item.status == "duplicate") or (include_income and item.status == "income")}
@@ -330,16 +455,26 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
     preview["profile"] = used_profile
     progress.clear()
     names = {c["id"]: c["name"] for c in list_categories(conn)}
-    print_preview(preview, names, mapped, names.get(default_id))
-    click.echo("")
+    if not questions:  # the dates and columns are settled: the preview shows what would be stored
+        print_preview(preview, names, mapped, names.get(default_id))
+        click.echo("")
+    questions += include_questions(plan.rows, include_lines, skip_lines)
     if preview["unknown_categories"]:
         unknown = preview["unknown_categories"]
         listed = ", ".join(unknown[:5]) + (", …" if len(unknown) > 5 else "")
-        raise UserError(f"{name} has categories that don't exist yet ({listed}); put each in an existing or a new "
-                        f"category with --map-category, e.g. --map-category {shlex.quote(unknown[0] + '=' + unknown[0])}.")
+        example = f"--map-category {shlex.quote(unknown[0] + '=' + unknown[0])}"
+        questions.append((
+            f"{name} has categories that don't exist yet ({listed}); put each in an existing or a new "
+            f"category with --map-category, e.g. {example}.",
+            f"the file has categories that don't exist yet ({listed}): put each in an existing or a new "
+            f"category with --map-category, e.g. {example}"))
     if preview["needs_default_category"]:
-        raise UserError(f"Some rows of {name} have no category; choose the category they go in with --category "
-                        f"(one of: {', '.join(sorted(names.values(), key=str.casefold))}).")
+        choices = ", ".join(sorted(names.values(), key=str.casefold))
+        questions.append((
+            f"Some rows of {name} have no category; choose the category they go in with --category "
+            f"(one of: {choices}).",
+            f"some rows have no category: choose the category they go in with --category (one of: {choices})"))
+    ask(questions, name)
     skipped = skipped_words(plan.rows)
     because = f" ({skipped} skipped)" if skipped else ""
     if dry_run:
