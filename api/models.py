@@ -189,9 +189,15 @@ class ImportRow(BaseModel):
     line: int
     date: str | None
     amount: float | None
-    description: str
+    description: str = Field(description="As it would be stored (a rule may give a cleaner one).")
+    file_description: str = Field(description="As the file has it.")
     category: str | None = Field(description="The category named in the file, if mapped.")
     category_id: int | None
+    category_source: Literal["chosen", "file", "rule", "learned", "default"] | None = Field(description=(
+        "Where category_id comes from: the person's choice for this row (row_categories), the file, "
+        "a rule, what earlier expenses taught, or the default category."))
+    category_reason: str | None = Field(description=(
+        'The same in words: "rule 3: contains REWE", "like 14 earlier expenses with REWE", "default".'))
     status: Literal["ready", "duplicate", "income", "problem"]
     reason: str | None = Field(description="Why the row is flagged, in words.")
     match: ImportMatch | None
@@ -221,6 +227,7 @@ class ImportPreview(BaseModel):
     unknown_categories: list[str]
     needs_default_category: bool
     counts: ImportCounts
+    category_sources: dict[str, int] = Field(description="How many rows to import take their category from where.")
     rows: list[ImportRow] = Field(description="The first rows, then every flagged row.")
     all_rows_listed: bool
 

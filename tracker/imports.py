@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracker.categories import require_category
+from tracker.categorise import Categoriser, learn_latest
 from tracker.config import MAX_AMOUNT
 from tracker.db import Session
 from tracker.errors import AppError, Conflict, ImportBusy, InvalidInput, NotFound
 from tracker.expenses import MOVE_TO_TRASH
+from tracker.learning import note_batch_for_learning
 from tracker.money import check_totals
 from tracker.search_index import fold_in_python, search_fold_map
 from tracker.trash import restore_rows
@@ -65,6 +67,11 @@ class PlannedRow:
     match: dict | None = None
     category_id: int | None = None
     selected: bool = False
+    # Where the category comes from: chosen (by the person), file, rule, learned or default;
+    # and in words ("rule 3: contains REWE", "like 14 earlier expenses with REWE").
+    category_source: str | None = None
+    category_reason: str | None = None
+    description: str | None = None  # a rule's cleaner description, else the file's
 
 
 @dataclass
@@ -152,13 +159,23 @@ def choose_mapping(
 
 
 def resolve_categories(conn: Session, planned: list[PlannedRow], options: "ImportOptions") -> list[str]:
-    """Give rows their category id; returns the file's category names that need a choice."""
+    """Give rows their category id; returns the file's category names that need a choice.
+
+    In this order: the person's choice for the row, the file's own category, the person's rules,
+    what their expenses taught (tracker.categorise), and only then the default category."""
     by_name = {row["name"].casefold(): row["id"] for row in conn.execute("select id, name from categories")}
     chosen = {name.casefold(): choice for name, choice in options.category_map.items()}
     unknown: dict[str, None] = {}
+    categoriser = Categoriser(conn, options.default_category_id)
     for item in planned:
         name = item.row.category
+        item.description = item.row.description
+        if item.row.line in options.row_categories:
+            item.category_id, item.category_source, item.category_reason = (
+                options.row_categories[item.row.line], "chosen", "chosen by you")
+            continue
         if name:
+            item.category_source, item.category_reason = "file", "the file's category"
             key = name.casefold()
             if key in by_name:
                 item.category_id = by_name[key]
@@ -172,8 +189,12 @@ def resolve_categories(conn: Session, planned: list[PlannedRow], options: "Impor
             else:
                 item.category_id = 0  # made when the batch is written
                 continue
-        if options.default_category_id is not None:
-            item.category_id = options.default_category_id
+        placed = categoriser.place(item.row.description or "", float(item.row.amount or 0))
+        item.category_id, item.category_source, item.category_reason = placed.category_id, placed.source, placed.reason
+        if placed.description:
+            item.description = placed.description
+        if item.category_id is None:
+            item.category_source = item.category_reason = None
     return list(unknown)
 
 
@@ -304,6 +325,7 @@ def decide_rows(
         else:
             planned.append(PlannedRow(row, "ready"))
     find_duplicates(conn, planned, progress)
+    learn_latest(conn)
     unknown = resolve_categories(conn, planned, options)
     skip = set(options.skip_lines)
     needs_default = False
@@ -324,6 +346,10 @@ def preview_of(plan: ImportPlan) -> dict:
     for item in plan.rows:
         counts[item.status] += 1
     counts["selected"] = sum(item.selected for item in plan.rows)
+    sources: dict[str, int] = {}
+    for item in plan.rows:
+        if item.selected and item.category_source:
+            sources[item.category_source] = sources.get(item.category_source, 0) + 1
     listed = [item for number, item in enumerate(plan.rows) if number < PREVIEW_ROWS or item.status != "ready"]
     return {
         "file_name": plan.file_name,
@@ -338,6 +364,7 @@ def preview_of(plan: ImportPlan) -> dict:
         "unknown_categories": plan.unknown_categories,
         "needs_default_category": plan.needs_default_category,
         "counts": counts,
+        "category_sources": sources,
         "rows": [row_view(item) for item in listed[:MAX_LISTED_ROWS]],
         "all_rows_listed": len(listed) == len(plan.rows) and len(listed) <= MAX_LISTED_ROWS,
     }
@@ -347,7 +374,9 @@ def row_view(item: PlannedRow) -> dict:
     row = item.row
     return {
         "line": row.line, "date": row.date, "amount": float(row.amount) if row.amount is not None else None,
-        "description": row.description, "category": row.category, "category_id": item.category_id or None,
+        "description": item.description if item.description is not None else row.description,
+        "file_description": row.description, "category": row.category, "category_id": item.category_id or None,
+        "category_source": item.category_source, "category_reason": item.category_reason,
         "status": item.status, "reason": item.reason, "match": item.match, "selected": item.selected,
     }
 
@@ -394,7 +423,7 @@ def run_import(
             conn.executemany(
                 "insert into expenses (amount, description, category_id, date, import_batch_id) values (?, ?, ?, ?, ?)",
                 [
-                    (float(item.row.amount), item.row.description[:200],
+                    (float(item.row.amount), (item.description or item.row.description)[:200],
                      item.category_id or made[item.row.category.casefold()], item.row.date, batch_id)
                     for item in selected[start:start + IMPORT_CHUNK_ROWS]
                 ],
@@ -409,6 +438,7 @@ def run_import(
         )
         check_totals(conn)
         index_batch_for_search(conn, batch_id)
+        note_batch_for_learning(conn, batch_id)
         conn.execute("delete from import_in_progress where batch_id = ?", (batch_id,))
         progress("Importing", len(selected), len(selected))
         profile = save_profile(conn, plan, options)

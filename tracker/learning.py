@@ -37,7 +37,11 @@ LEARNING_SCHEMA = [
     category_id integer not null,
     sign integer not null
 )""",
-    """create trigger if not exists expenses_learning_insert after insert on expenses begin
+    # An import notes its whole batch in one statement at the end (note_batch_for_learning).
+    """create trigger if not exists expenses_learning_insert after insert on expenses
+when new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
+begin
     insert into learning_changes (description, category_id, sign) values (new.description, new.category_id, 1);
 end""",
     """create trigger if not exists expenses_learning_delete after delete on expenses begin
@@ -105,6 +109,15 @@ def words(description: str) -> tuple[str, ...]:
 def create_learning(conn: sqlite3.Connection) -> None:
     for statement in LEARNING_SCHEMA:
         conn.execute(statement)
+
+
+def note_batch_for_learning(conn: sqlite3.Connection, batch_id: int) -> None:
+    """What the insert trigger notes for each row, for an import's whole batch at once."""
+    conn.execute(
+        """insert into learning_changes (description, category_id, sign)
+        select description, category_id, 1 from expenses where import_batch_id = ? order by id""",
+        (batch_id,),
+    )
 
 
 def catch_up(conn: sqlite3.Connection, batch: int = 50_000) -> int:

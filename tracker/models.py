@@ -188,6 +188,9 @@ class ImportOptions(StrictModel):
                      "to import anyway, by line."))
     skip_lines: list[LineNumber] = Field(
         default_factory=list, max_length=1_000_000, description="Rows to leave out, by line.")
+    row_categories: Annotated[dict[int, RowId], Field(max_length=1_000_000)] = Field(
+        default_factory=dict, description=(
+            "The category the person chose for a row, by line: it wins over the file, the rules and the learning."))
 
 
 LOCATION_NAMES = {

@@ -8,7 +8,20 @@ import sys
 
 import click
 
-from desktop.cli import backups, budgets, categories, expenses, imports, recurring, serve, status, summary, trash
+from desktop.cli import (
+    backups,
+    budgets,
+    bulk,
+    categories,
+    expenses,
+    imports,
+    recurring,
+    rules,
+    serve,
+    status,
+    summary,
+    trash,
+)
 from desktop.cli.common import CONTEXT, UserError, current_db, db_option, setup_logging, user_errors, version_option
 from tracker.config import DEFAULT_PORT
 
@@ -56,9 +69,9 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
 
 
 for command in (
-    backups.backup, backups.backups, budgets.budget, categories.category, expenses.add, expenses.delete,
+    backups.backup, backups.backups, budgets.budget, bulk.bulk, categories.category, expenses.add, expenses.delete,
     expenses.edit, expenses.export,
     imports.import_command, imports.imports, expenses.list_command, recurring.recurring, backups.restore,
-    serve.serve, status.status, summary.summary, trash.trash,
+    rules.rule, serve.serve, status.status, summary.summary, trash.trash,
 ):
     main.add_command(command)

@@ -118,6 +118,18 @@ def money(amount: float | None) -> str:
     return "" if amount is None else f"{amount:,.2f}"
 
 
+SOURCE_WORDS = {"chosen": "chosen by you", "file": "from the file", "rule": "by your rules",
+                "learned": "learned from your expenses", "default": "default (--category)"}
+
+
+def short_source(row: dict) -> str:
+    """rule 3, learned, file, default or chosen: where the row's category comes from."""
+    source = row.get("category_source") or ""
+    if source == "rule":
+        return row["category_reason"].split(":")[0]
+    return source
+
+
 def print_preview(preview: dict, category_names: dict[int, str], mapped: dict[str, str], default: str | None) -> None:
     """The same preview as the window's import dialog, as text."""
     kind = preview["kind"].upper()
@@ -135,6 +147,10 @@ def print_preview(preview: dict, category_names: dict[int, str], mapped: dict[st
     click.echo(f"Rows:      {counts['rows']:,} in the file: {counts['ready']:,} ready, "
                f"{plural(counts['duplicate'], 'duplicate')}, {counts['income']:,} income, "
                f"{counts['problem']:,} with problems; {counts['selected']:,} to import")
+    sources = preview.get("category_sources") or {}
+    if sources:
+        said = [f"{sources[key]:,} {words}" for key, words in SOURCE_WORDS.items() if sources.get(key)]
+        click.echo(f"Category:  {', '.join(said)}")
 
     def category_of(row: dict) -> str:
         if row["category_id"]:
@@ -148,11 +164,16 @@ def print_preview(preview: dict, category_names: dict[int, str], mapped: dict[st
     if first:
         click.echo("")
         click.echo("First rows, as they would be stored:")
-        click.echo(f"  {'line':>6}  {'date':<10}  {'amount':>12}  {'category':<16}  {'action':<15}  description")
+        click.echo(f"  {'line':>6}  {'date':<10}  {'amount':>12}  {'category':<16}  {'because':<8}  {'action':<15}  "
+                   "description")
         for row in first:
             action = "import" if row["selected"] else ROW_ACTIONS[row["status"]]
+            because = short_source(row)
             click.echo(f"  {row['line']:>6}  {row['date'] or '':<10}  {money(row['amount']):>12}  "
-                       f"{category_of(row)[:16]:<16}  {action:<15}  {row['description']}")
+                       f"{category_of(row)[:16]:<16}  {because:<8}  {action:<15}  {row['description']}")
+        reasons = sorted({row["category_reason"] for row in first if row.get("category_source") in ("rule", "learned")})
+        if reasons:
+            click.echo("  because: " + "; ".join(reasons[:5]) + ("; …" if len(reasons) > 5 else ""))
 
     sections = [
         ("duplicate", "Duplicates (skipped unless --include LINE or --include-duplicates):"),
@@ -214,7 +235,19 @@ def parse_category_map(conn: sqlite3.Connection, pairs: tuple[str, ...]) -> tupl
     return chosen, shown
 
 
-IMPORT_OPTION_NAMES = {"category_map": "--map-category", "include_lines": "--include", "skip_lines": "--skip",
+def parse_row_categories(conn: sqlite3.Connection, pairs: tuple[str, ...]) -> dict[int, int]:
+    """--set-category LINE=CATEGORY: an existing category's name or id for that row."""
+    chosen = {}
+    for pair in pairs:
+        line, _, target = pair.partition("=")
+        if not line.strip().isdigit() or int(line) < 1 or not target.strip():
+            raise UserError(f"Invalid --set-category {pair!r}: write LINE=CATEGORY, e.g. --set-category 7=Rent.")
+        chosen[int(line)] = category_id_of(conn, target.strip())
+    return chosen
+
+
+IMPORT_OPTION_NAMES = {"row_categories": "--set-category",
+                       "category_map": "--map-category", "include_lines": "--include", "skip_lines": "--skip",
                        "profile": "--profile", "save_profile": "--save-profile", "default_category_id": "--category",
                        "mapping": "--date-format"}
 
@@ -332,16 +365,20 @@ def include_questions(plan_rows: list, include_lines: tuple[int, ...], skip_line
               help="Leave out this row (by its line in the file). Repeatable.")
 @click.option("--map-category", "category_pairs", metavar="NAME_IN_FILE=CATEGORY", multiple=True,
               help="Put the file's category NAME_IN_FILE in CATEGORY (an existing one, else made new). Repeatable.")
+@click.option("--set-category", "row_pairs", metavar="LINE=CATEGORY", multiple=True,
+              help="Put the row of this line in CATEGORY, whatever the rules or learning say. Repeatable.")
 @user_errors
 def import_command(file: Path, dry_run: bool, profile: str | None, save_profile: str | None,
                    category: str | None, date_format: str | None, date_column: str | None,
                    amount_column: str | None, description_columns: tuple[str, ...], include_duplicates: bool,
                    include_income: bool, include_lines: tuple[int, ...], skip_lines: tuple[int, ...],
-                   category_pairs: tuple[str, ...]) -> None:
+                   category_pairs: tuple[str, ...], row_pairs: tuple[str, ...]) -> None:
     """Import a bank file (CSV, OFX/QFX, QIF), after a preview.
 
     Shows how the file is read, the first rows as they would be stored, and every row it
-    will not import (duplicates of expenses you have, money in, rows with problems). The
+    will not import (duplicates of expenses you have, money in, rows with problems). Rows
+    without a category in the file go where your rules (`rule add`) put them, else where
+    your earlier expenses like them went, else in --category. The
     import is one transaction: all of it or nothing; `imports revert ID` undoes it. When
     something needs your choice (the date format, a column, a category, a row), one run
     lists every question with the option that answers it.
@@ -351,6 +388,7 @@ def import_command(file: Path, dry_run: bool, profile: str | None, save_profile:
       expense-tracker import statement.csv --dry-run
       expense-tracker import statement.csv --category Food --date-format DD/MM/YYYY
       expense-tracker import card.qif --map-category "Eating out=Food" --include 14
+      expense-tracker import statement.csv --category Food --set-category 7=Rent
       expense-tracker import konto.csv --date-column Buchungstag --amount-column 5
       expense-tracker import konto.csv --description-column Payee --description-column Memo
     """
@@ -365,7 +403,8 @@ def import_command(file: Path, dry_run: bool, profile: str | None, save_profile:
                                columns={"date": date_column, "amount": amount_column},
                                description_columns=description_columns,
                                include_duplicates=include_duplicates, include_income=include_income,
-                               include_lines=include_lines, skip_lines=skip_lines, category_pairs=category_pairs)
+                               include_lines=include_lines, skip_lines=skip_lines, category_pairs=category_pairs,
+                               row_pairs=row_pairs)
         except ImportError as exc:
             raise UserError(f"Reading bank files is not available in this installation ({exc}).") from None
         finally:
@@ -419,7 +458,8 @@ def chosen_mapping(conn: sqlite3.Connection, table, name: str, profile: str | No
 
 def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progress: ShowProgress, *,
                        dry_run: bool, profile, save_profile, category, date_format, columns, description_columns,
-                       include_duplicates, include_income, include_lines, skip_lines, category_pairs) -> None:
+                       include_duplicates, include_income, include_lines, skip_lines, category_pairs,
+                       row_pairs=()) -> None:
     from tracker import bank_files  # only here: the parsers would slow every other command's start
     from tracker.imports import read_bank_file
 
@@ -430,6 +470,7 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
     fields: dict[str, Any] = {
         "profile": profile, "save_profile": save_profile, "default_category_id": default_id,
         "category_map": category_map, "include_lines": sorted(set(include_lines)), "skip_lines": sorted(set(skip_lines)),
+        "row_categories": parse_row_categories(conn, row_pairs),
     }
     progress("Reading the file", 0, 1)
     table = read_bank_file(data, name)

@@ -193,7 +193,10 @@ CREATE TABLE learning_changes (
     category_id integer not null,
     sign integer not null
 );
-CREATE TRIGGER expenses_learning_insert after insert on expenses begin
+CREATE TRIGGER expenses_learning_insert after insert on expenses
+when new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
+begin
     insert into learning_changes (description, category_id, sign) values (new.description, new.category_id, 1);
 end;
 CREATE TRIGGER expenses_learning_delete after delete on expenses begin
