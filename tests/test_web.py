@@ -678,6 +678,14 @@ def test_web_export_csv_with_filter(open_page, api, tmp_path):
 # Settings
 # ---------------------------------------------------------------------------
 
+def test_web_title_and_footer_name_the_file(open_page, web_server):
+    page = open_page()
+    name, folder = web_server.db_path.name, web_server.db_path.parent.name
+    expect(page).to_have_title(f"Expense Tracker — {name}")
+    expect(page.locator("footer")).to_contain_text(f"File: {name} in the folder {folder} · API on ")
+    assert str(web_server.db_path.parent.parent) not in page.locator("footer").inner_text()  # not the whole path
+
+
 def test_web_settings_currency_and_week_start_shown_and_kept(open_page, api):
     api.add(12.5, "Lunch", FOOD, "2025-03-14")
     api.add(2.5, "Bus", TRANSPORT, "2025-03-15")  # a Saturday
