@@ -530,7 +530,7 @@ def test_web_categories_add_with_colour(open_page, api):
     dialog = page.get_by_role("dialog", name="Categories")
     expect(dialog.get_by_label("New category")).to_be_focused()
     dialog.get_by_label("New category").fill("Books")
-    dialog.get_by_label("Colour").fill("#c0392b")
+    dialog.get_by_label("Colour", exact=True).fill("#c0392b")
     dialog.get_by_role("button", name="Add category").click()
 
     names = ["Books", "Food", "Transport", "Utilities"]
@@ -541,7 +541,8 @@ def test_web_categories_add_with_colour(open_page, api):
 
     dialog.get_by_label("New category").fill("books")
     dialog.get_by_label("New category").press("Enter")
-    expect(dialog.locator("#category-error")).to_have_text("Category already exists")
+    expect(dialog.locator("#category-error")).to_have_text(
+        "There is already a category called “books”; choose another name.")
     assert [c["name"] for c in api.get("/categories")] == names
 
     dialog.get_by_role("button", name="Close").click()
