@@ -253,6 +253,10 @@ class ImportProfile(BaseModel):
 class Health(BaseModel):
     status: str
     database: str
+    # Which file this API serves, so that two windows on two files can be told apart: its name and
+    # its folder's name, not the full path (any page on this computer may ask /health).
+    file: str
+    folder: str
 
 
 class ErrorBody(BaseModel):

@@ -53,7 +53,7 @@ FILTER_PARAMS = {
     "sort": "amount", "order": "desc", "limit": PAGE,
 }
 FLOOR_QUERY = (
-    "select e.id, e.amount, e.description, c.name, e.date from expenses e"
+    "select e.id, printf('%.2f', e.amount), e.description, c.name, e.date from expenses e"
     " join categories c on c.id = e.category_id order by e.date desc, e.id desc;"
 )
 

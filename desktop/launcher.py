@@ -40,7 +40,7 @@ def run_window(db_path: Path, *, port: int = DEFAULT_PORT, driver=None) -> int:
             )
         say(f"Expense Tracker is already running for {db_path} at {running.url} (pid {running.pid}); "
             "opening a window onto it.")
-        return window.show(running.url, storage, closer, NativeApi(db_path), driver)
+        return window.show(running.url, storage, closer, NativeApi(db_path), driver, window.window_title(db_path))
     try:
         sock, moved = bind_preferred("127.0.0.1", port)
         url = url_of(sock)
@@ -51,7 +51,7 @@ def run_window(db_path: Path, *, port: int = DEFAULT_PORT, driver=None) -> int:
         instance.announce(url)
         say(f"Expense Tracker is running: API on {url}, docs at {url}/docs (database {db_path}).")
         try:
-            return window.show(url, storage, closer, NativeApi(db_path), driver)
+            return window.show(url, storage, closer, NativeApi(db_path), driver, window.window_title(db_path))
         finally:
             server.stop()
             say("Expense Tracker stopped.")

@@ -93,7 +93,12 @@ def smoke_test(window) -> int:
     return 0 if state["loaded"] == "true" else 1
 
 
-def show(url: str, storage_dir: str, closer: CloseOnSignal, native_api=None, driver=None) -> int:
+def window_title(db_path) -> str:
+    """The window's title names the file, so that two windows on two files can be told apart."""
+    return f"{TITLE} — {db_path.name}"
+
+
+def show(url: str, storage_dir: str, closer: CloseOnSignal, native_api=None, driver=None, title: str = TITLE) -> int:
     """Open the window onto `url`; return when it is closed.
 
     `driver(window) -> exit code`, if given, runs once the window is up (the smoke test, tests)
@@ -105,7 +110,7 @@ def show(url: str, storage_dir: str, closer: CloseOnSignal, native_api=None, dri
     import webview
 
     window = webview.create_window(
-        TITLE, url, js_api=native_api, width=SIZE[0], height=SIZE[1], min_size=MIN_SIZE
+        title, url, js_api=native_api, width=SIZE[0], height=SIZE[1], min_size=MIN_SIZE
     )
     if native_api is not None:
         native_api._attach(window)

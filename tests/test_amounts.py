@@ -30,7 +30,7 @@ def test_amount_float_noise_is_stored_as_the_cent(client, case, sent, meant):
     assert response.json()["amount"] == meant
     assert client.get(f"/expenses/{response.json()['id']}").json()["amount"] == meant
     assert client.get("/summary?month=2025-03").json()["total"] == meant
-    assert client.get("/expenses/export").text.splitlines()[1].split(",")[1] == repr(meant)
+    assert client.get("/expenses/export").text.splitlines()[1].split(",")[1] == f"{meant:.2f}"
 
 
 @pytest.mark.parametrize("path", ["/budgets/overall", "/budgets/1"])

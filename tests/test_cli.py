@@ -44,19 +44,19 @@ def test_cli_export_exact_csv_to_stdout(run, filled):
     # Bytes: click's Result.stdout turns \r\n into \n.
     assert result.stdout_bytes.decode() == (
         "id,amount,description,category,date\r\n"
-        "3,0.2,Bus ticket,Transport,2025-03-15\r\n"
-        "2,0.1,Coffee,Food,2025-03-15\r\n"
-        '1,12.5,"Lunch, with ""Sam""",Food,2025-03-14\r\n'
-        "4,30.0,\"'=HYPERLINK(\"\"x\"\")\",Utilities,2025-02-01\r\n"
+        "3,0.20,Bus ticket,Transport,2025-03-15\r\n"
+        "2,0.10,Coffee,Food,2025-03-15\r\n"
+        '1,12.50,"Lunch, with ""Sam""",Food,2025-03-14\r\n'
+        "4,30.00,\"'=HYPERLINK(\"\"x\"\")\",Utilities,2025-02-01\r\n"
     )
 
 
 @pytest.mark.parametrize(
     "options, expected",
     [
-        (["--from", "2025-03-15"], "id,amount,description,category,date\r\n3,0.2,Bus ticket,Transport,2025-03-15\r\n2,0.1,Coffee,Food,2025-03-15\r\n"),
-        (["--to", "2025-02-28"], "id,amount,description,category,date\r\n4,30.0,\"'=HYPERLINK(\"\"x\"\")\",Utilities,2025-02-01\r\n"),
-        (["--category", "transport"], "id,amount,description,category,date\r\n3,0.2,Bus ticket,Transport,2025-03-15\r\n"),
+        (["--from", "2025-03-15"], "id,amount,description,category,date\r\n3,0.20,Bus ticket,Transport,2025-03-15\r\n2,0.10,Coffee,Food,2025-03-15\r\n"),
+        (["--to", "2025-02-28"], "id,amount,description,category,date\r\n4,30.00,\"'=HYPERLINK(\"\"x\"\")\",Utilities,2025-02-01\r\n"),
+        (["--category", "transport"], "id,amount,description,category,date\r\n3,0.20,Bus ticket,Transport,2025-03-15\r\n"),
         (["--from", "2026-01-01"], "id,amount,description,category,date\r\n"),
     ],
     ids=["from", "to", "category", "nothing"],
@@ -71,7 +71,7 @@ def test_cli_export_to_file(run, filled, tmp_path):
     target = tmp_path / "out.csv"
     result = run("export", "--category", "Transport", "-o", str(target))
     assert result.exit_code == 0
-    assert target.read_bytes() == b"id,amount,description,category,date\r\n3,0.2,Bus ticket,Transport,2025-03-15\r\n"
+    assert target.read_bytes() == b"id,amount,description,category,date\r\n3,0.20,Bus ticket,Transport,2025-03-15\r\n"
     assert f"Exported to {target}." in result.stderr
     assert not (tmp_path / "out.csv.partial").exists()
 

@@ -288,12 +288,12 @@ def test_export_search_exact_csv(run, filled, tmp_path):
     assert result.exit_code == 0
     assert result.stdout_bytes.decode() == (
         "id,amount,description,category,date\r\n"
-        "4,3.0,Cafeteria lunch,Food,2025-03-16\r\n"
-        "1,420.0,Café Central,Food,2025-03-14\r\n"
-        "3,8.5,CAFE au lait,Food,2025-02-02\r\n"
+        "4,3.00,Cafeteria lunch,Food,2025-03-16\r\n"
+        "1,420.00,Café Central,Food,2025-03-14\r\n"
+        "3,8.50,CAFE au lait,Food,2025-02-02\r\n"
     )
     ok(run("export", "--search", "train", "-o", tmp_path / "train.csv"))
-    assert (tmp_path / "train.csv").read_bytes() == b"id,amount,description,category,date\r\n2,112.0,Train,Transport,2025-03-15\r\n"
+    assert (tmp_path / "train.csv").read_bytes() == b"id,amount,description,category,date\r\n2,112.00,Train,Transport,2025-03-15\r\n"
 
 
 # -- user errors ---------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def test_db_path_default_is_user_data_dir(monkeypatch, tmp_path):
 def test_new_database_is_wal_seeded_and_versioned(tmp_path):
     path = tmp_path / "nested" / "dir" / "expenses.db"
     with open_client(path) as client:
-        assert client.get("/health").json() == {"status": "ok", "database": "connected"}
+        assert client.get("/health").json() == {"status": "ok", "database": "connected", "file": "expenses.db", "folder": "dir"}
     conn = sqlite3.connect(path)
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert conn.execute("pragma user_version").fetchone()[0] == len(MIGRATIONS)
@@ -134,7 +134,8 @@ def test_damaged_file_is_reported_and_left_byte_identical(db_path):
     db_path.write_bytes(os.urandom(64 * 1024))
     before = digest(db_path)
     with open_client(db_path) as client:
-        assert client.get("/health").json()["database"] == "disconnected"
+        health = client.get("/health").json()
+        assert (health["database"], health["file"], health["folder"]) == ("disconnected", "expenses.db", db_path.parent.name)
         assert_unavailable(client, [str(db_path), "damaged", "left untouched"])
     assert digest(db_path) == before
     assert sorted(p.name for p in db_path.parent.iterdir()) == ["expenses.db"]

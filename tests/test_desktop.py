@@ -106,6 +106,14 @@ def add_expense(env, db, description="Lunch, with Sam", amount="12.50"):
     )
 
 
+def window_name(connection, window):
+    """The window's title as the window manager shows it: _NET_WM_NAME (UTF-8), else WM_NAME."""
+    name = window.get_full_property(connection.intern_atom("_NET_WM_NAME"), connection.intern_atom("UTF8_STRING"))
+    if name is not None:
+        return name.value.decode() if isinstance(name.value, bytes) else name.value
+    return window.get_wm_name()
+
+
 def find_window(screen: str, title: str, timeout=30):
     """The X window with this title, as a window manager would see it."""
     connection = xdisplay.Display(screen)
@@ -115,7 +123,7 @@ def find_window(screen: str, title: str, timeout=30):
         while pending:
             window = pending.pop()
             try:
-                if window.get_wm_name() == title and window.get_attributes().map_state == X.IsViewable:
+                if window_name(connection, window) == title and window.get_attributes().map_state == X.IsViewable:
                     return connection, window
                 pending.extend(window.query_tree().children)
             except Exception:
@@ -124,7 +132,7 @@ def find_window(screen: str, title: str, timeout=30):
     raise AssertionError(f"no window titled {title!r}")
 
 
-def close_window(screen: str, title: str = "Expense Tracker"):
+def close_window(screen: str, title: str = "Expense Tracker — expenses.db"):
     """Ask the window to close, exactly as a window manager does when the user clicks ×."""
     connection, window = find_window(screen, title)
     protocols = connection.intern_atom("WM_PROTOCOLS")
@@ -168,7 +176,8 @@ def test_desktop_window_shows_the_expenses(app_env, tmp_path, launch):
     assert app.wait(120) == 0, app.log
     page = json.loads(app.stdout.strip().splitlines()[-1])
     assert page["loaded"] == "true"
-    assert page["title"] == "Expense Tracker"
+    assert page["title"] == "Expense Tracker — expenses.db"  # the window's own title names the file
+    assert f"File: expenses.db in the folder {tmp_path.name}" in page["text"]
     assert "Lunch, with Sam" in page["text"] and "12.50" in page["text"]
     assert f"API on {page['url'].rstrip('/')}" in page["text"]
     home = tmp_path / "home"
@@ -202,7 +211,7 @@ def test_desktop_api_answers_while_open_and_closing_exits_0(app_env, tmp_path, l
 def test_desktop_signal_closes_cleanly(app_env, tmp_path, launch, signal_number):
     app = launch(app_env, "--db", str(tmp_path / "expenses.db"), "--port", "0")
     url = app.url()
-    find_window(app_env["DISPLAY"], "Expense Tracker")
+    find_window(app_env["DISPLAY"], "Expense Tracker — expenses.db")  # the title names the file
     app.process.send_signal(signal_number)
     assert app.wait(15) == 0, app.log
     assert port_is_free(url)

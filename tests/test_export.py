@@ -18,9 +18,9 @@ def test_export_exact_csv_and_headers(client, add):
     assert response.headers["content-disposition"] == 'attachment; filename="expenses.csv"'
     assert response.text == (
         "id,amount,description,category,date\r\n"
-        '2,0.1,"Taxi, ""night"" ride",Transport,2025-03-15\r\n'
-        "1,12.5,Lunch,Food,2025-03-14\r\n"
-        '3,3.0,"line one\nline two",Utilities,2025-03-13\r\n'
+        '2,0.10,"Taxi, ""night"" ride",Transport,2025-03-15\r\n'
+        "1,12.50,Lunch,Food,2025-03-14\r\n"
+        '3,3.00,"line one\nline two",Utilities,2025-03-13\r\n'
     )
 
 
@@ -69,7 +69,7 @@ def test_export_neutralises_formula_cells(client, db_path, description, cell):
             (description,),
         )
     rows = list(csv.reader(io.StringIO(client.get("/expenses/export").text)))
-    assert rows[1] == ["1", "4.2", cell, "Food", "2025-01-01"]
+    assert rows[1] == ["1", "4.20", cell, "Food", "2025-01-01"]
 
 
 def test_export_neutralises_category_names(client):

@@ -135,7 +135,7 @@ def test_search_library_functions(client, add, db_path):
         assert [e["description"] for e in page] == ["Café Müller"] and cursor is None
         assert count_expenses(conn, q="müll") == 1
         csv_text = b"".join(export_csv(connect(db_path), q="tea")).decode()
-        assert csv_text.splitlines()[1:] == [f"{page[0]['id'] + 1},12.5,Tea,Food,2025-03-02"]
+        assert csv_text.splitlines()[1:] == [f"{page[0]['id'] + 1},12.50,Tea,Food,2025-03-02"]
     finally:
         conn.close()
 
@@ -145,7 +145,7 @@ def test_search_export_csv(client, add):
     add(description="other", date="2025-03-02")
     response = client.get("/expenses/export", params={"q": "cafe"})
     assert response.status_code == 200
-    assert response.text.splitlines() == ["id,amount,description,category,date", "1,12.5,Café =1+1,Food,2025-03-01"]
+    assert response.text.splitlines() == ["id,amount,description,category,date", "1,12.50,Café =1+1,Food,2025-03-01"]
 
 
 # ---------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def test_server_export_streams_in_chunks(server):
     http_conn.close()
     lines = (first + rest).decode().splitlines()
     assert len(lines) == 20001
-    assert lines[-1] == '1,2.5,"row 0, with comma",Food,2025-01-01'
+    assert lines[-1] == '1,2.50,"row 0, with comma",Food,2025-01-01'
 
 
 @pytest.mark.parametrize(

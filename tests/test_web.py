@@ -236,7 +236,7 @@ def test_web_edit_sends_only_changed_field(open_page, api, field, value, sent, e
     dialog = page.get_by_role("dialog", name="Edit expense")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("Amount")).to_be_focused()
-    expect(dialog.get_by_label("Amount")).to_have_value("12.5")
+    expect(dialog.get_by_label("Amount")).to_have_value("12.50")
     if field == "Category":
         dialog.get_by_label(field).select_option(label=value)
     else:
@@ -259,6 +259,25 @@ def test_web_edit_sends_only_changed_field(open_page, api, field, value, sent, e
         shown_day(stored["date"]), stored["description"], category_name, usd(stored["amount"])]
 
 
+@pytest.mark.parametrize(("currency", "amount", "shown"), [
+    ("USD", 8.5, "8.50"),
+    ("USD", 80, "80.00"),
+    ("EUR", 0.1, "0.10"),
+    ("JPY", 850, "850"),
+    ("JPY", 8.5, "8.50"),  # cents the currency lacks are still shown, not rounded away
+], ids=["usd_cents", "usd_whole", "eur_dime", "jpy_whole", "jpy_with_cents"])
+def test_web_edit_amount_shows_currency_decimals(open_page, api, currency, amount, shown):
+    api.put("/settings", {"currency": currency})
+    api.add(amount, "Lunch", FOOD, "2025-03-14")
+    page = open_page()
+    page.get_by_role("button", name="Edit Lunch").click()
+    dialog = page.get_by_role("dialog", name="Edit expense")
+    expect(dialog.get_by_label("Amount")).to_have_value(shown)
+    page.keyboard.press("Enter")  # saving the shown text changes nothing
+    expect(dialog).to_be_hidden()
+    assert api.expenses()[0]["amount"] == amount
+
+
 def test_web_edit_invalid_cancel_and_unchanged_send_nothing(open_page, api):
     lunch = api.add(12.5, "Lunch", FOOD, "2025-03-14")
     page = open_page()
@@ -275,7 +294,7 @@ def test_web_edit_invalid_cancel_and_unchanged_send_nothing(open_page, api):
     expect(dialog).to_be_hidden()
 
     page.get_by_role("button", name="Edit Lunch").click()
-    expect(dialog.get_by_label("Amount")).to_have_value("12.5")  # the cancelled change is gone
+    expect(dialog.get_by_label("Amount")).to_have_value("12.50")  # the cancelled change is gone
     expect(dialog.get_by_label("Amount")).to_have_accessible_description("")
     dialog.get_by_role("button", name="Save").click()  # nothing changed
     expect(dialog).to_be_hidden()
@@ -511,7 +530,7 @@ def test_web_categories_add_with_colour(open_page, api):
     dialog = page.get_by_role("dialog", name="Categories")
     expect(dialog.get_by_label("New category")).to_be_focused()
     dialog.get_by_label("New category").fill("Books")
-    dialog.get_by_label("Colour").fill("#c0392b")
+    dialog.get_by_label("Colour", exact=True).fill("#c0392b")
     dialog.get_by_role("button", name="Add category").click()
 
     names = ["Books", "Food", "Transport", "Utilities"]
@@ -522,7 +541,8 @@ def test_web_categories_add_with_colour(open_page, api):
 
     dialog.get_by_label("New category").fill("books")
     dialog.get_by_label("New category").press("Enter")
-    expect(dialog.locator("#category-error")).to_have_text("Category already exists")
+    expect(dialog.locator("#category-error")).to_have_text(
+        "There is already a category called “books”; choose another name.")
     assert [c["name"] for c in api.get("/categories")] == names
 
     dialog.get_by_role("button", name="Close").click()
@@ -649,15 +669,23 @@ def test_web_export_csv_with_filter(open_page, api, tmp_path):
     download.save_as(saved)
     assert saved.read_bytes().decode() == (
         "id,amount,description,category,date\r\n"
-        "2,0.1,Coffee,Food,2025-03-15\r\n"
-        '1,12.5,"Lunch, with ""friends""",Food,2025-03-14\r\n'
-        "4,30.0,'=SUM(A1:A3),Food,2025-02-10\r\n"
+        "2,0.10,Coffee,Food,2025-03-15\r\n"
+        '1,12.50,"Lunch, with ""friends""",Food,2025-03-14\r\n'
+        "4,30.00,'=SUM(A1:A3),Food,2025-02-10\r\n"
     )
 
 
 # ---------------------------------------------------------------------------
 # Settings
 # ---------------------------------------------------------------------------
+
+def test_web_title_and_footer_name_the_file(open_page, web_server):
+    page = open_page()
+    name, folder = web_server.db_path.name, web_server.db_path.parent.name
+    expect(page).to_have_title(f"Expense Tracker — {name}")
+    expect(page.locator("footer")).to_contain_text(f"File: {name} in the folder {folder} · API on ")
+    assert str(web_server.db_path.parent.parent) not in page.locator("footer").inner_text()  # not the whole path
+
 
 def test_web_settings_currency_and_week_start_shown_and_kept(open_page, api):
     api.add(12.5, "Lunch", FOOD, "2025-03-14")

@@ -422,3 +422,77 @@ def test_import_accessibility_axe_light_and_dark(open_page, api):
         dialog.get_by_role("button", name="Close").click()
         expect(dialog).to_be_hidden()
     assert not problems, "axe found serious problems:\n" + "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------
+# The preview fits the window
+# ---------------------------------------------------------------------------
+
+def forty_rows():
+    """A bank file of 40 rows with two category names the app does not know (so the dialog also
+    asks where they go) and four rows of money in."""
+    lines = ["Buchungstag;Verwendungszweck;Betrag;Kategorie"]
+    for number in range(1, 41):
+        sign = "" if number % 10 == 0 else "-"
+        category = "Lebensmittel" if number % 2 else "Verkehr"
+        lines.append(f"{number % 28 + 1:02d}.02.2025;Kartenzahlung Nummer {number} Filiale Nord;{sign}{number},50;{category}")
+    return ("\n".join(lines) + "\n").encode("latin-1")
+
+
+# The rows of the preview that lie wholly inside what the dialog shows: inside the dialog, inside
+# the window, and inside the preview's own scroll area, below its header.
+VISIBLE_ROWS = """dialog => {
+    const inside = (box, area) => box.top >= area.top - 0.5 && box.bottom <= area.bottom + 0.5
+        && box.left >= area.left - 0.5 && box.right <= area.right + 0.5;
+    const table = dialog.querySelector("#import-rows");
+    const scroller = table.parentElement;
+    const header = table.tHead.getBoundingClientRect();
+    const areas = [dialog.getBoundingClientRect(), scroller.getBoundingClientRect(),
+        { top: 0, left: 0, bottom: window.innerHeight, right: window.innerWidth }];
+    return [...table.tBodies[0].rows].filter((row) => {
+        const box = row.getBoundingClientRect();
+        return box.top >= header.bottom - 0.5 && areas.every((area) => inside(box, area));
+    }).length;
+}"""
+
+
+@pytest.mark.parametrize(("width", "height", "at_least"), [
+    (1280, 800, 10),
+    (1280, 720, 8),
+    (800, 600, 3),
+], ids=["1280x800", "1280x720", "800x600"])
+def test_import_preview_fits_the_window(open_page, api, width, height, at_least):
+    page = open_page(viewport={"width": width, "height": height})
+    dialog = choose_file(page, forty_rows())
+    expect(counts(dialog)).to_contain_text("40 rows: 36 to import")
+    expect(import_button(dialog)).to_be_enabled()
+    page.screenshot(path=f"/tmp/import-{width}x{height}.png")
+    assert dialog.evaluate(VISIBLE_ROWS) >= at_least
+    # The Import button is in view without scrolling anything, and a click on it imports.
+    button = import_button(dialog)
+    box = button.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height and box["x"] + box["width"] <= width
+    assert page.evaluate("document.scrollingElement.scrollTop") == 0
+    assert dialog.evaluate("d => d.scrollTop") == 0
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(dialog).to_be_hidden()
+    assert len(api.expenses()) == 36
+
+
+def test_import_preview_scrolls_by_keyboard_with_header_in_view(open_page):
+    page = open_page(viewport={"width": 1280, "height": 800})
+    dialog = choose_file(page, forty_rows())
+    expect(counts(dialog)).to_contain_text("40 rows: 36 to import")
+    boxes = dialog.get_by_role("table", name="Rows in the file").get_by_role("checkbox")
+    listed = boxes.count()
+    assert listed >= 20
+    boxes.first.focus()
+    for _ in range(listed - 1):  # Tab through every row's tick box, to the last row
+        page.keyboard.press("Tab")
+    last = boxes.last
+    expect(last).to_be_focused()
+    expect(last).to_be_in_viewport()
+    header = dialog.get_by_role("columnheader", name="Description").bounding_box()
+    scroller = dialog.locator("#import-rows").evaluate("t => t.parentElement.getBoundingClientRect().top")
+    assert abs(header["y"] - scroller) < 2  # the header stays at the top of the scrolled list
+    assert dialog.evaluate("d => d.scrollTop") == 0  # only the list scrolled

@@ -148,7 +148,7 @@ def choose_file_in_native_dialog(page: Page, path: Path, step: str) -> str:
     the app's window the keyboard focus, so it is given to it first, as a click on it would.
     """
     windows = visible_windows()
-    main = [wid for wid, name in windows.items() if name == "Expense Tracker"]
+    main = [wid for wid, name in windows.items() if name.startswith("Expense Tracker — ")]  # "— <file name>"
     if len(main) != 1:
         raise StepFailed(f"{step}: the app's window is not found among {windows}")
     xdotool("windowfocus", "--sync", main[0])

@@ -19,7 +19,10 @@ def csv_neutralised(column: str) -> str:
 
 
 EXPORT_HEADER = "id,amount,description,category,date\r\n"
-EXPORT_SELECT = f"""select e.id, e.amount, {csv_neutralised('e.description')},
+# Amounts with their two decimals, as money is written ("80.00", not Python's "80.0"). Every stored
+# amount is a whole cent below MAX_AMOUNT (14 digits), so SQLite's printf, exact to 16 significant
+# digits, writes that cent without float noise; formatting in SQL keeps the export's speed.
+EXPORT_SELECT = f"""select e.id, printf('%.2f', e.amount), {csv_neutralised('e.description')},
     {csv_neutralised("coalesce(c.name, '')")}, e.date
 from expenses e left join categories c on c.id = e.category_id"""
 

@@ -10,7 +10,7 @@ import { setupImport } from "./import.js";
 import { loadMonth } from "./month.js";
 import { setupRecurring } from "./recurring.js";
 import { renderSearch, setupSearch } from "./search.js";
-import { loadSettings, setupSettings } from "./settings.js";
+import { loadSettings, setupSettings, showDatabase } from "./settings.js";
 import { setupShortcuts } from "./shortcuts.js";
 import { onViewChange, setView, state, thisMonth } from "./state.js";
 import { loadExpenses, resetPaging, setupTable } from "./table.js";
@@ -122,7 +122,7 @@ async function start() {
     button.addEventListener("click", () => button.closest("dialog").close());
   }
   const ready = await guarded(async () => {
-    await api("/health");
+    showDatabase(await api("/health"));
     await Promise.all([loadCategories(), loadSettings()]);
   });
   if (!ready) {

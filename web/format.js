@@ -67,3 +67,14 @@ export function fileSize(bytes) {
   if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024)).toLocaleString()} KB`;
   return `${(bytes / (1024 * 1024)).toLocaleString(undefined, { maximumFractionDigits: 1 })} MB`;
 }
+
+// An amount as a field shows it for editing: plain digits with the currency's decimals ("8.50" in
+// euros, "850" in yen); 2 decimals when the currency is unknown or the amount has cents it lacks.
+export function amountText(amount) {
+  let digits = 2;
+  try {
+    digits = new Intl.NumberFormat("en", { style: "currency", currency: state.settings.currency }).resolvedOptions().maximumFractionDigits;
+  } catch { /* not a currency Intl knows: 2 */ }
+  if (Math.round(amount * 10 ** digits) / 10 ** digits !== amount) digits = 2;
+  return amount.toFixed(digits);
+}

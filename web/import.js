@@ -249,7 +249,7 @@ function renderRows(job, result) {
       el("td", { class: "check" }, box),
       el("td", { class: "num muted", text: String(row.line) }),
       el("td", { class: "nowrap", text: row.date ? day(row.date) : "–" }),
-      el("td", { class: "description", text: row.description }),
+      el("td", { class: "description", text: row.description, title: row.description }),
       el("td", { text: categoryName(job, row) || "–" }),
       el("td", { class: "num", text: row.amount === null ? "–" : money(row.amount) }),
       statusCell(job, row));

@@ -48,3 +48,12 @@ export function setupSettings(changed) {
   $("#open-settings").addEventListener("click", open);
   $("#settings-form").addEventListener("submit", save);
 }
+
+// Which file this window shows (from /health), in the title and the footer, so that two windows on
+// two files can be told apart.
+export function showDatabase(health) {
+  if (!health || !health.file) return;
+  document.title = `Expense Tracker — ${health.file}`;
+  const where = health.folder ? `${health.file} in the folder ${health.folder}` : health.file;
+  $("#footer").prepend(`File: ${where} · `);
+}

@@ -2,7 +2,7 @@
 import { api, query, request } from "./api.js";
 import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
 import { amountError, parseAmount } from "./entry.js";
-import { day, money } from "./format.js";
+import { amountText, day, money } from "./format.js";
 import { categoryById, setView, state } from "./state.js";
 import { toast } from "./toast.js";
 import { highlight } from "./search.js";
@@ -117,7 +117,7 @@ let editing = null;
 function openEdit(expense) {
   editing = expense;
   clearErrors("edit");
-  $("#edit-amount").value = String(expense.amount);
+  $("#edit-amount").value = amountText(expense.amount);
   $("#edit-description").value = expense.description;
   categoryOptions($("#edit-category"), state.categories, { selected: expense.category_id });
   $("#edit-date").value = expense.date;

@@ -28,6 +28,7 @@ def docs():
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
 def health(request: Request):
     database: Database = request.app.state.database
+    where = {"file": database.path.name, "folder": database.path.parent.name}
     try:
         conn = database.open()
         try:
@@ -37,7 +38,7 @@ def health(request: Request):
     except (DatabaseUnavailable, sqlite3.Error) as exc:
         detail = str(exc) if isinstance(exc, DatabaseUnavailable) else describe_database_error(exc, database.path)
         return JSONResponse(
-            {"status": "error", "database": "disconnected", "detail": detail}, status_code=503
+            {"status": "error", "database": "disconnected", **where, "detail": detail}, status_code=503
         )
-    return {"status": "ok", "database": "connected"}
+    return {"status": "ok", "database": "connected", **where}
 
