@@ -140,6 +140,13 @@ class Count(BaseModel):
     count: int
 
 
+class ExpenseTotals(BaseModel):
+    """How many expenses match the filters, and what they add up to."""
+
+    count: int
+    total: float
+
+
 class Suggestion(BaseModel):
     description: str
     category_id: int

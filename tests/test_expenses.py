@@ -244,3 +244,74 @@ def test_list_expenses_cursor_with_offset_is_422(client, many):
     token = client.get("/expenses?limit=5").headers["x-next-cursor"]
     response = client.get(f"/expenses?offset=5&cursor={token}")
     assert response.status_code == 422
+
+
+TOTALS_ROWS = [  # amount, description, category_id, date
+    (12.5, "Café au lait", 1, "2025-01-31"),
+    (3.1, "Bus ticket", 2, "2025-02-01"),
+    (40.0, "Groceries", 1, "2025-02-14"),
+    (7.25, "Cafe latte", 1, "2025-02-28"),
+    (900.0, "Rent", 3, "2025-03-01"),
+    (2.5, "Bus ticket", 2, "2025-03-15"),
+    (0.01, "Gum", 1, "2025-04-30"),
+]
+
+TOTALS_FILTERS = [
+    ("everything", {}),
+    ("whole_month", {"date_from": "2025-02-01", "date_to": "2025-02-28"}),
+    ("part_of_a_month", {"date_from": "2025-02-02", "date_to": "2025-02-27"}),
+    ("months_with_edges", {"date_from": "2025-01-31", "date_to": "2025-03-14"}),
+    ("from_only", {"date_from": "2025-02-15"}),
+    ("to_only", {"date_to": "2025-03-01"}),
+    ("category", {"category_id": 1}),
+    ("category_and_months", {"category_id": 2, "date_from": "2025-02-01", "date_to": "2025-03-31"}),
+    ("search_any_accents", {"q": "cafe"}),
+    ("search_in_a_month", {"q": "bus", "date_from": "2025-03-01", "date_to": "2025-03-31"}),
+    ("nothing_matches", {"q": "zebra"}),
+]
+
+
+@pytest.mark.parametrize("filters", [f for _, f in TOTALS_FILTERS], ids=[name for name, _ in TOTALS_FILTERS])
+def test_expense_totals_match_every_row_of_the_list(client, add, filters):
+    for amount, description, category_id, day in TOTALS_ROWS:
+        add(amount=amount, description=description, category_id=category_id, date=day)
+    listed = client.get("/expenses", params={**filters, "limit": 200}).json()
+    response = client.get("/expenses/totals", params=filters)
+    assert response.status_code == 200
+    assert response.json() == {
+        "count": len(listed),
+        "total": round(sum(round(e["amount"] * 100) for e in listed)) / 100,
+    }
+
+
+def test_expense_totals_more_than_a_page(client, db_path):
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.executemany(
+            "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
+            [(1.25, f"Row {n}", 1, f"2025-03-{1 + n % 28:02d}") for n in range(120)],
+        )
+    conn.close()
+    assert client.get("/expenses/totals?date_from=2025-03-05&date_to=2025-03-31").json() == {
+        "count": 120 - 4 * 5, "total": 125.0,
+    }
+    assert client.get("/expenses/totals").json() == {"count": 120, "total": 150.0}
+
+
+def test_expense_totals_past_sqlite_64_bits(client, db_path):
+    # Three months of huge totals in one category (as the triggers keep them): each fits in
+    # SQLite's 64 bits, together they do not.
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.executemany(
+            "insert into monthly_totals (month, category_id, total_cents, count) values (?, 1, ?, 1)",
+            [("2025-01", 2**62), ("2025-02", 2**62), ("2025-03", 2**62)],
+        )
+    conn.close()
+    assert client.get("/expenses/totals").json() == {"count": 3, "total": 3 * 2**62 / 100}
+
+
+def test_expense_totals_from_after_to_says_so(client):
+    response = client.get("/expenses/totals?date_from=2025-03-02&date_to=2025-03-01")
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("The From date 2025-03-02 is after the To date 2025-03-01")

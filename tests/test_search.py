@@ -15,7 +15,7 @@ import tracker.search
 from api.app import create_app
 from conftest import BASE_URL, expense
 from tracker.db import connect, init_database
-from tracker.expenses import count_expenses, list_expenses
+from tracker.expenses import count_expenses, expense_totals, list_expenses
 from tracker.export import export_csv
 from tracker.migrations import MIGRATIONS, SEED_SCHEMA
 from tracker.search import plan_search
@@ -389,3 +389,20 @@ def test_fold_map_values_are_folded():
     folds = search_fold_map()
     assert all(folds.get(char, char) == char for value in folds.values() for char in value)
     assert all(not unicodedata.combining(char) or not is_accent(char) for value in folds.values() for char in value)
+
+
+def test_search_short_term_many_matches_totals_scan_the_texts(db_path):
+    """A 1- or 2-character term that matches more rows than the probe reads: the totals of all of
+    them read the matching ids from one scan of the folded texts, and agree with every row."""
+    init_database(db_path)
+    rows = [(1.5 if n % 3 else 2.25, "Bus" if n % 3 else "Train", 1 + n % 2, f"2025-0{1 + n % 9}-10")
+            for n in range(3000)]
+    with sqlite3.connect(db_path) as raw:
+        raw.executemany("insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)", rows)
+    conn = connect(db_path)
+    plan = plan_search(conn, "bu", None, lambda: 3000)
+    assert plan.conditions[0].startswith("e.id in (select t.id from expense_search_text t")
+    buses = [r for r in rows if r[1] == "Bus"]
+    assert expense_totals(conn, q="bu") == {"count": len(buses), "total": sum(r[0] for r in buses)}
+    assert count_expenses(conn, q="bu", category_id=1) == sum(1 for r in buses if r[2] == 1)
+    conn.close()

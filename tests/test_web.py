@@ -190,7 +190,7 @@ def test_web_add_description_suggests_its_last_category(open_page, api):
     health = api.add_category("Health")
     api.add(30, "Gym", FOOD, "2025-02-01")
     api.add(30, "Gym", health["id"], "2025-03-01")  # the last one counts
-    page = open_page()
+    page = open_page("/?dates=all")
     form = entry(page)
     category = form.get_by_label("Category")
     expect(category).to_have_value(str(FOOD))
@@ -228,7 +228,7 @@ def test_web_add_description_suggests_its_last_category(open_page, api):
 def test_web_edit_sends_only_changed_field(open_page, api, field, value, sent, elsewhere):
     lunch = api.add(12.5, "Lunch", FOOD, "2025-03-14")
     api.add(2.5, "Bus", TRANSPORT, "2025-03-15")
-    page = open_page()
+    page = open_page("/?dates=all")  # a date changed to February stays in the list
     expect(month_total(page)).to_have_text("$15.00")
     api.put(f"/expenses/{lunch['id']}", elsewhere)  # another program changes another field meanwhile
 
@@ -370,7 +370,7 @@ def test_web_delete_without_undo_is_gone(open_page, api):
 ], ids=["dates", "from-and-category"])
 def test_web_filters_survive_reload_and_clear(open_page, api, date_from, date_to, category, shown, params, api_query):
     seed_march(api)
-    page = open_page()
+    page = open_page("/?dates=all")
     everything = ["Groceries", "Bus", "Lunch", "Rent", "Train"]
     expect(descriptions(page)).to_have_text(everything)
 
@@ -395,21 +395,22 @@ def test_web_filters_survive_reload_and_clear(open_page, api, date_from, date_to
     selected = filters(page).get_by_label("Show category").locator("option:checked")
     expect(selected).to_have_text(category or "All categories")
 
+    # Clear: back to the list as it opens, the month shown (March 2025), every category.
     filters(page).get_by_role("button", name="Clear filters").click()
-    expect(descriptions(page)).to_have_text(everything)
-    expect(page_info(page)).to_have_text("1–5 of 5")
+    expect(descriptions(page)).to_have_text(everything[:4])
+    expect(page_info(page)).to_have_text("1–4 of 4")
     assert url_params(page) == {}
-    expect(filters(page).get_by_label("From")).to_have_value("")
-    expect(filters(page).get_by_label("To", exact=True)).to_have_value("")
+    expect(filters(page).get_by_label("From")).to_have_value("2025-03-01")
+    expect(filters(page).get_by_label("To", exact=True)).to_have_value("2025-03-31")
     expect(selected).to_have_text("All categories")
 
 
 def test_web_filters_category_alone_and_no_match(open_page, api):
     seed_march(api)
-    page = open_page()
+    page = open_page("/?dates=all")
     filters(page).get_by_label("Show category").select_option(label="Transport")
     expect(descriptions(page)).to_have_text(["Bus", "Train"])
-    assert url_params(page) == {"category": str(TRANSPORT)}
+    assert url_params(page) == {"category": str(TRANSPORT), "dates": "all"}
     assert api.descriptions(f"category_id={TRANSPORT}") == ["Bus", "Train"]
 
     filters(page).get_by_label("From").fill("2025-04-01")
@@ -421,24 +422,24 @@ def test_web_filters_category_alone_and_no_match(open_page, api):
     filters(page).get_by_label("From").fill("")
     filters(page).get_by_label("Show category").select_option(label="All categories")
     expect(descriptions(page)).to_have_count(5)
-    assert url_params(page) == {}
+    assert url_params(page) == {"dates": "all"}
 
 
-QUICK_FILTERS = [  # button, From, To (today), rows shown
-    ("This week", "2025-03-17", ["Groceries"]),  # Monday, the default first day of the week
-    ("This month", "2025-03-01", ["Groceries", "Bus", "Lunch", "Rent"]),
+QUICK_FILTERS = [  # button, From, To, rows shown, URL (this month is the page's own: no parameters)
+    ("This week", "2025-03-17", "2025-03-20", ["Groceries"], {"from": "2025-03-17", "to": "2025-03-20"}),
+    ("This month", "2025-03-01", "2025-03-31", ["Groceries", "Bus", "Lunch", "Rent"], {}),
 ]
 
 
 def test_web_filters_quick_buttons(open_page, api):
     seed_march(api)
-    page = open_page()
-    for button, date_from, shown in QUICK_FILTERS:
+    page = open_page("/?dates=all")
+    for button, date_from, date_to, shown, params in QUICK_FILTERS:
         filters(page).get_by_role("button", name=button).click()
         expect(descriptions(page)).to_have_text(shown)
         expect(filters(page).get_by_label("From")).to_have_value(date_from)
-        expect(filters(page).get_by_label("To", exact=True)).to_have_value("2025-03-20")
-        assert url_params(page) == {"from": date_from, "to": "2025-03-20"}, button
+        expect(filters(page).get_by_label("To", exact=True)).to_have_value(date_to)
+        assert url_params(page) == params, button
 
 
 # ---------------------------------------------------------------------------
@@ -457,7 +458,7 @@ SORT_STEPS = [  # header button clicked -> sort, order, URL parameters
 def test_web_sort_by_header_matches_api_order(open_page, api):
     seed_march(api)
     api.add(0.99, "Gum", FOOD, "2025-03-02")
-    page = open_page()
+    page = open_page("/?dates=all")
     header = table(page).locator("thead")
     expect(descriptions(page)).to_have_text(api.descriptions("sort=date&order=desc"))
     names = {"date": "Date", "amount": "Amount", "created_at": "Added"}
@@ -465,7 +466,7 @@ def test_web_sort_by_header_matches_api_order(open_page, api):
         header.get_by_role("button", name=button).click()
         expected = api.descriptions(f"sort={sort}&order={order}&limit=50")
         expect(descriptions(page)).to_have_text(expected)
-        assert url_params(page) == params, button
+        assert url_params(page) == {**params, "dates": "all"}, button
         expect(header.get_by_role("columnheader", name=names[sort])).to_have_attribute(
             "aria-sort", "ascending" if order == "asc" else "descending")
     assert api.descriptions("sort=amount&order=desc")[:2] == ["Rent", "Groceries"]
@@ -488,7 +489,7 @@ def test_web_paging_next_and_previous(open_page, api, web_server):
     insert_expenses(web_server.db_path, [
         (i, f"Item {i:03d}", FOOD, str(days_before(TODAY, i - 1))) for i in range(1, 121)
     ])
-    page = open_page()
+    page = open_page("/?dates=all")
     pager = page.get_by_role("navigation", name="Pages")
     previous, next_ = pager.get_by_role("button", name="Previous page"), pager.get_by_role("button", name="Next page")
 
@@ -598,7 +599,7 @@ def test_web_month_totals_match_summary_and_chart_filters(open_page, api):
 
     chart(page).get_by_role("button", name="Food: $52.60, 3 expenses. Show only Food").click()
     expect(descriptions(page)).to_have_text(["Groceries", "Coffee", "Lunch"])
-    assert url_params(page) == {"category": "1", "from": "2025-03-01", "to": "2025-03-31"}
+    assert url_params(page) == {"category": "1"}  # March 2025, the page's own month: no dates needed
     expect(filters(page).get_by_label("Show category").locator("option:checked")).to_have_text("Food")
     expect(filters(page).get_by_label("From")).to_have_value("2025-03-01")
     expect(filters(page).get_by_label("To", exact=True)).to_have_value("2025-03-31")
@@ -616,7 +617,7 @@ def test_web_month_totals_match_summary_and_chart_filters(open_page, api):
 
 @pytest.mark.parametrize(("previous", "next_"), [("button", "button"), ("[", "]")], ids=["buttons", "keys"])
 def test_web_month_previous_next(open_page, api, previous, next_):
-    """The month is kept in the URL; the list of expenses does not follow it."""
+    """The month is kept in the URL; the list of expenses follows it."""
     seed_march(api)
     page = open_page()
     check_month(page, api, "2025-03", "March 2025")
@@ -631,7 +632,7 @@ def test_web_month_previous_next(open_page, api, previous, next_):
     step(previous, "Previous month")
     check_month(page, api, "2025-02", "February 2025")
     assert url_params(page) == {"month": "2025-02"}
-    expect(descriptions(page)).to_have_count(5)  # the list does not follow the month
+    expect(descriptions(page)).to_have_text(["Train"])  # the list follows the month
     step(previous, "Previous month")
     check_month(page, api, "2025-01", "January 2025")
     if previous == "button":
@@ -723,11 +724,11 @@ def test_web_settings_currency_and_week_start_shown_and_kept(open_page, api):
 
 def test_web_shortcuts_focus_and_list(open_page):
     page = open_page()
-    for key, focused in [("n", "#entry-amount"), ("f", "#filter-from"), ("/", "#search")]:
+    for key, focused, value in [("n", "#entry-amount", ""), ("f", "#filter-from", "2025-03-01"), ("/", "#search", "")]:
         leave_fields(page)
         page.keyboard.press(key)
         expect(page.locator(focused)).to_be_focused()
-        expect(page.locator(focused)).to_have_value("")  # the key was not typed into it
+        expect(page.locator(focused)).to_have_value(value)  # the key was not typed into it
 
     description = entry(page).get_by_label("Description")
     description.press_sequentially("n f [u]?", delay=10)

@@ -110,6 +110,8 @@ def test_entry_suggestion_arrows_then_enter_picks_it(open_page, api):
     expect(suggestion_list(page)).to_be_hidden()
     assert len(api.expenses()) == 2
     page.keyboard.press("Enter")  # saves
+    # (The picked one may already be the first row: wait for the third row, not only the text.)
+    expect(descriptions(page)).to_have_count(3)
     expect(descriptions(page).first).to_have_text(picked)
     assert len(api.expenses()) == 3
 

@@ -25,6 +25,8 @@ SEARCH_WALK_COST = 2.0
 SEARCH_DRIVE_COST = 1.5
 SEARCH_COLLECT_COST = 0.4
 SEARCH_MEMBER_COST = 0.5
+# Testing one folded text when reading expense_search_text through (a scan for short terms).
+SEARCH_SCAN_COST = 0.1
 
 
 @dataclass
@@ -114,10 +116,16 @@ def plan_search(conn: sqlite3.Connection, q: str | None, wanted: int | None, fil
     if wanted is not None:
         visits = min(visits, wanted / density)
     costs = {"walk": visits * SEARCH_WALK_COST}
-    if long_terms:
+    if not long_terms:
+        # Short terms alone: the matching ids from one scan of the folded texts, then those rows.
+        costs["scan"] = (high - low + 1) * SEARCH_SCAN_COST + matches * SEARCH_DRIVE_COST
+    else:
         costs["drive"] = matches * SEARCH_DRIVE_COST
         costs["member"] = matches * SEARCH_COLLECT_COST + visits * SEARCH_MEMBER_COST
     best = min(costs, key=costs.__getitem__)
+    if best == "scan":
+        return SearchPlan([f"e.id in (select t.id from expense_search_text t where {contains_all('t', terms)})"],
+                          terms, walk.count_sql, walk.count_params)
     if best == "drive":
         return driven
     if best == "member":

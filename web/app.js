@@ -12,7 +12,7 @@ import { setupRecurring } from "./recurring.js";
 import { renderSearch, setupSearch } from "./search.js";
 import { loadSettings, setupSettings, showDatabase } from "./settings.js";
 import { setupShortcuts } from "./shortcuts.js";
-import { onViewChange, setView, state, thisMonth } from "./state.js";
+import { inMonthMode, monthRange, monthView, onViewChange, openedOnChosenDates, presetView, setView, state, thisMonth } from "./state.js";
 import { loadExpenses, resetPaging, setupTable } from "./table.js";
 import { setupTrash } from "./trash.js";
 import { runToastAction, toast } from "./toast.js";
@@ -40,6 +40,9 @@ function renderFilters() {
     if (document.activeElement !== $(id)) $(id).value = value;
   }
   categoryOptions($("#filter-category"), state.categories, { all: "All categories", selected: state.view.category });
+  const allDates = !state.view.from && !state.view.to;
+  $("#filter-all").setAttribute("aria-pressed", String(allDates));
+  $("#filter-month").setAttribute("aria-pressed", String(inMonthMode() && state.view.month === thisMonth()));
 }
 
 async function refreshAll() {
@@ -86,11 +89,17 @@ async function exportCsv() {
 }
 
 function setupFilters() {
-  const apply = () => setView({
-    from: $("#filter-from").value,
-    to: $("#filter-to").value,
-    category: $("#filter-category").value,
-  });
+  const apply = () => {
+    let from = $("#filter-from").value;
+    let to = $("#filter-to").value;
+    // In month mode the other end of the range is the month's, not the person's: a date typed
+    // past it leaves it open rather than making an impossible range.
+    if (inMonthMode() && from && to && from > to) {
+      if (from !== state.view.from) to = "";
+      else from = "";
+    }
+    setView({ from, to, category: $("#filter-category").value });
+  };
   // A typed date passes through 0002, 0020, 0202 on its way to 2025: the list follows once typing
   // pauses, or at once when the field is left.
   let dateTimer = null;
@@ -108,12 +117,22 @@ function setupFilters() {
     $(id).addEventListener("blur", applyDates);
   }
   $("#filter-category").addEventListener("change", apply);
-  $("#filter-clear").addEventListener("click", () => setView({ q: "", from: "", to: "", category: "" }));
+  // Back to the list as it opens: the month shown, no search, every category.
+  $("#filter-clear").addEventListener("click", () => setView({ q: "", category: "", ...monthRange(state.view.month) }));
+  $("#filter-all").addEventListener("click", () => setView({ from: "", to: "" }));
   $("#filter-week").addEventListener("click", () => setView({ from: isoDay(weekStart()), to: isoDay(new Date()) }));
-  $("#filter-month").addEventListener("click", () => {
-    const today = new Date();
-    setView({ from: isoDay(new Date(today.getFullYear(), today.getMonth(), 1)), to: isoDay(today), month: thisMonth() });
-  });
+  $("#filter-month").addEventListener("click", () => setView(monthView(thisMonth())));
+}
+
+// A file whose current month is empty opens on the latest month with expenses (up to this one;
+// else the latest of all), unless the address chose the month or the dates.
+async function openOnLatestMonth() {
+  if (openedOnChosenDates) return;
+  const month = thisMonth();
+  const { to } = monthRange(month);
+  let [latest] = await api(`/expenses${query({ date_to: to, limit: 1 })}`);
+  if (!latest) [latest] = await api(`/expenses${query({ limit: 1 })}`);
+  if (latest && latest.date.slice(0, 7) !== month) presetView(monthView(latest.date.slice(0, 7)));
 }
 
 async function start() {
@@ -123,7 +142,7 @@ async function start() {
   }
   const ready = await guarded(async () => {
     showDatabase(await api("/health"));
-    await Promise.all([loadCategories(), loadSettings()]);
+    await Promise.all([loadCategories(), loadSettings(), openOnLatestMonth()]);
   });
   if (!ready) {
     document.body.dataset.loaded = "error";
@@ -151,17 +170,18 @@ async function start() {
     newExpense: focusEntry,
     focusFilters: () => $("#filter-from").focus(),
     focusSearch: () => $("#search").focus(),
-    previousMonth: () => setView({ month: shiftMonth(state.view.month, -1) }),
-    nextMonth: () => setView({ month: shiftMonth(state.view.month, 1) }),
+    previousMonth: () => setView(monthView(shiftMonth(state.view.month, -1))),
+    nextMonth: () => setView(monthView(shiftMonth(state.view.month, 1))),
     undo: runToastAction,
   });
-  $("#prev-month").addEventListener("click", () => setView({ month: shiftMonth(state.view.month, -1) }));
-  $("#next-month").addEventListener("click", () => setView({ month: shiftMonth(state.view.month, 1) }));
+  $("#prev-month").addEventListener("click", () => setView(monthView(shiftMonth(state.view.month, -1))));
+  $("#next-month").addEventListener("click", () => setView(monthView(shiftMonth(state.view.month, 1))));
   $("#export").addEventListener("click", exportCsv);
   $("#open-shortcuts").addEventListener("click", () => $("#shortcuts-dialog").showModal());
   onViewChange(async (changes) => {
     renderFilters();
-    const listChanged = ["q", "from", "to", "category", "sort", "order"].some((key) => key in changes);
+    // The list's summary names the month in month mode, so a new month redraws it too.
+    const listChanged = ["q", "from", "to", "category", "sort", "order", "month"].some((key) => key in changes);
     if (listChanged) resetPaging();
     await guarded(async () => {
       await Promise.all([listChanged ? loadExpenses() : null, "month" in changes ? loadMonth() : null]);

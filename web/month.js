@@ -3,7 +3,7 @@ import { api, query } from "./api.js";
 import { renderBudgets } from "./budgets.js";
 import { $, el } from "./dom.js";
 import { money, monthName, shiftMonth, shortMonth } from "./format.js";
-import { setView, state } from "./state.js";
+import { monthRange, monthView, setView, state } from "./state.js";
 
 export async function loadMonth() {
   const month = state.view.month;
@@ -42,10 +42,7 @@ function renderChart(summary) {
 }
 
 function showCategoryInMonth(categoryId) {
-  const month = state.view.month;
-  const [year, number] = month.split("-").map(Number);
-  const last = new Date(Date.UTC(year, number, 0)).getUTCDate();
-  setView({ category: String(categoryId), from: `${month}-01`, to: `${month}-${String(last).padStart(2, "0")}` });
+  setView({ category: String(categoryId), ...monthRange(state.view.month) });
 }
 
 function renderTrend(months) {
@@ -57,7 +54,7 @@ function renderTrend(months) {
       // The name contains the visible "Apr", so that it can be spoken to voice control too.
       "aria-label": `${shortMonth(entry.month)} ${entry.month.slice(0, 4)}: ${money(entry.total)}`,
       title: `${monthName(entry.month)}: ${money(entry.total)}`,
-      onclick: () => setView({ month: entry.month }),
+      onclick: () => setView(monthView(entry.month)),
     },
     el("span", { class: "column", style: { height: `${largest ? Math.max(2, (entry.total / largest) * 100) : 2}%` } }),
     el("span", { class: "trend-label", text: shortMonth(entry.month) })))));

@@ -1,4 +1,8 @@
 // The page's state, in one object; the filters, sort and month also live in the URL.
+//
+// The month drives the list: choosing a month sets the list's From/To to that month's first and
+// last day ("month mode"). A From/To typed by hand leaves month mode; "All dates" empties both.
+// In the URL, month mode is the month alone, all dates is `dates=all`, any other range is from/to.
 const URL_KEYS = ["q", "from", "to", "category", "sort", "order", "month"];
 const listeners = new Set();
 
@@ -7,14 +11,36 @@ function thisMonth() {
   return `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}`;
 }
 
+// The first and last day of a month ("2025-02" → 2025-02-01, 2025-02-28).
+export function monthRange(month) {
+  const [year, number] = month.split("-").map(Number);
+  const last = new Date(Date.UTC(year, number, 0)).getUTCDate();
+  return { from: `${month}-01`, to: `${month}-${String(last).padStart(2, "0")}` };
+}
+
+// The view of a month: the month panel and the list both show it.
+export function monthView(month) {
+  return { month, ...monthRange(month) };
+}
+
+export function inMonthMode(view = state.view) {
+  const range = monthRange(view.month);
+  return view.from === range.from && view.to === range.to;
+}
+
 function fromUrl() {
   const params = new URLSearchParams(location.search);
   const value = (key) => params.get(key) || "";
   const sort = ["date", "amount", "created_at"].includes(value("sort")) ? value("sort") : "date";
   const order = value("order") === "asc" ? "asc" : "desc";
   const month = /^\d{4}-(0[1-9]|1[0-2])$/.test(value("month")) ? value("month") : thisMonth();
-  return { q: value("q"), from: value("from"), to: value("to"), category: value("category"), sort, order, month };
+  const custom = value("from") || value("to") || value("dates") === "all";
+  const range = custom ? { from: value("from"), to: value("to") } : monthRange(month);
+  return { q: value("q"), ...range, category: value("category"), sort, order, month };
 }
+
+// Whether the URL the page was opened with chose a month or a date range (else: the current month).
+export const openedOnChosenDates = ["month", "from", "to", "dates"].some((key) => new URLSearchParams(location.search).has(key));
 
 export const state = {
   view: fromUrl(),
@@ -29,18 +55,30 @@ export function categoryById(id) {
   return state.categories.find((c) => c.id === Number(id));
 }
 
-// Change the view (filters, sort, month); the URL follows, and listeners redraw.
-export function setView(changes) {
-  Object.assign(state.view, changes);
+function writeUrl() {
   const params = new URLSearchParams();
+  const monthMode = inMonthMode();
   for (const key of URL_KEYS) {
     const value = state.view[key];
     const isDefault = (key === "sort" && value === "date") || (key === "order" && value === "desc")
-      || (key === "month" && value === thisMonth());
+      || (key === "month" && value === thisMonth()) || ((key === "from" || key === "to") && monthMode);
     if (value && !isDefault) params.set(key, value);
   }
+  if (!state.view.from && !state.view.to) params.set("dates", "all");
   const search = params.toString();
   history.replaceState(null, "", search ? `?${search}` : location.pathname);
+}
+
+// Change the view (filters, sort, month) without redrawing: for the first view, before anything is drawn.
+export function presetView(changes) {
+  Object.assign(state.view, changes);
+  writeUrl();
+}
+
+// Change the view (filters, sort, month); the URL follows, and listeners redraw.
+export function setView(changes) {
+  Object.assign(state.view, changes);
+  writeUrl();
   for (const listener of listeners) listener(changes);
 }
 

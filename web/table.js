@@ -2,8 +2,8 @@
 import { api, query, request } from "./api.js";
 import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
 import { amountError, parseAmount } from "./entry.js";
-import { amountText, day, money } from "./format.js";
-import { categoryById, setView, state } from "./state.js";
+import { amountText, day, money, monthName, plural } from "./format.js";
+import { categoryById, inMonthMode, setView, state } from "./state.js";
 import { toast } from "./toast.js";
 import { highlight } from "./search.js";
 import { restoreExpense } from "./trash.js";
@@ -21,6 +21,22 @@ export function resetPaging() {
   state.page.cursors = [null];
   state.page.index = 0;
   state.page.total = null;
+  state.page.sum = null;
+}
+
+// What the list is of, in words: "December 2026", "Café · All dates", "“coffee” · Mar 1 – Mar 9, 2025".
+function listName() {
+  const { q, category, from, to, month } = state.view;
+  const parts = [];
+  if (q.trim()) parts.push(`“${q.trim()}”`);
+  const chosen = category && categoryById(category);
+  if (chosen) parts.push(chosen.name);
+  if (inMonthMode()) parts.push(monthName(month));
+  else if (!from && !to) parts.push("All dates");
+  else if (!to) parts.push(`From ${day(from)}`);
+  else if (!from) parts.push(`Until ${day(to)}`);
+  else parts.push(from === to ? day(from) : `${day(from)} – ${day(to)}`);
+  return parts.join(" · ");
 }
 
 export async function loadExpenses({ recount = true } = {}) {
@@ -28,12 +44,20 @@ export async function loadExpenses({ recount = true } = {}) {
   const { sort, order } = state.view;
   const cursor = state.page.cursors[state.page.index];
   const pageQuery = query({ ...filterParams(), sort, order, limit: state.page.size, cursor });
-  const [page, count] = await Promise.all([
+  const [page, totals] = await Promise.all([
     request(`/expenses${pageQuery}`),
-    recount || state.page.total === null ? api(`/expenses/count${query(filterParams())}`) : null,
+    recount || state.page.total === null ? api(`/expenses/totals${query(filterParams())}`) : null,
   ]);
+  // An empty month or range: is the whole file empty (a welcome), or only this part of it?
+  const searched = Boolean(state.view.q.trim() || state.view.category);
+  const nothingAtAll = page.data.length === 0 && !searched && (!state.view.from && !state.view.to
+    ? true : (await api("/expenses/count")).count === 0);
   if (number !== loadNumber) return; // a newer load has started
-  if (count) state.page.total = count.count;
+  if (totals) {
+    state.page.total = totals.count;
+    state.page.sum = totals.total;
+  }
+  state.page.nothingAtAll = nothingAtAll;
   state.page.cursors[state.page.index + 1] = page.headers.get("X-Next-Cursor");
   render(page.data);
 }
@@ -71,15 +95,20 @@ function render(expenses) {
   sortHeaders();
   $("#expenses tbody").replaceChildren(...expenses.map(row));
   const { total, index, size, cursors } = state.page;
-  const filtered = Boolean(state.view.q.trim() || state.view.from || state.view.to || state.view.category);
+  const filtered = Boolean(state.view.q.trim() || state.view.category) || !(inMonthMode() || (!state.view.from && !state.view.to));
   const empty = $("#empty");
   empty.hidden = expenses.length > 0;
   $("#expenses").hidden = expenses.length === 0;
   if (!expenses.length) {
-    empty.textContent = filtered
-      ? "No expenses match these filters."
-      : "Welcome! Add your first expense above: type the amount, what it was, pick a category, and press Enter.";
+    if (state.page.nothingAtAll) {
+      empty.textContent = "Welcome! Add your first expense above: type the amount, what it was, pick a category, and press Enter.";
+    } else {
+      empty.textContent = filtered ? "No expenses match these filters." : `No expenses in ${monthName(state.view.month)}.`;
+    }
   }
+  // How many expenses the list holds and what they add up to: all of them, not just this page.
+  $("#list-summary").textContent = state.page.nothingAtAll
+    ? "" : `${listName()}: ${plural(total ?? 0, "expense")}, ${money(state.page.sum ?? 0)}`;
   const first = index * size + 1;
   $("#page-info").textContent = expenses.length
     ? `${first.toLocaleString()}–${(first + expenses.length - 1).toLocaleString()} of ${(total ?? 0).toLocaleString()}`
@@ -162,6 +191,8 @@ async function turnPage(delta) {
     state.page.index = before;
     throw error;
   }
+  // The new page is read from its top: bring the top of the list into view.
+  $("#list-summary").scrollIntoView({ block: "nearest" });
 }
 
 export function setupTable(changed, guarded) {

@@ -12,6 +12,7 @@ from api.models import (
     ErrorBody,
     ExpenseId,
     ExpenseResponse,
+    ExpenseTotals,
     Suggestion,
 )
 from tracker.config import MAX_ID, PAGE_LIMIT_MAX
@@ -19,6 +20,7 @@ from tracker.expenses import (
     count_expenses,
     create_expense,
     delete_expense,
+    expense_totals,
     get_expense,
     list_expenses,
     suggestions,
@@ -84,6 +86,13 @@ def get_export(request: Request, filters: Annotated[ExpenseFilters, Query()]):
 @router.get("/expenses/count", response_model=Count)
 def get_count(conn: DB, filters: Annotated[ExpenseFilters, Query()]):
     return {"count": count_expenses(conn, **filters.model_dump())}
+
+
+@router.get("/expenses/totals", response_model=ExpenseTotals)
+def get_totals(conn: DB, filters: Annotated[ExpenseFilters, Query()]):
+    """The count and the total of all the expenses that match the filters (the same query
+    parameters as `GET /expenses`), not just of one page."""
+    return expense_totals(conn, **filters.model_dump())
 
 
 @router.get("/expenses/suggestions", response_model=list[Suggestion])
