@@ -79,28 +79,44 @@ MIN_SHARE = 0.5  # the winning category needs at least this many votes (one word
 
 def fold(text: str) -> str:
     """Lowercase without accents, and ß as ss, so that MÜLLER, Müller and Mueller meet halfway."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss")
 
 
-TOKEN = re.compile(r"[^\s/,;:|*#()\[\]{}<>\"'`]+")
+# Characters that end a token; an apostrophe joins (SAINSBURY'S is SAINSBURYS).
+SEPARATORS = str.maketrans({**{c: " " for c in "/,;:|*#()[]{}<>\"`"}, "'": "", "\u2019": ""})
 LETTERS = re.compile(r"[^\W\d_]+")
+DIGIT = re.compile(r"\d")
+
+
+TOKEN_WORDS: dict[str, tuple[str, ...]] = {}  # what each token seen so far gave: the same few come back
+
+
+def token_words(token: str) -> tuple[str, ...]:
+    if DIGIT.search(token):
+        return ()  # a card number, date, reference or store number
+    candidates = (token,) if token.isalpha() else LETTERS.findall(token)
+    return tuple(word for word in candidates if len(word) >= 2 and word not in NOISE_WORDS and len(set(word)) > 1)
 
 
 @functools.lru_cache(maxsize=65536)
 def words(description: str) -> tuple[str, ...]:
     """The description's words that can name a merchant, first ones first, each once."""
     found: list[str] = []
-    # An apostrophe joins (SAINSBURY'S is SAINSBURYS); the first two words joined are a word too,
-    # since banks write PURE GYM and PUREGYM for the same gym.
-    for token in TOKEN.findall(fold(description).replace("'", "").replace("’", "")):
-        if any(c.isdigit() for c in token):
-            continue  # a card number, date, reference or store number
-        for word in LETTERS.findall(token):
-            if len(word) >= 2 and word not in NOISE_WORDS and word not in found and len(set(word)) > 1:
+    for token in fold(description).translate(SEPARATORS).split():
+        candidates = TOKEN_WORDS.get(token)
+        if candidates is None:
+            candidates = token_words(token)
+            if candidates or len(TOKEN_WORDS) < 100_000:  # (references are many and never come back)
+                TOKEN_WORDS[token] = candidates
+        for word in candidates:
+            if word not in found:
                 found.append(word)
         if len(found) >= MAX_WORDS:
             break
+    # The first two words joined are a word too, since banks write PURE GYM and PUREGYM for one gym.
     if len(found) >= 2 and found[0] + found[1] not in found:
         found.insert(2, found[0] + found[1])
     return tuple(found[:MAX_WORDS])
