@@ -228,6 +228,10 @@ class ImportProfile(BaseModel):
 class Health(BaseModel):
     status: str
     database: str
+    # Only while the database is being upgraded (status "upgrading"): the fraction done, 0 to 1,
+    # and the step under way, e.g. "Building the search index".
+    progress: float | None = None
+    step: str | None = None
 
 
 class ErrorBody(BaseModel):
