@@ -1,6 +1,7 @@
 """Opening a file of an older version: the server answers at once and the upgrade shows its progress."""
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -11,9 +12,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from api.app import create_app
+from browser import NOW, TIMEOUT_MS, descriptions, wait_until_loaded
 from conftest import BASE_URL
+from desktop.server import ServerThread, bind, url_of
 from tracker import migrations
 from tracker.db import init_database
 from tracker.migrations import MIGRATIONS
@@ -42,14 +46,14 @@ CREATE INDEX idx_expenses_category ON expenses(category_id);
 """
 
 
-def make_first_build_file(path: Path, rows: int) -> None:
+def make_first_build_file(path: Path, rows: int, year: int = 2024) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript(SEED_DDL)
     conn.execute("begin")
     conn.execute("insert into categories (name) values ('Food'), ('Café')")
     conn.executemany(
         "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
-        ((1 + n % 50 / 4, f"Crème brûlée #{n}", 1 + n % 2, f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}")
+        ((1 + n % 50 / 4, f"Crème brûlée #{n}", 1 + n % 2, f"{year}-{1 + n % 12:02d}-{1 + n % 28:02d}")
          for n in range(rows)),
     )
     conn.execute("commit")
@@ -193,3 +197,30 @@ def test_upgrade_killed_halfway_loses_nothing_and_the_next_start_finishes_it(tmp
     totals = dict(conn.execute("select month, sum(total_cents) from monthly_totals group by 1"))
     assert totals == expected
     conn.close()
+
+
+def test_upgrade_page_shows_progress_then_the_expenses(tmp_path, held_upgrade, chromium):
+    path = tmp_path / "old.db"
+    make_first_build_file(path, 3, year=2025)
+    sock = bind("127.0.0.1", 0)
+    server = ServerThread(create_app(path, upgrade_in_background=True), sock)
+    server.start()
+    context = chromium.new_context(locale="en-US", timezone_id="UTC")
+    try:
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        page.clock.set_fixed_time(NOW)
+        page.goto(url_of(sock), wait_until="commit")
+        notice = page.get_by_role("status").filter(has_text="Upgrading")
+        expect(notice).to_have_text(re.compile(
+            r"^Upgrading your expenses to this version: \d+% — building the search index$"))
+        expect(notice.get_by_role("progressbar", name="Upgrade progress")).to_be_visible()
+        assert page.evaluate("document.body.dataset.loaded") == "upgrading"
+        held_upgrade.set()
+        page.wait_for_function("document.body.dataset.loaded !== 'upgrading'")
+        wait_until_loaded(page)
+        expect(page.locator("#upgrade")).to_be_hidden()
+        expect(descriptions(page)).to_have_text(["Crème brûlée #2", "Crème brûlée #1", "Crème brûlée #0"])
+    finally:
+        context.close()
+        server.stop()
