@@ -231,6 +231,8 @@ class Database:
         self.upgrading = (0.0, "Checking the file")
 
         def report(fraction: float, step: str) -> None:
+            if self.upgrading is None or step != self.upgrading[1]:
+                log.info("Upgrading %s: %s (%.0f%%)", self.path, step.lower(), fraction * 100)
             self.upgrading = (fraction, step)
 
         try:
