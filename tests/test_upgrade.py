@@ -212,8 +212,10 @@ def test_upgrade_page_shows_progress_then_the_expenses(tmp_path, held_upgrade, c
         page.clock.set_fixed_time(NOW)
         page.goto(url_of(sock), wait_until="commit")
         notice = page.get_by_role("status").filter(has_text="Upgrading")
-        expect(notice).to_have_text(re.compile(
-            r"^Upgrading your expenses to this version: \d+% — building the search index$"))
+        expect(notice.locator("p")).to_have_text([
+            re.compile(r"^Upgrading your expenses to this version: \d+% — building the search index$"),
+            "This happens once; nothing is lost if the window is closed meanwhile.",
+        ])
         expect(notice.get_by_role("progressbar", name="Upgrade progress")).to_be_visible()
         assert page.evaluate("document.body.dataset.loaded") == "upgrading"
         held_upgrade.set()

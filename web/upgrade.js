@@ -25,7 +25,10 @@ export async function waitForUpgrade() {
   const bar = document.createElement("progress");
   bar.max = 1;
   bar.setAttribute("aria-label", "Upgrade progress");
-  box.replaceChildren(text, bar);
+  const note = document.createElement("p");
+  note.className = "muted";
+  note.textContent = "This happens once; nothing is lost if the window is closed meanwhile.";
+  box.replaceChildren(text, bar, note);
   box.hidden = false;
   document.body.dataset.loaded = "upgrading";
   while (health && health.status === "upgrading") {
