@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import WrongMethod, install_error_handlers
+from api.errors import WrongMethod, error_response, install_error_handlers
 from api.middleware import (
     BodyLimit,
     ForeignPagesCannotWrite,
@@ -47,8 +49,8 @@ from tracker.config import (
     env_list,
     resolve_db_path,
 )
-from tracker.db import Database
-from tracker.errors import DatabaseUnavailable
+from tracker.db import Database, upgrading_message
+from tracker.errors import DatabaseUnavailable, DatabaseUpgrading
 from tracker.recurring import RecurringPoster
 from tracker.trash import TRASH_DAYS, purge_trash
 
@@ -78,6 +80,7 @@ def create_app(
     allowed_hosts: list[str] | None = None,
     auto_backup: bool = False,
     today: Callable[[], date] = date.today,
+    upgrade_in_background: bool = False,
 ) -> FastAPI:
     """The API over the database at `db_path` (default: $EXPENSE_TRACKER_DB or the user data dir, read when the app starts).
 
@@ -87,6 +90,9 @@ def create_app(
     header are the loopback names plus $EXPENSE_TRACKER_ALLOWED_HOSTS plus `allowed_hosts`.
     With `auto_backup`, the database is backed up once a day when the app starts or stops.
     `today` gives the date recurring expenses are posted up to (tests pass a make-believe one).
+    With `upgrade_in_background` (the window and `serve`), a file in an older schema is upgraded
+    after the server starts: meanwhile /health reports the progress, the page is served and every
+    other route answers 503. Otherwise the database is ready before the first request.
     """
 
     @asynccontextmanager
@@ -94,21 +100,43 @@ def create_app(
         app.state.today = today
         database = app.state.database = Database(Path(db_path) if db_path is not None else resolve_db_path())
         poster = RecurringPoster(database, today)
-        try:
-            database.ensure_ready()
-            poster.run_once()  # what fell due while the app was closed, before the first request
-        except DatabaseUnavailable as exc:
-            # Keep serving: every request then says what is wrong, in words, until it is fixed.
-            log.error("%s", exc)
-        if database.ready:
-            await run_in_threadpool(start_maintenance, database)
-        if database.ready and auto_backup:
-            # In the background: a large database takes seconds to copy, and the window should not wait.
-            threading.Thread(target=safe_daily_backup, args=(database.path,), daemon=True, name="backup").start()
-        poster.start()
+
+        def open_database() -> None:
+            try:
+                if database.upgrading is not None:
+                    database.upgrade()
+                else:
+                    database.ensure_ready()
+                poster.run_once()  # what fell due while the app was closed, before the first request
+            except DatabaseUnavailable as exc:
+                # Keep serving: every request then says what is wrong, in words, until it is fixed.
+                if not database.stop_upgrade.is_set():
+                    log.error("%s", exc)
+            if database.stop_upgrade.is_set():
+                return
+            if database.ready:
+                start_maintenance(database)
+            if database.ready and auto_backup:
+                # In the background: a large database takes seconds to copy, and the window should not wait.
+                threading.Thread(target=safe_daily_backup, args=(database.path,), daemon=True, name="backup").start()
+            poster.start()
+
+        upgrade = None
+        if upgrade_in_background and database.needs_upgrade():
+            # Seconds on a large file: the window shows its progress instead of nothing.
+            database.upgrading = (0.0, "Checking the file")
+            upgrade = threading.Thread(target=open_database, daemon=True, name="upgrade")
+            upgrade.start()
+        else:
+            await run_in_threadpool(open_database)
         try:
             yield
         finally:
+            if upgrade is not None:
+                # Closing the window in the middle of an upgrade undoes it at once; the next start
+                # does it again.
+                database.stop_upgrade.set()
+                await run_in_threadpool(upgrade.join, 10)
             poster.stop()
             if database.ready and auto_backup:
                 # Waits for the start's backup if it is still running, then makes today's if the
@@ -129,6 +157,7 @@ def create_app(
         responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
+    app.add_middleware(WhileUpgrading)  # innermost: its 503 gets the CORS headers
     origins = cors_origins if cors_origins is not None else env_list(CORS_ENV)
     app.add_middleware(
         JsonCORSMiddleware,
@@ -148,6 +177,34 @@ def create_app(
         # Last, so that the API's routes win; StaticFiles refuses paths outside WEB_DIR.
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
+
+
+class WhileUpgrading:
+    """While the database is upgraded in the background, every API route but /health answers 503
+    with how far the upgrade is; the page's files are served."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] != "/health":
+            app = scope["app"]
+            database: Database | None = getattr(app.state, "database", None)
+            upgrading = database.upgrading if database is not None else None
+            if upgrading is not None and is_api_route(app, scope):
+                response = error_response(503, upgrading_message(upgrading[0]),
+                                          headers={"Retry-After": str(DatabaseUpgrading.retry_after)})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def is_api_route(app: FastAPI, scope: Scope) -> bool:
+    """Whether the request's path is one of the API's (as its OpenAPI document lists them)."""
+    patterns = getattr(app.state, "api_paths", None)
+    if patterns is None:
+        patterns = app.state.api_paths = [compile_path(path)[0] for path in app.openapi()["paths"]]
+    return any(pattern.match(scope["path"]) for pattern in patterns)
 
 
 def start_maintenance(database: Database) -> None:

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import Receive, Scope, Send
 
 from tracker.db import describe_database_error
-from tracker.errors import AppError, DatabaseUnavailable
+from tracker.errors import AppError, DatabaseUnavailable, DatabaseUpgrading
 from tracker.models import describe_validation_error
 from tracker.money import MAX_TOTAL_CENTS
 
@@ -51,6 +51,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DatabaseUnavailable)
     async def database_unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        if isinstance(exc, DatabaseUpgrading):
+            return error_response(503, str(exc), headers={"Retry-After": str(exc.retry_after)})
         return error_response(503, str(exc))
 
     @app.exception_handler(sqlite3.Error)

@@ -264,6 +264,10 @@ class Health(BaseModel):
     # its folder's name, not the full path (any page on this computer may ask /health).
     file: str
     folder: str
+    # Only while the database is being upgraded (status "upgrading"): the fraction done, 0 to 1,
+    # and the step under way, e.g. "Building the search index".
+    progress: float | None = None
+    step: str | None = None
 
 
 class ErrorBody(BaseModel):

@@ -24,7 +24,8 @@ def say(message: str) -> None:
 def desktop_app(db_path: Path, url: str):
     """The API as the window uses it: CORS limited to its own origin unless configured."""
     origins = env_list(CORS_ENV) or [url]
-    return create_app(db_path, cors_origins=origins, auto_backup=True)
+    # An older file is upgraded while the window already shows the progress.
+    return create_app(db_path, cors_origins=origins, auto_backup=True, upgrade_in_background=True)
 
 
 def run_window(db_path: Path, *, port: int = DEFAULT_PORT, driver=None) -> int:

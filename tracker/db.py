@@ -9,8 +9,9 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from tracker.config import BUSY_TIMEOUT_S, DB_ENV, MIGRATION_BUSY_TIMEOUT_S
-from tracker.errors import DatabaseUnavailable
-from tracker.migrations import APPLICATION_ID, MIGRATIONS
+from tracker.errors import DatabaseUnavailable, DatabaseUpgrading
+from tracker.migrations import APPLICATION_ID, MIGRATION_WEIGHTS, MIGRATIONS
+from tracker.progress import Progress, Report
 
 log = logging.getLogger("expense_tracker")
 
@@ -113,8 +114,13 @@ def check_is_ours(conn: sqlite3.Connection, path: Path) -> tuple[bool, int]:
     return not tables, version
 
 
-def init_database(path: Path) -> None:
-    """Create or upgrade the database at `path`; never writes to a file that is not ours."""
+def init_database(path: Path, report: Report | None = None, cancel: threading.Event | None = None) -> None:
+    """Create or upgrade the database at `path`; never writes to a file that is not ours.
+
+    An upgrade is one transaction: stopped at any point (a kill, a power cut, `cancel` set), it
+    leaves the file as it was, and the next start does it again. `report(fraction, step)` hears
+    how far it is.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = connect(path, create=True)
@@ -137,6 +143,9 @@ def init_database(path: Path) -> None:
         conn.execute(f"pragma busy_timeout = {MIGRATION_BUSY_TIMEOUT_S * 1000}")
         if conn.execute("pragma journal_mode").fetchone()[0] != "wal":
             conn.execute("pragma journal_mode = wal")
+        if cancel is not None:
+            # Checked every few thousand steps of SQLite's engine: the statement stops at once.
+            conn.set_progress_handler(lambda: 1 if cancel.is_set() else 0, 10_000)
         conn.execute("begin immediate")
         try:
             # Another process may have migrated while we waited for the write lock.
@@ -146,8 +155,11 @@ def init_database(path: Path) -> None:
             elif version < len(MIGRATIONS):
                 log.info("Upgrading database %s from schema %d to %d (once; may take a few "
                          "seconds for a large file)", path, version, len(MIGRATIONS))
+            progress = Progress(report, sum(MIGRATION_WEIGHTS[version:]))
             for number in range(version, len(MIGRATIONS)):
-                MIGRATIONS[number](conn, is_new)
+                MIGRATIONS[number](conn, is_new, progress)
+                progress.done = sum(MIGRATION_WEIGHTS[version:number + 1])
+            progress.step("Saving")
             conn.execute(f"pragma user_version = {len(MIGRATIONS)}")
             if is_new:
                 conn.execute(f"pragma application_id = {APPLICATION_ID}")
@@ -191,24 +203,64 @@ def check_usable(conn: sqlite3.Connection, path: Path) -> None:
         )
 
 
+def upgrading_message(fraction: float) -> str:
+    return f"The database is being upgraded ({fraction:.0%}); try again in a moment."
+
+
 class Database:
     """Where the data lives, and whether it has been opened successfully yet."""
 
     def __init__(self, path: Path):
         self.path = path
         self.ready = False
+        # While an upgrade runs in the background: (fraction done, step under way); else None.
+        self.upgrading: tuple[float, str] | None = None
+        self.stop_upgrade = threading.Event()
         self._anchor: sqlite3.Connection | None = None
         self._init_lock = threading.Lock()
         # One writer at a time inside this process: writers queue here instead of
         # sleeping in SQLite's busy handler, which keeps write latency even.
         self.write_lock = threading.Lock()
 
+    def needs_upgrade(self) -> bool:
+        """Whether the file exists in an older schema (cheap: reads the file's header only)."""
+        if not self.path.is_file():
+            return False
+        try:
+            conn = sqlite3.connect(f"{Path(os.path.abspath(self.path)).as_uri()}?mode=ro", uri=True)
+            try:
+                return conn.execute("pragma user_version").fetchone()[0] < len(MIGRATIONS)
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return False  # ensure_ready says what is wrong with it
+
+    def upgrade(self) -> None:
+        """ensure_ready, telling `upgrading` how far it is; `stop_upgrade` ends it, changing nothing."""
+        self.upgrading = (0.0, "Checking the file")
+
+        def report(fraction: float, step: str) -> None:
+            if self.upgrading is None or step != self.upgrading[1]:
+                log.info("Upgrading %s: %s (%.0f%%)", self.path, step.lower(), fraction * 100)
+            self.upgrading = (fraction, step)
+
+        try:
+            self._init(report, self.stop_upgrade)
+        finally:
+            self.upgrading = None
+
     def ensure_ready(self) -> None:
         if self.ready:
             return
+        upgrading = self.upgrading
+        if upgrading is not None:
+            raise DatabaseUpgrading(upgrading_message(upgrading[0]))
+        self._init()
+
+    def _init(self, report: Report | None = None, cancel: threading.Event | None = None) -> None:
         with self._init_lock:
             if not self.ready:
-                init_database(self.path)
+                init_database(self.path, report, cancel)
                 self._keep_wal_open()
                 self.ready = True
 

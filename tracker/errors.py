@@ -5,6 +5,12 @@ class DatabaseUnavailable(Exception):
     """The database cannot be used; the message says why, names the file and what to do."""
 
 
+class DatabaseUpgrading(DatabaseUnavailable):
+    """The database is being upgraded in the background: a moment later it can be used."""
+
+    retry_after = 1
+
+
 class AppError(Exception):
     """A request that cannot be done, with a sentence for the user; `status` is the HTTP status."""
 

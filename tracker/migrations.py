@@ -3,7 +3,8 @@
 import sqlite3
 
 from tracker.learning import create_learning
-from tracker.search_index import create_search_index
+from tracker.progress import Progress, run_chunked
+from tracker.search_index import SEARCH_INDEX_WEIGHT, create_search_index
 
 # Stamped into files this app creates, to tell them from other programs' SQLite files.
 APPLICATION_ID = 0x45587054
@@ -29,6 +30,13 @@ SEED_SCHEMA = [
 ]
 
 DEFAULT_CATEGORIES = [("Food", "#e67e22"), ("Transport", "#3498db"), ("Utilities", "#8e44ad")]
+
+# Adds the totals of the expenses with ids in (?, ?]: run over chunks of ids, it adds up the same as once.
+FILL_MONTHLY_TOTALS = """insert into monthly_totals (month, category_id, total_cents, count)
+    select substr(date, 1, 7), category_id, sum(cast(round(amount * 100) as integer)), count(*)
+    from expenses where id > ? and id <= ? group by 1, 2
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + excluded.count"""
 
 # Totals per month and category, kept exact in integer cents by triggers, so that a month's
 # summary reads a dozen rows instead of every expense of the month.
@@ -61,9 +69,7 @@ after update of amount, date, category_id on expenses begin
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + 1;
 end""",
-    """insert into monthly_totals (month, category_id, total_cents, count)
-    select substr(date, 1, 7), category_id, sum(cast(round(amount * 100) as integer)), count(*)
-    from expenses group by 1, 2""",
+    FILL_MONTHLY_TOTALS,
     "create index if not exists idx_expenses_amount on expenses(amount)",
     "create index if not exists idx_expenses_created_at on expenses(created_at)",
     # Covering indexes for the list's filters, so that a page's ids come from the index alone.
@@ -72,7 +78,7 @@ end""",
 ]
 
 
-def migrate_seed_schema(conn: sqlite3.Connection, is_new: bool) -> None:
+def migrate_seed_schema(conn: sqlite3.Connection, is_new: bool, progress: Progress | None = None) -> None:
     for statement in SEED_SCHEMA:
         conn.execute(statement)
     if is_new:
@@ -81,14 +87,33 @@ def migrate_seed_schema(conn: sqlite3.Connection, is_new: bool) -> None:
         )
 
 
-def migrate_monthly_totals(conn: sqlite3.Connection, is_new: bool) -> None:
+# The slow statements of migrate_monthly_totals and their weights (see Progress).
+MONTHLY_TOTALS_WEIGHTS = {
+    FILL_MONTHLY_TOTALS: 0.8,
+    "create index if not exists idx_expenses_amount on expenses(amount)": 0.55,
+    "create index if not exists idx_expenses_created_at on expenses(created_at)": 0.3,
+    "create index if not exists idx_expenses_category_date_amount on expenses(category_id, date, amount)": 0.8,
+    "create index if not exists idx_expenses_date_amount on expenses(date, amount)": 0.65,
+}
+
+
+def migrate_monthly_totals(conn: sqlite3.Connection, is_new: bool, progress: Progress | None = None) -> None:
+    progress = progress or Progress()
     for statement in MONTHLY_TOTALS_SCHEMA:
+        weight = MONTHLY_TOTALS_WEIGHTS.get(statement, 0.0)
+        if statement == FILL_MONTHLY_TOTALS:
+            run_chunked(conn, statement, weight, "Adding up the monthly totals", progress)
+            continue
+        if weight:
+            progress.step("Indexing the expenses")
         conn.execute(statement)
+        if weight:
+            progress.advance(weight, "Indexing the expenses")
 
 
 # Applied in order; PRAGMA user_version records how many have run. Never reorder or edit one
 # that has shipped: append a new one.
-def migrate_settings(conn: sqlite3.Connection, is_new: bool) -> None:
+def migrate_settings(conn: sqlite3.Connection, is_new: bool, progress: Progress | None = None) -> None:
     conn.execute("create table if not exists settings (key text primary key, value text not null) without rowid")
 
 
@@ -191,27 +216,31 @@ end""",
 ]
 
 
-def migrate_trash_and_imports(conn: sqlite3.Connection, is_new: bool) -> None:
+def migrate_trash_and_imports(conn: sqlite3.Connection, is_new: bool, progress: Progress | None = None) -> None:
     for statement in TRASH_AND_IMPORT_SCHEMA:
         conn.execute(statement)
 
 
-def migrate_budgets_recurring_search(conn: sqlite3.Connection, is_new: bool) -> None:
+def migrate_budgets_recurring_search(conn: sqlite3.Connection, is_new: bool, progress: Progress | None = None) -> None:
     for statement in BUDGETS_RECURRING_SCHEMA:
         conn.execute(statement)
-    create_search_index(conn)
+    create_search_index(conn, progress or Progress())
 
 
-def migrate_recurring_pause(conn: sqlite3.Connection, is_new: bool) -> None:
+def migrate_recurring_pause(conn: sqlite3.Connection, is_new: bool, progress: Progress | None = None) -> None:
     # The day a template was paused; null while it runs. A nullable column: instant on any file.
     conn.execute("alter table recurring add column paused_on text")
 
 
-def migrate_rules_and_learning(conn: sqlite3.Connection, is_new: bool) -> None:
+LEARNING_WEIGHT = 1.0  # noting every expense for learning: ~1 s per million
+
+
+def migrate_rules_and_learning(conn: sqlite3.Connection, is_new: bool, progress: Progress | None = None) -> None:
     # Imported here: these modules need tracker.db, which needs this one.
     from tracker.bulk import create_edits
     from tracker.rules import create_rules
 
+    (progress or Progress()).step("Getting ready to learn your categories")
     create_rules(conn)
     create_edits(conn)
     create_learning(conn)
@@ -221,3 +250,7 @@ MIGRATIONS = [
     migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports,
     migrate_budgets_recurring_search, migrate_recurring_pause, migrate_rules_and_learning,
 ]
+
+# Each migration's weight in an upgrade (see Progress); the search index's are in search_index.py.
+MIGRATION_WEIGHTS = [0.0, sum(MONTHLY_TOTALS_WEIGHTS.values()), 0.0, 0.05, SEARCH_INDEX_WEIGHT, 0.0, LEARNING_WEIGHT]
+assert len(MIGRATION_WEIGHTS) == len(MIGRATIONS)

@@ -5,6 +5,8 @@ import functools
 import sqlite3
 import unicodedata
 
+from tracker.progress import Progress, run_chunked
+
 # Search folds text (case, accents, compatibility forms) one character at a time through the
 # table search_fold_map, in plain SQL, so that the triggers work for any program that writes to
 # the file, such as the sqlite3 command-line tool, which has none of this app's Python functions.
@@ -113,7 +115,15 @@ end""",
 ]
 
 
-def create_search_index(conn: sqlite3.Connection) -> None:
+# Weights of the slow steps of create_search_index (see Progress).
+FOLD_WEIGHT, REBUILD_WEIGHT, OPTIMIZE_WEIGHT = 1.5, 2.0, 0.65
+SEARCH_INDEX_WEIGHT = FOLD_WEIGHT + REBUILD_WEIGHT + OPTIMIZE_WEIGHT
+BUILDING = "Building the search index"
+
+
+def create_search_index(conn: sqlite3.Connection, progress: Progress | None = None) -> None:
+    progress = progress or Progress()
+    progress.step(BUILDING)
     folds = search_fold_map()
     conn.execute("create table if not exists search_fold_map (ch text primary key, folded text not null) without rowid")
     conn.executemany("insert or replace into search_fold_map (ch, folded) values (?, ?)", folds.items())
@@ -134,16 +144,18 @@ def create_search_index(conn: sqlite3.Connection) -> None:
         deterministic=True,
     )
     try:
-        conn.execute(
-            "insert into expense_search_text (id, text) select id, "
-            f"coalesce(expense_tracker_fold(description), {fold_sql('description')}) from expenses"
-        )
+        fill = ("insert into expense_search_text (id, text) select id, "
+                f"coalesce(expense_tracker_fold(description), {fold_sql('description')}) "
+                "from expenses where id > ? and id <= ?")
+        run_chunked(conn, fill, FOLD_WEIGHT, BUILDING, progress)
     finally:
         conn.create_function("expense_tracker_fold", 1, None)
     # One segment to start from: rebuild leaves a few large segments of similar sizes, which
     # later commits would merge in steps of tens of milliseconds (a 80 ms POST on 1M rows).
     conn.execute("insert into expense_search (expense_search) values ('rebuild')")
+    progress.advance(REBUILD_WEIGHT, BUILDING)
     conn.execute("insert into expense_search (expense_search) values ('optimize')")
+    progress.advance(OPTIMIZE_WEIGHT, BUILDING)
     # Each write adds a small segment to the index. By default FTS5 merges segments a little
     # after every commit once 4 are alike, which more than doubled the CPU time of adding an
     # expense; 16 halves that, and a search then reads at most a few dozen segments. A level

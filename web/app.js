@@ -136,6 +136,8 @@ async function openOnLatestMonth() {
 }
 
 async function start() {
+  const { waitForUpgrade } = await import("./upgrade.js");
+  await waitForUpgrade(); // an older or large file: its upgrade's progress, until the data can be read
   $("#footer").textContent = `API on ${location.origin} · docs at ${location.origin}/docs`;
   for (const button of document.querySelectorAll("dialog .close-dialog")) {
     button.addEventListener("click", () => button.closest("dialog").close());

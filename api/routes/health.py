@@ -25,10 +25,14 @@ def docs():
     )
 
 
-@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+@router.get("/health", response_model=Health, response_model_exclude_none=True, responses={503: {"model": Health}})
 def health(request: Request):
     database: Database = request.app.state.database
     where = {"file": database.path.name, "folder": database.path.parent.name}
+    upgrading = database.upgrading
+    if upgrading is not None:
+        fraction, step = upgrading
+        return {"status": "upgrading", "database": "upgrading", **where, "progress": round(fraction, 3), "step": step}
     try:
         conn = database.open()
         try:
