@@ -39,6 +39,7 @@ from api.routes import (
 )
 from tracker import __version__
 from tracker.backups import safe_daily_backup
+from tracker.categorise import learn_latest
 from tracker.config import (
     CORS_ENV,
     HOSTS_ENV,
@@ -119,6 +120,9 @@ def create_app(
             if database.ready and auto_backup:
                 # In the background: a large database takes seconds to copy, and the window should not wait.
                 threading.Thread(target=safe_daily_backup, args=(database.path,), daemon=True, name="backup").start()
+                # So is counting for the categories what changed while the app was closed (after an
+                # upgrade of a million expenses, ~7 s in short writes).
+                threading.Thread(target=learn_in_background, args=(database,), daemon=True, name="learning").start()
             poster.start()
 
         upgrade = None
@@ -215,6 +219,17 @@ def start_maintenance(database: Database) -> None:
             log.info("Emptied %d expenses deleted more than %d days ago from the trash", purged, TRASH_DAYS)
     except (sqlite3.Error, DatabaseUnavailable) as exc:
         log.warning("Could not empty old items from the trash: %s", exc)
+
+
+def learn_in_background(database: Database) -> None:
+    """Count what other programs (or an upgrade) changed, so that the first import need not."""
+    try:
+        with closing(database.open()) as conn:
+            learned = learn_latest(conn)
+        if learned:
+            log.info("Learned categories from %d changed expenses", learned)
+    except (sqlite3.Error, DatabaseUnavailable) as exc:
+        log.warning("Could not learn categories from the expenses: %s", exc)
 
 
 def add_routes(app: FastAPI) -> None:

@@ -325,7 +325,7 @@ def decide_rows(
         else:
             planned.append(PlannedRow(row, "ready"))
     find_duplicates(conn, planned, progress)
-    learn_latest(conn)
+    learn_latest(conn, progress)
     unknown = resolve_categories(conn, planned, options)
     skip = set(options.skip_lines)
     needs_default = False

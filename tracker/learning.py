@@ -136,11 +136,11 @@ def note_batch_for_learning(conn: sqlite3.Connection, batch_id: int) -> None:
     )
 
 
-def catch_up(conn: sqlite3.Connection, batch: int = 50_000) -> int:
-    """Count the words of every expense that came or went since the last time; returns how many.
-    Call inside a write transaction (it deletes the notes it counted)."""
+def catch_up(conn: sqlite3.Connection, batch: int = 50_000, rounds: int | None = None) -> int:
+    """Count the words of every expense that came or went since the last time (or of `rounds`
+    batches of them); returns how many. Call inside a write transaction (it deletes the notes it counted)."""
     done = 0
-    while True:
+    while rounds is None or done < rounds * batch:
         rows = conn.execute(
             "select id, description, category_id, sign from learning_changes order by id limit ?", (batch,)
         ).fetchall()
