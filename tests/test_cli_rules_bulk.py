@@ -102,3 +102,14 @@ def test_cli_bulk_tidy_lists_then_applies(run):
     assert "REWE SAGT DANKE 1234" in dry and "Food → Groceries  (rule 1: contains rewe)" in dry
     ok(run("bulk", "tidy", "--all", "--yes"))
     assert "Groceries" in ok(run("list")).stdout
+
+
+def test_cli_edit_category_offers_the_rule(run, db_path):
+    ok(run("category", "add", "Groceries"))
+    for number in (1, 2):
+        ok(run("add", "--amount", "20", "--description", f"REWE SAGT DANKE {number}234", "--category", "Food"))
+    result = ok(run("edit", "2", "--category", "Groceries"))
+    assert result.stderr.startswith("Always put REWE in Groceries? `expense-tracker --db ")
+    assert result.stderr.endswith(" rule add REWE Groceries`; 1 other expense with it is in other categories "
+                                  "(then `expense-tracker --db " + str(db_path) + " bulk tidy --all` moves them).\n")
+    assert ok(run("edit", "2", "--amount", "21")).stderr == ""

@@ -19,6 +19,7 @@ from desktop.cli.common import (
     db_option,
     format_row,
     open_existing,
+    plural,
     user_errors,
     version_option,
 )
@@ -166,19 +167,32 @@ def edit(expense_id: int, amount: float | None, description: str | None, categor
     if day is not None:
         given["date"] = checked("--date", day, check_date)
     conn = open_existing()
+    offer = None
     try:
         if category is not None:
             given["category_id"] = category_id_of(conn, category)
         try:
+            before = get_expense(conn, expense_id)
             updated = update_expense(conn, expense_id, given)
         except NotFound:
             raise no_expense(expense_id) from None
+        if updated["category_id"] != before["category_id"]:
+            from tracker.categorise import suggest_rule
+
+            offer = suggest_rule(conn, expense_id)
     finally:
         conn.close()
     if as_json:
         click.echo(json.dumps(updated, ensure_ascii=False))
     else:
         click.echo(f"Changed expense {updated['id']}: {format_row(updated)}")
+    if offer is not None and not as_json:
+        # As the window asks "Always put REWE in Groceries?" after a category change.
+        elsewhere = offer["elsewhere"]
+        others = (f"; {plural(elsewhere, 'other expense')} with it {'is' if elsewhere == 1 else 'are'} in other "
+                  f"categories (then `{command_hint('bulk', 'tidy', '--all')}` moves them)") if elsewhere else ""
+        click.echo(f"Always put {offer['pattern']} in {updated['category_name']}? "
+                   f"`{command_hint('rule', 'add', offer['pattern'], updated['category_name'])}`{others}.", err=True)
 
 
 @click.command("list", context_settings=CONTEXT)
