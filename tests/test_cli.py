@@ -340,7 +340,8 @@ def test_cli_serve_answers_and_stops_on_ctrl_c(cli_env, db_path):
     process, url, lines = start_serve(cli_env, "--db", str(db_path), "--port", "0")
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=10) as response:
-            assert json.load(response) == {"status": "ok", "database": "connected"}
+            assert json.load(response) == {"status": "ok", "database": "connected", "file": db_path.name,
+                                           "folder": db_path.parent.name}
         status = subprocess.run([sys.executable, "-m", "desktop", "--db", str(db_path), "status"],
                                 cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
         assert f"running:   yes, API on {url}" in status.stdout

@@ -240,7 +240,7 @@ def drop_expenses(db_path: Path) -> None:
 @pytest.mark.parametrize("spoil", [drop_expenses, replace_with_foreign_file], ids=["expenses-dropped", "foreign-file"])
 def test_health_is_503_when_the_schema_is_unusable(client, add, db_path, spoil):
     add()
-    assert client.get("/health").json() == {"status": "ok", "database": "connected"}
+    assert client.get("/health").json() == {"status": "ok", "database": "connected", "file": db_path.name, "folder": db_path.parent.name}
     spoil(db_path)
     response = client.get("/health")
     assert response.status_code == 503
