@@ -6,7 +6,19 @@ import re
 
 from playwright.sync_api import expect
 
-from browser import FOOD, TRANSPORT, descriptions, filters, insert_expenses, leave_fields, month_total, page_info, table
+from browser import (
+    AXE_SCRIPT,
+    FOOD,
+    TRANSPORT,
+    descriptions,
+    filters,
+    insert_expenses,
+    leave_fields,
+    month_total,
+    page_info,
+    serious_violations,
+    table,
+)
 
 
 def seed(api):
@@ -138,8 +150,10 @@ def test_bulk_restore_two_from_the_trash_then_undo(open_page, api):
     dialog.get_by_role("checkbox", name="Select Apple").click()
     dialog.get_by_role("checkbox", name="Select Cheese").click()
     expect(restore).to_have_text("Restore 2 selected")
+    page.screenshot(path="/tmp/bulk-trash.png")
     restore.click()
     expect(dialog.get_by_role("status")).to_have_text("2 expenses restored from the trash.")
+    page.screenshot(path="/tmp/bulk-trash-restored.png")
     expect(dialog.get_by_role("table", name="In the trash").locator("tbody td.description")).to_have_text(["Bread"])
     expect(descriptions(page)).to_have_text(["Eggs", "Dates", "Cheese", "Apple"])
     expect(restore).to_be_disabled()
@@ -169,6 +183,8 @@ def test_bulk_bar_moves_nothing(open_page, web_server):
     assert before[2]["y"] + before[2]["height"] <= shown["y"] + 1, (shown, before[2])
     assert shown["y"] + shown["height"] <= before[0]["y"], (shown, before[0])
     page.screenshot(path="/tmp/bulk-1280x800.png")
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    assert serious_violations(page, "rows ticked") == []
     # Down the list, the bar stays in view at the window's top.
     box(page, "Item 00").scroll_into_view_if_needed()
     box(page, "Item 00").click()
@@ -180,3 +196,16 @@ def test_bulk_bar_moves_nothing(open_page, web_server):
     expect(bar(page)).to_be_hidden()
     page.evaluate("scrollTo(0, 0)")
     assert boxes() == before
+
+
+def test_bulk_shift_space_ticks_the_range_from_the_last_ticked(open_page, api):
+    seed(api)
+    page = open_page()
+    page.get_by_role("button", name="Clear filters").focus()
+    tab_to(page, box(page, "Eggs"))
+    page.keyboard.press("Space")
+    tab_to(page, box(page, "Cheese"))  # past Eggs' Edit and Delete, and Dates
+    page.keyboard.press("Shift+Space")
+    expect(bar(page)).to_contain_text("3 selected")
+    for name, ticked in [("Eggs", True), ("Dates", True), ("Cheese", True), ("Bread", False)]:
+        (expect(box(page, name)).to_be_checked if ticked else expect(box(page, name)).not_to_be_checked)()
