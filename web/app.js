@@ -2,6 +2,7 @@
 import { api, query } from "./api.js";
 import { setupBackups } from "./backups.js";
 import { setupBudgets } from "./budgets.js";
+import { setupBulk } from "./bulk.js";
 import { loadCategories, setupCategories } from "./categories.js";
 import { $, categoryOptions, tabOutOfDateFields } from "./dom.js";
 import { focusEntry, renderEntryCategories, setupEntry } from "./entry.js";
@@ -158,6 +159,7 @@ async function start() {
   setupTable(async () => {
     await refreshAll();
   }, guarded);
+  setupBulk(async () => { resetPaging(); await refreshAll(); });
   setupCategories(afterCategoriesChanged);
   setupSettings(refreshAll);
   setupTrash(reloadEverything);

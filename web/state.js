@@ -49,6 +49,9 @@ export const state = {
   page: { cursors: [null], index: 0, total: null, size: 50 },
   // The bank file being imported and the user's choices for it (import.js), or null.
   importing: null,
+  // The ticked rows of the list (bulk.js): their ids, or `all` (every expense the list's filters
+  // and search let through); `anchor` is the last one ticked, where a shift-click's range starts.
+  selection: { ids: new Set(), all: false, anchor: null },
 };
 
 export function categoryById(id) {

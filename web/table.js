@@ -7,6 +7,7 @@ import { categoryById, inMonthMode, setView, state } from "./state.js";
 import { toast } from "./toast.js";
 import { highlight } from "./search.js";
 import { restoreExpense } from "./trash.js";
+import { renderSelection, selectBox } from "./bulk.js";
 
 let onChanged = async () => {};
 let runGuarded = (work) => work();
@@ -77,7 +78,7 @@ function swatch(color) {
 function row(expense) {
   const category = categoryById(expense.category_id);
   return el("tr", { "data-id": String(expense.id) },
-    el("td", { class: "nowrap", text: day(expense.date) }),
+    el("td", { class: "nowrap" }, selectBox(expense), day(expense.date)),
     el("td", { class: "description" }, ...highlight(expense.description, state.view.q)),
     el("td", { class: "nowrap" }, swatch(category ? category.color : "#6c757d"), expense.category_name),
     el("td", { class: "num", text: money(expense.amount) }),
@@ -115,6 +116,7 @@ function render(expenses) {
     : "";
   $("#page-prev").disabled = index === 0;
   $("#page-next").disabled = !cursors[index + 1];
+  renderSelection();
 }
 
 async function remove(expense) {

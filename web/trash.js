@@ -1,5 +1,6 @@
 // The trash: what was deleted in the last 30 days, to restore (under its own id) or delete for good.
 import { api, query } from "./api.js";
+import { runBulk } from "./bulk.js";
 import { confirmAction } from "./confirm.js";
 import { $, el } from "./dom.js";
 import { day, money, plural, whenUtc } from "./format.js";
@@ -9,6 +10,7 @@ const PAGE = 100;
 let onChanged = async () => {};
 let items = [];
 let total = 0;
+const ticked = new Set(); // the ids ticked for "Restore selected"
 
 export function restoreExpense(id) {
   return api(`/trash/${id}/restore`, { method: "POST" });
@@ -17,6 +19,7 @@ export function restoreExpense(id) {
 function say(message, error = "") {
   $("#trash-status").textContent = message;
   $("#trash-error").textContent = error;
+  $("#trash-undo").hidden = true;
 }
 
 async function load(more = false) {
@@ -33,7 +36,10 @@ function row(item) {
   const category = categoryById(item.category_id);
   const deleted = `Deleted ${whenUtc(item.deleted_at)}, ${plural(item.days_left, "day")} left`;
   return el("tr", { "data-id": String(item.id) },
-    el("td", { class: "nowrap", text: day(item.date) }),
+    el("td", { class: "nowrap" },
+      el("input", { type: "checkbox", class: "select-row", "aria-label": `Select ${item.description}`, checked: ticked.has(item.id),
+        onchange: (event) => { if (event.target.checked) ticked.add(item.id); else ticked.delete(item.id); renderTicked(); } }),
+      day(item.date)),
     el("td", { class: "description", text: item.description }),
     el("td", { class: "nowrap" },
       el("span", { class: "swatch", style: { background: category ? category.color : "#6c757d" }, "aria-hidden": "true" }),
@@ -47,7 +53,39 @@ function row(item) {
         "aria-label": `Delete forever: ${item.description}`, onclick: () => destroy(item) })));
 }
 
+function renderTicked() {
+  const button = $("#trash-restore-selected");
+  button.disabled = ticked.size === 0;
+  button.textContent = ticked.size ? `Restore ${ticked.size.toLocaleString()} selected` : "Restore selected";
+}
+
+// The ticked expenses back from the trash in one edit; its Undo (here, or the toast's) sends them back.
+async function restoreTicked() {
+  const ids = [...ticked];
+  const after = async () => {
+    await Promise.all([load().catch((error) => say("", error.message)), onChanged()]);
+  };
+  const done = await runBulk({ action: "restore", ids }, after);
+  if (!done) {
+    say("", $("#toast-text").textContent);
+    return;
+  }
+  ticked.clear();
+  renderTicked();
+  say(`${done.result.summary[0].toUpperCase()}${done.result.summary.slice(1)}.`);
+  const undo = $("#trash-undo");
+  undo.hidden = false;
+  undo.onclick = async () => {
+    undo.hidden = true;
+    await done.undo.run();
+    say($("#toast-text").textContent);
+  };
+  undo.focus();
+}
+
 function render() {
+  for (const id of [...ticked]) if (!items.some((item) => item.id === id)) ticked.delete(id);
+  renderTicked();
   $("#trash-table tbody").replaceChildren(...items.map(row));
   $("#trash-table").hidden = items.length === 0;
   $("#trash-empty").hidden = items.length > 0;
@@ -120,4 +158,5 @@ export function setupTrash(changed) {
   });
   $("#trash-more").addEventListener("click", () => load(true).catch((error) => say("", error.message)));
   $("#trash-empty-all").addEventListener("click", emptyTrash);
+  $("#trash-restore-selected").addEventListener("click", restoreTicked);
 }
