@@ -120,7 +120,7 @@ def test_bulk_select_all_that_match_a_search_then_delete_and_undo(open_page, api
     expect(trash(page).get_by_role("table", name="In the trash").locator("tbody tr")).to_have_count(60)
     trash(page).get_by_role("button", name="Close").click()
 
-    page.get_by_role("status").get_by_role("button", name="Undo").click()
+    page.keyboard.press("Control+z")  # as in any program: the last change, taken back
     expect(page.locator("#toast-text")).to_have_text("Undone: 60 expenses moved to the trash.")
     expect(page_info(page)).to_have_text("1–50 of 60")
     expect(month_total(page)).to_have_text("$160.00")

@@ -6,9 +6,18 @@ const openHelp = () => $("#shortcuts-dialog").showModal();
 
 export function setupShortcuts(actions) {
   document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    if (event.defaultPrevented) return;
     const target = event.target;
     if (target.closest("dialog[open]")) return;
+    // Ctrl+Z (⌘Z) outside a field takes back the last change the toast offers to undo, as `u` does;
+    // in a field it stays the field's own undo.
+    const undoKey = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "z";
+    if (undoKey && !target.closest("input, select, textarea")) {
+      event.preventDefault();
+      actions.undo();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (target.closest("input, select, textarea")) {
       if (event.key === "Escape") {
         event.preventDefault();
