@@ -121,7 +121,7 @@ def create_app(
                 # In the background: a large database takes seconds to copy, and the window should not wait.
                 threading.Thread(target=safe_daily_backup, args=(database.path,), daemon=True, name="backup").start()
                 # So is counting for the categories what changed while the app was closed (after an
-                # upgrade of a million expenses, ~7 s in short writes).
+                # upgrade of a million expenses, ~4 s in short writes).
                 threading.Thread(target=learn_in_background, args=(database,), daemon=True, name="learning").start()
             poster.start()
 

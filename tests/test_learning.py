@@ -108,3 +108,13 @@ def test_learning_catch_up_counts_in_batches(learning_db):
     learning_db.execute("commit")
     assert learning_db.execute("select count(*) from learning_changes").fetchone()[0] == 0
     assert learning_db.execute("select uses from learned_words where word = 'tesco'").fetchone()[0] == 250
+
+
+def test_learning_catch_up_a_few_rounds_at_a_time(learning_db):
+    learning_db.execute("begin")
+    for number in range(250):
+        add(learning_db, f"TESCO STORES {number} LONDON", "Groceries")
+    assert catch_up(learning_db, batch=100, rounds=1) == 100
+    assert catch_up(learning_db, batch=100, rounds=2) == 150
+    assert catch_up(learning_db, batch=100, rounds=1) == 0
+    learning_db.execute("commit")

@@ -161,6 +161,7 @@ def catch_up(conn: sqlite3.Connection, batch: int = 50_000, rounds: int | None =
         conn.execute("delete from learned_words where uses <= 0")
         conn.execute("delete from learning_changes where id <= ?", (rows[-1][0],))
         done += len(rows)
+    return done
 
 
 @dataclass(frozen=True)
