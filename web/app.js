@@ -9,6 +9,7 @@ import { isoDay, shiftMonth, weekStart } from "./format.js";
 import { setupImport } from "./import.js";
 import { loadMonth } from "./month.js";
 import { setupRecurring } from "./recurring.js";
+import { setupRules } from "./rules.js";
 import { renderSearch, setupSearch } from "./search.js";
 import { loadSettings, setupSettings, showDatabase } from "./settings.js";
 import { setupShortcuts } from "./shortcuts.js";
@@ -167,6 +168,7 @@ async function start() {
   setupSearch();
   setupBudgets(() => guarded(loadMonth));
   setupRecurring(refreshAll);
+  setupRules(refreshAll);
   tabOutOfDateFields();
   setupShortcuts({
     newExpense: focusEntry,

@@ -7,6 +7,7 @@ import { categoryById, inMonthMode, setView, state } from "./state.js";
 import { toast } from "./toast.js";
 import { highlight } from "./search.js";
 import { restoreExpense } from "./trash.js";
+import { offerRule } from "./rules.js";
 
 let onChanged = async () => {};
 let runGuarded = (work) => work();
@@ -175,6 +176,7 @@ async function saveEdit(event) {
       await api(`/expenses/${editing.id}`, { method: "PUT", body: changes });
     }
     $("#edit-dialog").close();
+    if ("category_id" in changes) offerRule(editing.id); // "Always put REWE in Groceries?"
     await onChanged();
   } catch (error) {
     showFieldError("edit", error);
