@@ -305,6 +305,8 @@ async function applyTidy() {
     return;
   }
   $("#tidy-dialog").close();
+  // Back to the list, where the Undo is (a modal dialog would leave the toast out of reach).
+  if ($("#rules-dialog").open) $("#rules-dialog").close();
   toast(`Tidied ${plural(edit.rows, "expense")}.`, { label: "Undo", run: () => undoTidy(edit) });
   await onChanged();
 }

@@ -10,6 +10,7 @@ export function toast(message, action = null, seconds = action ? 10 : 4) {
   pendingAction = action;
   button.hidden = !action;
   if (action) button.textContent = action.label;
+  $("#toast").classList.toggle("long-action", Boolean(action) && action.label.length > 12); // a sentence: on its own line
   $("#toast").hidden = false;
   clearTimeout(timer);
   timer = setTimeout(hideToast, seconds * 1000);
