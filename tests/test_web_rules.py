@@ -8,10 +8,10 @@ giro statements of tests/test_import_categories.py (November, then December 2026
 import re
 
 from playwright.sync_api import expect
-
-from browser import FOOD, TRANSPORT
 from test_import_categories import DECEMBER, NOVEMBER
 from test_web_import import choose_file, counts, import_now
+
+from browser import FOOD, TRANSPORT
 
 ALL_DATES = "/?dates=all"
 
