@@ -68,7 +68,6 @@ def test_bulk_move_three_then_undo(open_page, api):
     expect(bar(page)).to_contain_text("3 selected")
     for name, ticked in [("Eggs", True), ("Dates", False), ("Cheese", True), ("Bread", False), ("Apple", True)]:
         (expect(box(page, name)).to_be_checked if ticked else expect(box(page, name)).not_to_be_checked)()
-    page.screenshot(path="/tmp/bulk-selected.png")
 
     bar(page).get_by_label("Move to category").select_option(label="Transport")
     bar(page).get_by_role("button", name="Move").click()
@@ -150,10 +149,8 @@ def test_bulk_restore_two_from_the_trash_then_undo(open_page, api):
     dialog.get_by_role("checkbox", name="Select Apple").click()
     dialog.get_by_role("checkbox", name="Select Cheese").click()
     expect(restore).to_have_text("Restore 2 selected")
-    page.screenshot(path="/tmp/bulk-trash.png")
     restore.click()
     expect(dialog.get_by_role("status")).to_have_text("2 expenses restored from the trash.")
-    page.screenshot(path="/tmp/bulk-trash-restored.png")
     expect(dialog.get_by_role("table", name="In the trash").locator("tbody td.description")).to_have_text(["Bread"])
     expect(descriptions(page)).to_have_text(["Eggs", "Dates", "Cheese", "Apple"])
     expect(restore).to_be_disabled()
@@ -182,7 +179,6 @@ def test_bulk_bar_moves_nothing(open_page, web_server):
     shown = bar(page).bounding_box()
     assert before[2]["y"] + before[2]["height"] <= shown["y"] + 1, (shown, before[2])
     assert shown["y"] + shown["height"] <= before[0]["y"], (shown, before[0])
-    page.screenshot(path="/tmp/bulk-1280x800.png")
     page.add_script_tag(path=str(AXE_SCRIPT))
     assert serious_violations(page, "rows ticked") == []
     # Down the list, the bar stays in view at the window's top.
@@ -191,7 +187,6 @@ def test_bulk_bar_moves_nothing(open_page, web_server):
     expect(bar(page)).to_contain_text("5 selected")
     shown = bar(page).bounding_box()
     assert 0 <= shown["y"] < 60, shown
-    page.screenshot(path="/tmp/bulk-scrolled.png")
     bar(page).get_by_role("button", name="Clear").click()
     expect(bar(page)).to_be_hidden()
     page.evaluate("scrollTo(0, 0)")

@@ -78,7 +78,10 @@ def preview_rows(dialog):
     return dialog.get_by_role("table", name="Rows in the file").locator("tbody tr").evaluate_all("""rows => rows.map(row => {
         const box = row.cells[0].querySelector("input");
         return [box ? (box.checked ? "yes" : "no") : "–",
-                ...[...row.cells].slice(1, 6).map(cell => cell.innerText.trim()),
+                ...[...row.cells].slice(1, 6).map(cell => {  // a category is the choice in its select
+                    const select = cell.querySelector("select");
+                    return select ? select.selectedOptions[0].text : cell.innerText.trim();
+                }),
                 row.cells[6].querySelector("strong").innerText];
     })""")
 
@@ -216,7 +219,7 @@ def test_import_ready_row_unticked_is_skipped_and_income_ticked_is_imported(open
     expect(import_button(dialog)).to_be_disabled()
     default.select_option(label="Transport")
     expect(status_of(dialog, "Gehalt")).to_contain_text("Money in")
-    expect(dialog.get_by_role("table", name="Rows in the file").locator("tbody tr").nth(1).locator("td").nth(4)).to_have_text("Transport")
+    expect(dialog.get_by_role("table", name="Rows in the file").locator("tbody tr").nth(1).locator("td").nth(4).locator("option:checked")).to_have_text("Transport")
     import_now(page, dialog, 3)
     assert stored(api) == [
         ("2025-03-03", 23.45, "REWE Markt München", "Food"),
@@ -264,7 +267,7 @@ def test_import_unknown_categories_go_to_new_or_existing(open_page, api):
     sport = dialog.get_by_label("“Sport” in the file goes in")
     expect(sport.locator("option:checked")).to_have_text("New category “Sport”")
     dialog.get_by_label("“Eating out” in the file goes in").select_option(label="Food")
-    expect(dialog.get_by_role("table", name="Rows in the file").locator("tbody tr td:nth-child(5)")).to_have_text(
+    expect(dialog.get_by_role("table", name="Rows in the file").locator("tbody tr td:nth-child(5) option:checked")).to_have_text(
         ["Sport (new)", "Food"])
     expect(counts(dialog)).to_have_text("2 rows: 2 to import, 0 duplicates, 0 money in, 0 with a problem")
     import_now(page, dialog, 2)
@@ -487,7 +490,7 @@ def test_import_preview_scrolls_by_keyboard_with_header_in_view(open_page):
     listed = boxes.count()
     assert listed >= 20
     boxes.first.focus()
-    for _ in range(listed - 1):  # Tab through every row's tick box, to the last row
+    for _ in range(2 * (listed - 1)):  # Tab through every row's tick box and category, to the last row
         page.keyboard.press("Tab")
     last = boxes.last
     expect(last).to_be_focused()

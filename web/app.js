@@ -10,13 +10,14 @@ import { isoDay, shiftMonth, weekStart } from "./format.js";
 import { setupImport } from "./import.js";
 import { loadMonth } from "./month.js";
 import { setupRecurring } from "./recurring.js";
+import { setupRules } from "./rules.js";
 import { renderSearch, setupSearch } from "./search.js";
 import { loadSettings, setupSettings, showDatabase } from "./settings.js";
 import { setupShortcuts } from "./shortcuts.js";
 import { inMonthMode, monthRange, monthView, onViewChange, openedOnChosenDates, presetView, setView, state, thisMonth } from "./state.js";
 import { loadExpenses, resetPaging, setupTable } from "./table.js";
 import { setupTrash } from "./trash.js";
-import { runToastAction, toast } from "./toast.js";
+import { runToastUndo, toast } from "./toast.js";
 
 function showBanner(message) {
   $("#banner").textContent = message;
@@ -169,6 +170,7 @@ async function start() {
   setupSearch();
   setupBudgets(() => guarded(loadMonth));
   setupRecurring(refreshAll);
+  setupRules(refreshAll);
   tabOutOfDateFields();
   setupShortcuts({
     newExpense: focusEntry,
@@ -176,7 +178,7 @@ async function start() {
     focusSearch: () => $("#search").focus(),
     previousMonth: () => setView(monthView(shiftMonth(state.view.month, -1))),
     nextMonth: () => setView(monthView(shiftMonth(state.view.month, 1))),
-    undo: runToastAction,
+    undo: runToastUndo,
   });
   $("#prev-month").addEventListener("click", () => setView(monthView(shiftMonth(state.view.month, -1))));
   $("#next-month").addEventListener("click", () => setView(monthView(shiftMonth(state.view.month, 1))));

@@ -24,6 +24,7 @@ function fresh(file) {
   return {
     file, preview: null, mapping: null, profile: null, dateChosen: true, defaultCategory: "",
     categoryMap: {}, unknown: [], include: new Set(), skip: new Set(), busy: false, importing: false,
+    rowCategories: {}, // line -> the category the person chose for that row in the preview
   };
 }
 
@@ -39,6 +40,7 @@ function upload(job, forImport) {
   if (job.unknown.length) options.category_map = job.categoryMap;
   if (job.include.size) options.include_lines = [...job.include];
   if (job.skip.size) options.skip_lines = [...job.skip];
+  if (Object.keys(job.rowCategories).length) options.row_categories = job.rowCategories;
   const saveAs = $("#import-save-as").value.trim();
   if (forImport && saveAs) options.save_profile = saveAs;
   const body = new FormData();
@@ -115,6 +117,7 @@ function show(job, result) {
   renderDateWarning(job);
   renderRows(job, result);
   renderCounts(result.counts);
+  renderSources(result.category_sources);
   updateButton();
   if (first) {
     showStep(true);
@@ -236,9 +239,47 @@ function statusCell(job, row) {
     ...lines.map((text) => el("span", { class: "detail", text })));
 }
 
+// Where a row's category comes from, shortly ("rule: REWE", "like 14 earlier", "default"); the
+// preview's reason in full is the tooltip.
+const SOURCES = { chosen: "by you", file: "from the file", rule: "by your rules", learned: "learned", default: "default" };
+
+function because(row) {
+  const reason = row.category_reason || "";
+  if (row.category_source === "rule") {
+    const pattern = /^rule \d+: (?:contains|matches) (.*)$/.exec(reason);
+    return pattern ? `rule: ${pattern[1]}` : "rule";
+  }
+  if (row.category_source === "learned") {
+    const like = /^like (\d[\d,]*) earlier/.exec(reason);
+    return like ? `like ${like[1]} earlier` : "learned";
+  }
+  return { chosen: "your choice", file: "from the file", default: "default" }[row.category_source] || "";
+}
+
+// "12 by your rules · 30 learned · 8 default"
+function renderSources(sources) {
+  const parts = Object.keys(SOURCES).filter((source) => sources?.[source])
+    .map((source) => `${sources[source].toLocaleString()} ${SOURCES[source]}`);
+  $("#import-sources").textContent = parts.join(" · ");
+}
+
+function categoryCell(job, row) {
+  if (row.status === "problem") return el("td", { class: "category", text: categoryName(job, row) || "–" });
+  const select = el("select", { "data-row-category": String(row.line), title: row.category_reason || null,
+    "aria-label": `Category of line ${row.line}: ${row.description}` });
+  const none = el("option", { value: "", text: categoryName(job, row) || "–" });
+  categorySelect(select, none, row.category_id ? String(row.category_id) : "");
+  if (row.category_id) none.remove();
+  const short = because(row);
+  return el("td", { class: "category" }, select,
+    short ? el("span", { class: "because muted", text: short, title: row.category_reason || short }) : null);
+}
+
 function renderRows(job, result) {
   const active = document.activeElement;
-  const focused = active && active.closest("#import-rows") ? active.dataset.line : null;
+  const focused = active && active.closest("#import-rows")
+    ? `${active.tagName.toLowerCase()}[data-${active.dataset.line ? "line" : "row-category"}="${active.dataset.line || active.dataset.rowCategory}"]`
+    : null;
   $("#import-rows tbody").replaceChildren(...result.rows.map((row) => {
     const take = wanted(job, row);
     const box = row.status === "problem"
@@ -250,11 +291,11 @@ function renderRows(job, result) {
       el("td", { class: "num muted", text: String(row.line) }),
       el("td", { class: "nowrap", text: row.date ? day(row.date) : "–" }),
       el("td", { class: "description", text: row.description, title: row.description }),
-      el("td", { text: categoryName(job, row) || "–" }),
+      categoryCell(job, row),
       el("td", { class: "num", text: row.amount === null ? "–" : money(row.amount) }),
       statusCell(job, row));
   }));
-  if (focused) $(`#import-rows input[data-line="${focused}"]`)?.focus();
+  if (focused) $(`#import-rows ${focused}`)?.focus();
   const unlisted = result.counts.rows - result.rows.length;
   $("#import-unlisted").textContent = result.all_rows_listed ? ""
     : `Shown: the first rows and every row that needs a look. The other ${plural(unlisted, "row")} are imported as they are.`;
@@ -312,7 +353,11 @@ function changed(event) {
   const job = state.importing;
   const target = event.target;
   if (!job || !job.preview || job.importing || target.id === "import-save-as") return;
-  if (target.closest("#import-rows")) tick(job, target);
+  if (target.dataset.rowCategory !== undefined) {
+    // The person's choice for this row wins over the file, the rules and the learning.
+    if (target.value) job.rowCategories[target.dataset.rowCategory] = Number(target.value);
+    else delete job.rowCategories[target.dataset.rowCategory];
+  } else if (target.closest("#import-rows")) tick(job, target);
   else if (target.id === "import-default") job.defaultCategory = target.value;
   else if (target.dataset.unknown !== undefined) {
     job.categoryMap[target.dataset.unknown] = target.value === "new" ? { new: target.dataset.unknown } : { id: Number(target.value) };
@@ -352,7 +397,7 @@ function progress(event) {
 }
 
 function lockForm(locked) {
-  for (const control of form.querySelectorAll("fieldset, #import-rows input, #import-save-as")) control.disabled = locked;
+  for (const control of form.querySelectorAll("fieldset, #import-rows input, #import-rows select, #import-save-as")) control.disabled = locked;
   $("#import-back").disabled = locked;
   $("#import-progress-box").hidden = !locked;
 }

@@ -8,6 +8,7 @@ import { toast } from "./toast.js";
 import { highlight } from "./search.js";
 import { restoreExpense } from "./trash.js";
 import { renderSelection, selectBox } from "./bulk.js";
+import { offerRule } from "./rules.js";
 
 let onChanged = async () => {};
 let runGuarded = (work) => work();
@@ -177,6 +178,7 @@ async function saveEdit(event) {
       await api(`/expenses/${editing.id}`, { method: "PUT", body: changes });
     }
     $("#edit-dialog").close();
+    if ("category_id" in changes) offerRule(editing.id); // "Always put REWE in Groceries?"
     await onChanged();
   } catch (error) {
     showFieldError("edit", error);
