@@ -7,11 +7,12 @@ giro statements of tests/test_import_categories.py (November, then December 2026
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 from test_import_categories import DECEMBER, NOVEMBER
 from test_web_import import choose_file, counts, import_now
 
-from browser import FOOD, TRANSPORT
+from browser import AXE_SCRIPT, FOOD, TRANSPORT, serious_violations
 
 ALL_DATES = "/?dates=all"
 
@@ -71,6 +72,12 @@ def test_rules_import_correct_accept_offer_import_again(open_page, api):
     expect(toast).to_contain_text("Added rule 1: “REWE” goes in Groceries. 1 other expense with “REWE” is in another category.")
     expect(toast.get_by_role("button", name="Tidy them…")).to_be_visible()
     assert [(r["pattern"], r["category_name"]) for r in api.get("/rules")] == [("REWE", "Groceries")]
+    # The other REWE row moved by hand too: that rule is there already, so it is not offered again.
+    other = next(e["description"] for e in api.expenses() if e["description"].startswith("REWE Markt"))
+    with page.expect_response(lambda response: "/rules/suggestion" in response.url):
+        edit_category(page, other, "Groceries")
+    page.wait_for_load_state("networkidle")
+    expect(toast).not_to_contain_text("Always put")
     ticket = next(e["description"] for e in api.expenses() if e["description"].startswith("DB Vertrieb"))
     edit_category(page, ticket, "Transport")
 
@@ -229,3 +236,32 @@ def test_rules_tidy_shows_reasons_applies_and_undo_restores(open_page, api):
     expect(toast).to_contain_text("Undone: 1 expense back as they were.")
     assert {e["description"]: e["category_name"] for e in api.expenses()} == {
         "REWE SAGT DANKE 1111": "Food", "REWE Markt GmbH 4711": "Food", "Bus": "Food", "DB Fahrkarte": "Transport"}
+
+
+def test_rules_accessibility_axe_light_and_dark(open_page, api):
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run `npm install --prefix tests/js` once")
+    groceries = api.add_category("Groceries")["id"]
+    api.add(5, "REWE SAGT DANKE 1111", FOOD)
+    api.post("/rules", {"pattern": "REWE", "category_id": groceries, "amount_max": 100})
+    page = open_page()
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    problems = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        dialog = open_rules(page)
+        expect(dialog.get_by_role("table", name="Rules").locator("tbody tr")).to_have_count(1)
+        problems += serious_violations(page, f"{scheme}: Rules", "#rules-dialog")
+        dialog.get_by_role("button", name="Tidy categories…").click()
+        tidy = page.get_by_role("dialog", name="Tidy categories")
+        expect(tidy.get_by_role("table", name="Proposed changes").locator("tbody tr")).to_have_count(1)
+        problems += serious_violations(page, f"{scheme}: Tidy categories", "#tidy-dialog")
+        page.keyboard.press("Escape")
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+        import_dialog = choose_file(page, DECEMBER.encode("latin-1"), "december.csv")
+        expect(preview_row(import_dialog, "REWE SAGT DANKE").locator(".because")).to_have_text("rule: REWE")
+        problems += serious_violations(page, f"{scheme}: Import preview with categories", "#import-dialog")
+        import_dialog.get_by_role("button", name="Close").click()
+        expect(import_dialog).to_be_hidden()
+    assert not problems, "axe found serious problems:\n" + "\n".join(problems)

@@ -336,12 +336,16 @@ async function createSuggested(suggestion, name) {
 // Called by the edit dialog once an expense's category was changed.
 export async function offerRule(expenseId) {
   let suggestion;
+  let existing;
   try {
-    suggestion = await api(`/rules/suggestion?expense_id=${expenseId}`);
+    [suggestion, existing] = await Promise.all([api(`/rules/suggestion?expense_id=${expenseId}`), api("/rules")]);
   } catch {
     return; // only an offer: the edit itself was saved
   }
   if (!suggestion) return;
+  const same = (rule) => rule.kind === suggestion.kind && rule.category_id === suggestion.category_id
+    && rule.pattern.toLocaleLowerCase() === suggestion.pattern.toLocaleLowerCase();
+  if (existing.some(same)) return; // that rule is there already
   const name = categoryById(suggestion.category_id)?.name ?? "that category";
   const elsewhere = suggestion.elsewhere ? ` (${plural(suggestion.elsewhere, "other expense")} would move too)` : "";
   toast(`Moved to ${name}.${elsewhere}`, {
