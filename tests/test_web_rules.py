@@ -152,6 +152,18 @@ def test_rules_dialog_add_edit_move_delete_by_keyboard(open_page, api):
     # A rule without words is refused in words, next to the field.
     page.keyboard.press("Enter")
     expect(dialog.locator("#rule-pattern-error")).to_have_text("Write the words the description should contain.")
+    # A regular expression that cannot be read is refused in words, next to the field, and not added.
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.type("m")  # matches
+    page.keyboard.press("Tab")
+    page.keyboard.type("(")
+    page.keyboard.press("Enter")
+    expect(dialog.locator("#rule-pattern-error")).to_contain_text("The pattern '(' is not a regular expression Python can read")
+    expect(dialog.get_by_label("Words")).to_be_focused()
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.type("c")  # contains
+    page.keyboard.press("Tab")
     assert rule_rows(dialog) == [
         ["1", "contains REWE", "any", "Groceries", "REWE"],
         ["2", "contains Fahrkarte", "$5.00 to $100.00", "Transport", "–"],
@@ -236,6 +248,22 @@ def test_rules_tidy_shows_reasons_applies_and_undo_restores(open_page, api):
     expect(toast).to_contain_text("Undone: 1 expense back as they were.")
     assert {e["description"]: e["category_name"] for e in api.expenses()} == {
         "REWE SAGT DANKE 1111": "Food", "REWE Markt GmbH 4711": "Food", "Bus": "Food", "DB Fahrkarte": "Transport"}
+
+
+
+def test_rules_tidy_looks_through_the_list_as_filtered(open_page, api):
+    groceries = api.add_category("Groceries")["id"]
+    for description in ("REWE SAGT DANKE 1111", "Bus"):
+        api.add(5, description, FOOD)
+    api.post("/rules", {"pattern": "REWE", "category_id": groceries})
+    page = open_page("/?q=bus")
+    open_rules(page).get_by_role("button", name="Tidy categories…").click()
+    tidy = page.get_by_role("dialog", name="Tidy categories")
+    expect(tidy.locator("#tidy-status")).to_contain_text("Of 2 expenses, the rules and what was learned would change 1.")
+    expect(tidy.get_by_label("Look through")).to_be_focused()
+    page.keyboard.type("The")  # the expenses the list shows now: only Bus
+    expect(tidy.locator("#tidy-status")).to_have_text("Nothing to change in the 1 expense looked through.")
+    expect(tidy.get_by_role("button", name="Change 0 expenses")).to_be_disabled()
 
 
 def test_rules_accessibility_axe_light_and_dark(open_page, api):

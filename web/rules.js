@@ -176,6 +176,7 @@ async function save(event) {
       ? await api(`/rules/${edited.id}`, { method: "PUT", body })
       : await api("/rules", { method: "POST", body });
   } catch (error) {
+    if (!error.field && /^The pattern /.test(error.message)) error.field = "pattern"; // a regular expression that cannot be read
     showFieldError("rule", error);
     return;
   }
@@ -267,7 +268,7 @@ async function previewTidy() {
   const listed = result.changes > tidyRows.length ? ` (the first ${tidyRows.length.toLocaleString()} are listed)` : "";
   tidySay(result.changes
     ? `Of ${plural(result.examined, "expense")}, the rules and what was learned would change ${result.changes.toLocaleString()}${listed}. Untick any to leave as they are.`
-    : `Nothing to change: the rules and what was learned agree with all ${plural(result.examined, "expense")}.`);
+    : `Nothing to change in the ${plural(result.examined, "expense")} looked through.`);
   updateTidyButton();
 }
 
