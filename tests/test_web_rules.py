@@ -149,6 +149,7 @@ def test_rules_dialog_add_edit_move_delete_by_keyboard(open_page, api):
     expect(dialog.get_by_label("Words")).to_be_focused()
     add_rule_by_keyboard(page, "Fahrkarte", "Transport", low="5", high="100")
     expect(dialog.locator("#rules-status")).to_have_text("Added rule 2: contains “Fahrkarte” → Transport.")
+    page.screenshot(path="/tmp/rules-dialog.png")
     # A rule without words is refused in words, next to the field.
     page.keyboard.press("Enter")
     expect(dialog.locator("#rule-pattern-error")).to_have_text("Write the words the description should contain.")
@@ -168,7 +169,6 @@ def test_rules_dialog_add_edit_move_delete_by_keyboard(open_page, api):
         ["1", "contains REWE", "any", "Groceries", "REWE"],
         ["2", "contains Fahrkarte", "$5.00 to $100.00", "Transport", "–"],
     ]
-    page.screenshot(path="/tmp/rules-dialog.png")
 
     # Edit the second: Esc cancels an edit, Enter saves one.
     dialog.get_by_role("button", name="Edit rule 2, Fahrkarte").focus()
