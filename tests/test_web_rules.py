@@ -7,11 +7,12 @@ giro statements of tests/test_import_categories.py (November, then December 2026
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 from test_import_categories import DECEMBER, NOVEMBER
 from test_web_import import choose_file, counts, import_now
 
-from browser import FOOD, TRANSPORT
+from browser import AXE_SCRIPT, FOOD, TRANSPORT, serious_violations
 
 ALL_DATES = "/?dates=all"
 
@@ -70,6 +71,12 @@ def test_rules_import_correct_accept_offer_import_again(open_page, api):
     expect(toast).to_contain_text("Added rule 1: “REWE” goes in Groceries. 1 other expense with “REWE” is in another category.")
     expect(toast.get_by_role("button", name="Tidy them…")).to_be_visible()
     assert [(r["pattern"], r["category_name"]) for r in api.get("/rules")] == [("REWE", "Groceries")]
+    # The other REWE row moved by hand too: that rule is there already, so it is not offered again.
+    other = next(e["description"] for e in api.expenses() if e["description"].startswith("REWE Markt"))
+    with page.expect_response(lambda response: "/rules/suggestion" in response.url):
+        edit_category(page, other, "Groceries")
+    page.wait_for_load_state("networkidle")
+    expect(toast).not_to_contain_text("Always put")
     ticket = next(e["description"] for e in api.expenses() if e["description"].startswith("DB Vertrieb"))
     edit_category(page, ticket, "Transport")
 
@@ -143,6 +150,18 @@ def test_rules_dialog_add_edit_move_delete_by_keyboard(open_page, api):
     # A rule without words is refused in words, next to the field.
     page.keyboard.press("Enter")
     expect(dialog.locator("#rule-pattern-error")).to_have_text("Write the words the description should contain.")
+    # A regular expression that cannot be read is refused in words, next to the field, and not added.
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.type("m")  # matches
+    page.keyboard.press("Tab")
+    page.keyboard.type("(")
+    page.keyboard.press("Enter")
+    expect(dialog.locator("#rule-pattern-error")).to_contain_text("The pattern '(' is not a regular expression Python can read")
+    expect(dialog.get_by_label("Words")).to_be_focused()
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.type("c")  # contains
+    page.keyboard.press("Tab")
     assert rule_rows(dialog) == [
         ["1", "contains REWE", "any", "Groceries", "REWE"],
         ["2", "contains Fahrkarte", "$5.00 to $100.00", "Transport", "–"],
@@ -225,6 +244,51 @@ def test_rules_tidy_shows_reasons_applies_and_undo_restores(open_page, api):
     expect(toast).to_contain_text("Undone: 1 expense back as they were.")
     assert {e["description"]: e["category_name"] for e in api.expenses()} == {
         "REWE SAGT DANKE 1111": "Food", "REWE Markt GmbH 4711": "Food", "Bus": "Food", "DB Fahrkarte": "Transport"}
+
+
+
+def test_rules_tidy_looks_through_the_list_as_filtered(open_page, api):
+    groceries = api.add_category("Groceries")["id"]
+    for description in ("REWE SAGT DANKE 1111", "Bus"):
+        api.add(5, description, FOOD)
+    api.post("/rules", {"pattern": "REWE", "category_id": groceries})
+    page = open_page("/?q=bus")
+    open_rules(page).get_by_role("button", name="Tidy categories…").click()
+    tidy = page.get_by_role("dialog", name="Tidy categories")
+    expect(tidy.locator("#tidy-status")).to_contain_text("Of 2 expenses, the rules and what was learned would change 1.")
+    expect(tidy.get_by_label("Look through")).to_be_focused()
+    page.keyboard.type("The")  # the expenses the list shows now: only Bus
+    expect(tidy.locator("#tidy-status")).to_have_text("Nothing to change in the 1 expense looked through.")
+    expect(tidy.get_by_role("button", name="Change 0 expenses")).to_be_disabled()
+
+
+def test_rules_accessibility_axe_light_and_dark(open_page, api):
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run `npm install --prefix tests/js` once")
+    groceries = api.add_category("Groceries")["id"]
+    api.add(5, "REWE SAGT DANKE 1111", FOOD)
+    api.post("/rules", {"pattern": "REWE", "category_id": groceries, "amount_max": 100})
+    page = open_page()
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    problems = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        dialog = open_rules(page)
+        expect(dialog.get_by_role("table", name="Rules").locator("tbody tr")).to_have_count(1)
+        problems += serious_violations(page, f"{scheme}: Rules", "#rules-dialog")
+        dialog.get_by_role("button", name="Tidy categories…").click()
+        tidy = page.get_by_role("dialog", name="Tidy categories")
+        expect(tidy.get_by_role("table", name="Proposed changes").locator("tbody tr")).to_have_count(1)
+        problems += serious_violations(page, f"{scheme}: Tidy categories", "#tidy-dialog")
+        page.keyboard.press("Escape")
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+        import_dialog = choose_file(page, DECEMBER.encode("latin-1"), "december.csv")
+        expect(preview_row(import_dialog, "REWE SAGT DANKE").locator(".because")).to_have_text("rule: REWE")
+        problems += serious_violations(page, f"{scheme}: Import preview with categories", "#import-dialog")
+        import_dialog.get_by_role("button", name="Close").click()
+        expect(import_dialog).to_be_hidden()
+    assert not problems, "axe found serious problems:\n" + "\n".join(problems)
 
 
 def test_rules_offer_is_never_taken_by_the_undo_key(open_page, api):

@@ -176,6 +176,7 @@ async function save(event) {
       ? await api(`/rules/${edited.id}`, { method: "PUT", body })
       : await api("/rules", { method: "POST", body });
   } catch (error) {
+    if (!error.field && /^The pattern /.test(error.message)) error.field = "pattern"; // a regular expression that cannot be read
     showFieldError("rule", error);
     return;
   }
@@ -267,7 +268,7 @@ async function previewTidy() {
   const listed = result.changes > tidyRows.length ? ` (the first ${tidyRows.length.toLocaleString()} are listed)` : "";
   tidySay(result.changes
     ? `Of ${plural(result.examined, "expense")}, the rules and what was learned would change ${result.changes.toLocaleString()}${listed}. Untick any to leave as they are.`
-    : `Nothing to change: the rules and what was learned agree with all ${plural(result.examined, "expense")}.`);
+    : `Nothing to change in the ${plural(result.examined, "expense")} looked through.`);
   updateTidyButton();
 }
 
@@ -336,12 +337,16 @@ async function createSuggested(suggestion, name) {
 // Called by the edit dialog once an expense's category was changed.
 export async function offerRule(expenseId) {
   let suggestion;
+  let existing;
   try {
-    suggestion = await api(`/rules/suggestion?expense_id=${expenseId}`);
+    [suggestion, existing] = await Promise.all([api(`/rules/suggestion?expense_id=${expenseId}`), api("/rules")]);
   } catch {
     return; // only an offer: the edit itself was saved
   }
   if (!suggestion) return;
+  const same = (rule) => rule.kind === suggestion.kind && rule.category_id === suggestion.category_id
+    && rule.pattern.toLocaleLowerCase() === suggestion.pattern.toLocaleLowerCase();
+  if (existing.some(same)) return; // that rule is there already
   const name = categoryById(suggestion.category_id)?.name ?? "that category";
   const elsewhere = suggestion.elsewhere ? ` (${plural(suggestion.elsewhere, "other expense")} would move too)` : "";
   toast(`Moved to ${name}.${elsewhere}`, {
