@@ -103,12 +103,13 @@ def test_bad_file_locked_by_another_process(db_path, monkeypatch):
 
 @pytest.fixture
 def tiny_filesystem(tmp_path):
-    """A real, small filesystem of our own (tmpfs), for full-disk and read-only tests."""
+    """A real, small filesystem of our own (tmpfs, 1 MB: a new database and its WAL take ~0.6 MB), for full-disk
+    and read-only tests."""
     if os.geteuid() != 0:
         pytest.skip("mounting a test filesystem needs root (CI runs as root)")
     mount_point = tmp_path / "mnt"
     mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)], capture_output=True, text=True)
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], capture_output=True, text=True)
     if result.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
     yield mount_point

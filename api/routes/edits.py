@@ -43,7 +43,11 @@ def post_bulk_edit(edit: BulkEdit, conn: DB):
     return set_category(conn, selection, edit.category_id, dry_run=edit.dry_run)
 
 
-@router.post("/expenses/tidy/preview", response_model=TidyPreview)
+@router.post(
+    "/expenses/tidy/preview",
+    response_model=TidyPreview,
+    responses={404: {"model": ErrorBody, "description": "A listed expense does not exist"}},
+)
 def post_tidy_preview(chosen: ExpenseSelection, conn: DB):
     """What the rules and learning would change among the chosen expenses (nothing is changed)."""
     return preview_tidy(conn, selection_of(chosen).expense_ids(conn))

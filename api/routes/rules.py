@@ -28,7 +28,11 @@ def post_rule(rule: RuleCreate, conn: DB):
     return create_rule(conn, rule)
 
 
-@router.get("/rules/suggestion", response_model=RuleSuggestion | None)
+@router.get(
+    "/rules/suggestion",
+    response_model=RuleSuggestion | None,
+    responses={404: {"model": ErrorBody, "description": "No such expense"}},
+)
 def get_rule_suggestion(
     conn: DB,
     expense_id: Annotated[int, Query(ge=1, le=MAX_ID, description="The expense whose category was just changed.")],
