@@ -168,6 +168,10 @@ BODIES = {
     "/recurring/{recurring_id}/skip": {"date": "2099-01-01"},
     "/recurring/{recurring_id}/post": {"date": "2099-01-01"},
     "/settings": {"currency": "XXX"},
+    "/rules": {"pattern": "kept", "category_id": 2},
+    "/rules/{rule_id}": {"pattern": "hijacked"},
+    "/expenses/bulk": {"action": "delete", "filter": {}},
+    "/expenses/tidy/preview": {"filter": {}},
 }
 
 ATTACK_EVERY_ROUTE = """async ({api, routes, csv}) => {
@@ -266,8 +270,11 @@ def seed(url):
     api_call(url, "PUT", f"/budgets/{category['id']}", {"amount": 50})
     rule = api_call(url, "POST", "/recurring", {"amount": 9.99, "description": "Gym", "category_id": 1,
                                                 "frequency": "monthly", "start_date": "2099-01-01"})
+    sorting = api_call(url, "POST", "/rules", {"pattern": "Imported", "category_id": category["id"]})
+    edit = api_call(url, "POST", "/expenses/bulk", {"action": "category", "ids": [live["id"]], "category_id": category["id"]})
+    BODIES["/expenses/tidy"] = {"changes": [{"id": live["id"], "category_id": 2, "description": "tidied"}]}
     ids = {"category_id": category["id"], "expense_id": live["id"], "batch_id": batch["id"],
-           "recurring_id": rule["id"], "name": "Bank"}
+           "recurring_id": rule["id"], "name": "Bank", "rule_id": sorting["id"], "edit_id": edit["edit_id"]}
     special = {"/trash/": {"expense_id": trashed["id"]}, "/imports/{batch_id}/restore": {"batch_id": reverted["id"]}}
     return ids, special, backup["name"]
 
@@ -293,7 +300,7 @@ def state_changing_routes(ids, special, backup_name):
 def everything(url):
     """All the data the API shows, as a script reads it."""
     paths = ["/expenses?limit=200", "/categories", "/trash", "/imports", "/imports/profiles", "/backups",
-             "/settings", "/budgets", "/recurring"]
+             "/settings", "/budgets", "/recurring", "/rules", "/edits"]
     return {path: api_call(url, "GET", path) for path in paths}
 
 

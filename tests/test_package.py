@@ -93,7 +93,7 @@ def test_package_smoke_shows_expense(dist, app_env, tmp_path):
     assert len(lines) == 1, f"expected one JSON line on stdout:\n{stdout}"
     state = json.loads(lines[0])
     assert state["loaded"] == "true"
-    assert state["title"] == "Expense Tracker"
+    assert state["title"] == "Expense Tracker — expenses.db"  # the window names its file
     assert state["url"].startswith("http://127.0.0.1:")
     # The table row itself (innerText separates cells with tabs), not the first-run hint.
     row = next((line for line in state["text"].splitlines() if "\tTrain ticket\t" in line), "")

@@ -63,7 +63,9 @@ TABLE_ROWS = """[...document.querySelectorAll('#expenses tbody tr')].map(tr => (
   amount: tr.cells[3].innerText}))"""
 
 PREVIEW_ROWS = """[...document.querySelectorAll('#import-rows tbody tr')].map(tr => ({
-  line: tr.cells[1].innerText, description: tr.cells[3].innerText, category: tr.cells[4].innerText,
+  line: tr.cells[1].innerText, description: tr.cells[3].innerText,
+  category: tr.cells[4].querySelector('select') ? tr.cells[4].querySelector('select').selectedOptions[0].text
+                                                : tr.cells[4].innerText.trim(),
   amount: tr.cells[5].innerText, status: tr.cells[6].querySelector('strong').innerText,
   details: [...tr.cells[6].querySelectorAll('.detail')].map(d => d.innerText),
   ticked: tr.cells[0].querySelector('input') ? tr.cells[0].querySelector('input').checked : null}))"""
