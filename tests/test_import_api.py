@@ -316,3 +316,27 @@ def test_included_row_without_debit_credit_mark_is_imported_as_money_out(client)
     assert included["reason"] == "No debit/credit mark; included as money out."
     run_import(client, MARKS, "marks.csv", default_category_id=1, include_lines=[4])
     assert stored(client) == [("2025-03-14", 5.0, "SHOP", "Food"), ("2025-03-16", 7.0, "CAFE", "Food")]
+
+
+BROKEN = (
+    b"Date,Description,Amount\n"
+    b"2025-03-03,Bakery,-3.20\n"
+    b"2025-03-04,Ticket,-abc\n"
+)
+
+
+@pytest.mark.parametrize(
+    "lines, words",
+    [
+        ([3], "Invalid field 'include_lines': the row asked for cannot be imported (line 3: "),
+        ([9], "(line 9: the file has no row on that line)"),
+    ],
+)
+def test_included_row_that_cannot_be_imported_is_refused_in_words(client, lines, words):
+    response = client.post("/imports", files={"file": ("broken.csv", BROKEN, "text/csv")},
+                           data={"options": json.dumps({"default_category_id": 1, "include_lines": lines})})
+    assert response.status_code == 422, response.text
+    assert words in response.json()["detail"]
+    assert client.get("/expenses").json() == []
+    # Without the request, the good row imports and the bad one is reported, as before.
+    assert run_import(client, BROKEN, "broken.csv", default_category_id=1)["imported"] == 1

@@ -8,7 +8,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,6 +84,9 @@ class ImportPlan:
     rows: list[PlannedRow]
     unknown_categories: list[str]
     needs_default_category: bool
+    # Rows the person asked for (include_lines) that cannot be imported, with why: an import
+    # refuses rather than silently leaving them out.
+    refused_includes: list[tuple[int, str]] = field(default_factory=list)
 
 
 def no_progress(phase: str, done: int, total: int) -> None:
@@ -337,6 +340,10 @@ def decide_rows(
             needs_default = True
         item.selected = wanted and item.category_id is not None
     plan.rows, plan.unknown_categories, plan.needs_default_category = planned, unknown, needs_default
+    lines = {item.row.line for item in planned}
+    plan.refused_includes = [(item.row.line, item.reason or "it has a problem") for item in planned
+                             if item.status == "problem" and item.row.line in include and item.row.line not in skip]
+    plan.refused_includes += [(line, "the file has no row on that line") for line in sorted(include - lines)]
     return plan
 
 
@@ -451,7 +458,18 @@ def data_version(conn: Session) -> int:
     return conn.execute("pragma data_version").fetchone()[0]
 
 
+def plural_rows(count: int) -> str:
+    return "the row" if count == 1 else f"{count} rows"
+
+
 def require_complete_choices(plan: ImportPlan) -> None:
+    if plan.refused_includes:
+        said = "; ".join(f"line {line}: {reason.rstrip('.')}" for line, reason in plan.refused_includes[:5])
+        more = f" (and {len(plan.refused_includes) - 5} more)" if len(plan.refused_includes) > 5 else ""
+        raise InvalidInput(
+            f"Invalid field 'include_lines': {plural_rows(len(plan.refused_includes))} asked for cannot be imported "
+            f"({said}){more}; leave them out of include_lines, or fix them in the file."
+        )
     if plan.needs_default_category:
         raise InvalidInput(
             "Invalid field 'default_category_id': some rows have no category; choose the category they go in."
