@@ -123,5 +123,8 @@ def show(url: str, storage_dir: str, closer: CloseOnSignal, native_api=None, dri
         finally:
             window.destroy()
 
-    webview.start(drive if driver else None, gui="qt", private_mode=True, storage_path=storage_dir)
+    from desktop.desktop_entry import WINDOW_ICON  # the taskbar's and window switcher's icon
+
+    webview.start(drive if driver else None, gui="qt", private_mode=True, storage_path=storage_dir,
+                  icon=str(WINDOW_ICON))
     return result["code"]
