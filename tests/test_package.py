@@ -182,3 +182,22 @@ def test_package_install_desktop(dist, app_env, tmp_path):
                              capture_output=True, text=True, timeout=60)
     assert removed.returncode == 0, removed.stderr
     assert [path for path in data_home.rglob("*") if not path.is_dir()] == []
+
+
+def test_package_window_in_german_locale(dist, app_env, tmp_path):
+    """The build keeps only Chromium's en-US locale file: a German desktop still gets its window, in its formats."""
+    assert [path.name for path in (dist / "_internal" / "PyQt6" / "Qt6" / "translations").rglob("*.pak")] == ["en-US.pak"]
+    db = tmp_path / "expenses.db"
+    added = subprocess.run(
+        [sys.executable, "-m", "desktop", "--db", str(db), "add", "--amount", "23.45",
+         "--description", "Train ticket", "--category", "Transport", "--date", "2025-03-14"],
+        cwd=ROOT, env=app_env, capture_output=True, text=True, timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+    env = {**outside_python(app_env), "LANG": "de_DE.UTF-8"}
+    app = subprocess.run([str(dist / "expense-tracker"), "--db", str(db), "--smoke-test"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=SMOKE_TIMEOUT_S)
+    assert app.returncode == 0, last_lines(app.stderr)
+    state = json.loads(next(line for line in app.stdout.splitlines() if line.startswith("{")))
+    row = next((line for line in state["text"].splitlines() if "\tTrain ticket\t" in line), "")
+    assert row.startswith("14. März 2025\t") and "23,45" in row, state["text"]
