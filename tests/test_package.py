@@ -101,8 +101,9 @@ def test_package_smoke_shows_expense(dist, app_env, tmp_path):
     assert "Welcome!" not in state["text"]
 
 
-def window_icon_sizes(display: str, title: str, timeout: float) -> dict[tuple[int, int], list[int]]:
-    """The icon a window titled `title*` shows in taskbars (_NET_WM_ICON): {(width, height): ARGB pixels}."""
+def window_icon(display: str, title: str, timeout: float) -> tuple[dict[tuple[int, int], list[int]], tuple]:
+    """The icon a window titled `title*` shows in taskbars (_NET_WM_ICON: {(width, height): ARGB
+    pixels}) and its WM_CLASS (what docks match to a desktop entry's StartupWMClass)."""
     from Xlib import X
     from Xlib import display as xdisplay
 
@@ -123,6 +124,7 @@ def window_icon_sizes(display: str, title: str, timeout: float) -> dict[tuple[in
                 if name is None or not bytes(name.value).decode().startswith(title):
                     continue
                 icon = window.get_full_property(icon_atom, X.AnyPropertyType)
+                wm_class = window.get_wm_class()
             except Exception:  # the window went away while being read
                 continue
             if icon is None:
@@ -132,9 +134,9 @@ def window_icon_sizes(display: str, title: str, timeout: float) -> dict[tuple[in
                 width, height = values[at], values[at + 1]
                 sizes[(width, height)] = values[at + 2: at + 2 + width * height]
                 at += 2 + width * height
-            return sizes
+            return sizes, wm_class
         time.sleep(0.3)
-    return {}
+    return {}, None
 
 
 def test_package_window_shows_icon(dist, app_env, tmp_path):
@@ -144,7 +146,7 @@ def test_package_window_shows_icon(dist, app_env, tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
     try:
-        sizes = window_icon_sizes(app_env["DISPLAY"], "Expense Tracker", SMOKE_TIMEOUT_S)
+        sizes, wm_class = window_icon(app_env["DISPLAY"], "Expense Tracker", SMOKE_TIMEOUT_S)
     finally:
         app.terminate()  # closes the window, as a person would
         try:
@@ -157,6 +159,7 @@ def test_package_window_shows_icon(dist, app_env, tmp_path):
     # The tile's accent green (#1f6f5c, opaque) at its left edge, the receipt's white in the middle.
     assert pixels[128 * 256 + 20] == 0xFF1F6F5C
     assert pixels[60 * 256 + 128] == 0xFFFFFFFF
+    assert wm_class == ("expense-tracker", "expense-tracker")  # StartupWMClass in the desktop entry
     assert app.returncode == 0, last_lines(stderr)
 
 
