@@ -106,7 +106,8 @@ def show(url: str, storage_dir: str, closer: CloseOnSignal, native_api=None, dri
     """
     if closer.requested.is_set():
         return 0
-    prepare_qt()
+    if sys.platform.startswith("linux"):
+        prepare_qt()
     import webview
 
     window = webview.create_window(
@@ -123,5 +124,10 @@ def show(url: str, storage_dir: str, closer: CloseOnSignal, native_api=None, dri
         finally:
             window.destroy()
 
-    webview.start(drive if driver else None, gui="qt", private_mode=True, storage_path=storage_dir)
+    from desktop.desktop_entry import WINDOW_ICON  # the taskbar's and window switcher's icon
+
+    # Qt on Linux; elsewhere pywebview's default, the system's web view (build.spec bundles no Qt there).
+    gui = "qt" if sys.platform.startswith("linux") else None
+    webview.start(drive if driver else None, gui=gui, private_mode=True, storage_path=storage_dir,
+                  icon=str(WINDOW_ICON))
     return result["code"]

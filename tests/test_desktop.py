@@ -301,3 +301,37 @@ def test_desktop_unwritable_data_folder_is_clear(app_env, tmp_path):
     assert result.returncode == 2
     assert str(blocker) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+class FakeWebview:
+    """Stands in for the `webview` module: records how the window is opened."""
+
+    def __init__(self):
+        self.started = None
+
+    def create_window(self, *args, **kwargs):
+        return type("Window", (), {"destroy": lambda self: None})()
+
+    def start(self, *args, **kwargs):
+        self.started = kwargs
+
+
+@pytest.mark.parametrize(("platform", "engine"), [
+    ("linux", "qt"),  # bundled by build.spec
+    ("win32", None),  # pywebview's default: EdgeChromium (WebView2)
+    ("darwin", None),  # WKWebView
+])
+def test_desktop_window_engine_and_icon_per_platform(platform, engine, monkeypatch):
+    from desktop import window
+    from desktop.desktop_entry import WINDOW_ICON
+
+    fake = FakeWebview()
+    monkeypatch.setitem(sys.modules, "webview", fake)
+    monkeypatch.setattr(sys, "platform", platform)
+    # prepare_qt() sets variables for Qt: in a copy of the environment, so they do not outlive this test.
+    monkeypatch.setattr(os, "environ", {name: value for name, value in os.environ.items() if name != "PYWEBVIEW_GUI"})
+    closer = type("Closer", (), {"requested": threading.Event(), "attach": lambda self, window: None})()
+    assert window.show("http://127.0.0.1:1/", "/tmp/unused", closer) == 0
+    assert fake.started["gui"] == engine
+    assert os.environ.get("PYWEBVIEW_GUI") == engine
+    assert fake.started["icon"] == str(WINDOW_ICON) and WINDOW_ICON.is_file()

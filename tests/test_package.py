@@ -59,7 +59,7 @@ def test_package_layout(dist):
     assert executable.is_file() and os.access(executable, os.X_OK)
     # One-folder build: the page sits in sys._MEIPASS (_internal), next to the bundled modules,
     # where expense_tracker.WEB_DIR (relative to the module's __file__) looks for it.
-    for name in ("index.html", "app.js", "api.js", "style.css"):
+    for name in ("index.html", "app.js", "api.js", "style.css", "icons/expense-tracker-256.png"):
         assert (dist / "_internal" / "web" / name).is_file(), name
 
 
@@ -99,3 +99,108 @@ def test_package_smoke_shows_expense(dist, app_env, tmp_path):
     row = next((line for line in state["text"].splitlines() if "\tTrain ticket\t" in line), "")
     assert "\tTransport\t" in row and "23.45" in row and "2025" in row, state["text"]
     assert "Welcome!" not in state["text"]
+
+
+def window_icon(display: str, title: str, timeout: float) -> tuple[dict[tuple[int, int], list[int]], tuple]:
+    """The icon a window titled `title*` shows in taskbars (_NET_WM_ICON: {(width, height): ARGB
+    pixels}) and its WM_CLASS (what docks match to a desktop entry's StartupWMClass)."""
+    from Xlib import X
+    from Xlib import display as xdisplay
+
+    screen = xdisplay.Display(display)
+    name_atom, utf8 = screen.intern_atom("_NET_WM_NAME"), screen.intern_atom("UTF8_STRING")
+    icon_atom = screen.intern_atom("_NET_WM_ICON")
+
+    def windows(parent):
+        for child in parent.query_tree().children:
+            yield child
+            yield from windows(child)
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for window in windows(screen.screen().root):
+            try:
+                name = window.get_full_property(name_atom, utf8)
+                if name is None or not bytes(name.value).decode().startswith(title):
+                    continue
+                icon = window.get_full_property(icon_atom, X.AnyPropertyType)
+                wm_class = window.get_wm_class()
+            except Exception:  # the window went away while being read
+                continue
+            if icon is None:
+                continue
+            values, sizes, at = list(icon.value), {}, 0
+            while at + 2 <= len(values):
+                width, height = values[at], values[at + 1]
+                sizes[(width, height)] = values[at + 2: at + 2 + width * height]
+                at += 2 + width * height
+            return sizes, wm_class
+        time.sleep(0.3)
+    return {}, None
+
+
+def test_package_window_shows_icon(dist, app_env, tmp_path):
+    app = subprocess.Popen(
+        [str(dist / "expense-tracker"), "--db", str(tmp_path / "expenses.db")],
+        cwd=tmp_path, env=outside_python(app_env),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        sizes, wm_class = window_icon(app_env["DISPLAY"], "Expense Tracker", SMOKE_TIMEOUT_S)
+    finally:
+        app.terminate()  # closes the window, as a person would
+        try:
+            _, stderr = app.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(app.pid, signal.SIGKILL)
+            _, stderr = app.communicate()
+    assert (256, 256) in sizes, f"no 256x256 window icon; sizes {list(sizes)}\n{last_lines(stderr)}"
+    pixels = sizes[(256, 256)]
+    # The tile's accent green (#1f6f5c, opaque) at its left edge, the receipt's white in the middle.
+    assert pixels[128 * 256 + 20] == 0xFF1F6F5C
+    assert pixels[60 * 256 + 128] == 0xFFFFFFFF
+    assert wm_class == ("expense-tracker", "expense-tracker")  # StartupWMClass in the desktop entry
+    assert app.returncode == 0, last_lines(stderr)
+
+
+def test_package_install_desktop(dist, app_env, tmp_path):
+    import shutil
+
+    env = outside_python(app_env)
+    data_home = Path(env["XDG_DATA_HOME"])
+    installed = subprocess.run([str(dist / "expense-tracker"), "install-desktop"], cwd=tmp_path, env=env,
+                               capture_output=True, text=True, timeout=60)
+    assert installed.returncode == 0, installed.stderr
+    entry = data_home / "applications" / "expense-tracker.desktop"
+    keys = dict(line.split("=", 1) for line in entry.read_text().splitlines()[1:] if line)
+    assert keys["Exec"] == str(dist / "expense-tracker")  # the built executable, wherever it was run from
+    assert keys["Icon"] == "expense-tracker"
+    assert (data_home / "icons" / "hicolor" / "256x256" / "apps" / "expense-tracker.png").read_bytes() == (
+        ROOT / "web" / "icons" / "expense-tracker-256.png").read_bytes()
+    if shutil.which("desktop-file-validate"):
+        validated = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
+        assert validated.returncode == 0, validated.stdout
+
+    removed = subprocess.run([str(dist / "expense-tracker"), "uninstall-desktop"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert removed.returncode == 0, removed.stderr
+    assert [path for path in data_home.rglob("*") if not path.is_dir()] == []
+
+
+def test_package_window_in_german_locale(dist, app_env, tmp_path):
+    """The build keeps only Chromium's en-US locale file: a German desktop still gets its window, in its formats."""
+    assert [path.name for path in (dist / "_internal" / "PyQt6" / "Qt6" / "translations").rglob("*.pak")] == ["en-US.pak"]
+    db = tmp_path / "expenses.db"
+    added = subprocess.run(
+        [sys.executable, "-m", "desktop", "--db", str(db), "add", "--amount", "23.45",
+         "--description", "Train ticket", "--category", "Transport", "--date", "2025-03-14"],
+        cwd=ROOT, env=app_env, capture_output=True, text=True, timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+    env = {**outside_python(app_env), "LANG": "de_DE.UTF-8"}
+    app = subprocess.run([str(dist / "expense-tracker"), "--db", str(db), "--smoke-test"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=SMOKE_TIMEOUT_S)
+    assert app.returncode == 0, last_lines(app.stderr)
+    state = json.loads(next(line for line in app.stdout.splitlines() if line.startswith("{")))
+    row = next((line for line in state["text"].splitlines() if "\tTrain ticket\t" in line), "")
+    assert row.startswith("14. März 2025\t") and "23,45" in row, state["text"]

@@ -902,3 +902,13 @@ def test_web_accessibility_axe_light_and_dark(open_page, api):
     page.add_script_tag(path=str(AXE_SCRIPT))
     problems = check_with_axe(page, "light", delete="Bus") + check_with_axe(page, "dark", delete="Groceries")
     assert not problems, "axe found serious problems:\n" + "\n".join(problems)
+
+
+def test_web_favicon_is_the_app_icon(open_page):
+    page = open_page()
+    icons = page.evaluate("""() => Promise.all([...document.querySelectorAll('link[rel=icon]')].map(
+        link => fetch(link.href).then(answer => [link.getAttribute('href'), answer.status, answer.headers.get('content-type')])))""")
+    assert icons == [
+        ["icons/expense-tracker.svg", 200, "image/svg+xml"],
+        ["icons/expense-tracker-32.png", 200, "image/png"],
+    ]

@@ -13,6 +13,7 @@ from desktop.cli import (
     budgets,
     bulk,
     categories,
+    desktop_entry,
     expenses,
     imports,
     recurring,
@@ -73,5 +74,6 @@ for command in (
     expenses.edit, expenses.export,
     imports.import_command, imports.imports, expenses.list_command, recurring.recurring, backups.restore,
     rules.rule, serve.serve, status.status, summary.summary, trash.trash,
+    desktop_entry.install_desktop, desktop_entry.uninstall_desktop,
 ):
     main.add_command(command)
