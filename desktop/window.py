@@ -63,6 +63,10 @@ class CloseOnSignal:
 
     def _wait(self) -> None:
         signal.sigwait(self.SIGNALS)
+        self.close()
+
+    def close(self) -> None:
+        """Close the window from any thread (as if the user had), or keep it from opening."""
         self.requested.set()
         if self.window is not None:
             self.window.destroy()
@@ -81,9 +85,11 @@ def page_state(window) -> dict:
         loaded = window.evaluate_js("document.body ? (document.body.dataset.loaded || '') : ''") or ""
         if loaded in ("true", "error"):
             break
-        time.sleep(0.2)
+        time.sleep(0.02)
     text = window.evaluate_js("document.body ? document.body.innerText : ''") or ""
-    return {"loaded": loaded, "title": window.title, "url": window.get_current_url(), "text": text}
+    # The address without the view in its query (?month=...), which the page sets as it opens.
+    url = (window.get_current_url() or "").split("?", 1)[0].split("#", 1)[0]
+    return {"loaded": loaded, "title": window.title, "url": url, "text": text}
 
 
 def smoke_test(window) -> int:
