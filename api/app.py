@@ -38,7 +38,7 @@ from api.routes import (
     trash,
 )
 from tracker import __version__
-from tracker.backups import safe_daily_backup
+from tracker.backups import StartBackup, safe_daily_backup
 from tracker.categorise import learn_latest
 from tracker.config import (
     CORS_ENV,
@@ -101,6 +101,7 @@ def create_app(
         app.state.today = today
         database = app.state.database = Database(Path(db_path) if db_path is not None else resolve_db_path())
         poster = RecurringPoster(database, today)
+        started: dict[str, StartBackup] = {}
 
         def open_database() -> None:
             try:
@@ -118,8 +119,9 @@ def create_app(
             if database.ready:
                 start_maintenance(database)
             if database.ready and auto_backup:
-                # In the background: a large database takes seconds to copy, and the window should not wait.
-                threading.Thread(target=safe_daily_backup, args=(database.path,), daemon=True, name="backup").start()
+                # In the background, yielding to requests: a large database takes seconds to copy
+                # and check, and neither the window nor an export right after start should wait.
+                started["backup"] = StartBackup(database.path).start()
                 # So is counting for the categories what changed while the app was closed (after an
                 # upgrade of a million expenses, ~4 s in short writes).
                 threading.Thread(target=learn_in_background, args=(database,), daemon=True, name="learning").start()
@@ -142,9 +144,11 @@ def create_app(
                 database.stop_upgrade.set()
                 await run_in_threadpool(upgrade.join, 10)
             poster.stop()
-            if database.ready and auto_backup:
-                # Waits for the start's backup if it is still running, then makes today's if the
-                # app has been open since yesterday.
+            if "backup" in started:
+                # Closing does not wait for the start's backup: one under way stops and the next
+                # start makes it; an app open since yesterday makes today's now.
+                await run_in_threadpool(started["backup"].finish)
+            elif database.ready and auto_backup:
                 await run_in_threadpool(safe_daily_backup, database.path)
             database.close()
 

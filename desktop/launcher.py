@@ -1,9 +1,9 @@
 """Opening the app: one server per database, the API on port 8000 or a free one, then the window."""
 
 import logging
+import threading
 from pathlib import Path
 
-from api.app import create_app
 from desktop import paths, window
 from desktop.instance import Instance, port_holder
 from desktop.native import NativeApi
@@ -23,6 +23,8 @@ def say(message: str) -> None:
 
 def desktop_app(db_path: Path, url: str):
     """The API as the window uses it: CORS limited to its own origin unless configured."""
+    from api.app import create_app  # on the server's thread, while the window opens
+
     origins = env_list(CORS_ENV) or [url]
     # An older file is upgraded while the window already shows the progress.
     return create_app(db_path, cors_origins=origins, auto_backup=True, upgrade_in_background=True)
@@ -47,14 +49,30 @@ def run_window(db_path: Path, *, port: int = DEFAULT_PORT, driver=None) -> int:
         url = url_of(sock)
         if moved:
             say(f"Port {port} is taken by {port_holder(port)}, so the API is on {url} instead.")
-        server = ServerThread(desktop_app(db_path, url), sock)
-        server.start()
-        instance.announce(url)
-        say(f"Expense Tracker is running: API on {url}, docs at {url}/docs (database {db_path}).")
+        # The window opens at once, while the API is imported and set up on its thread (about
+        # 0.3 s): the page's first requests wait in the socket's backlog until it serves.
+        server = ServerThread(None, sock, make_app=lambda: desktop_app(db_path, url))
+        server.begin()
+        failed: list[RuntimeError] = []
+
+        def when_up() -> None:
+            try:
+                server.wait_started()
+            except RuntimeError as exc:
+                failed.append(exc)
+                closer.close()
+                return
+            instance.announce(url)
+            say(f"Expense Tracker is running: API on {url}, docs at {url}/docs (database {db_path}).")
+
+        threading.Thread(target=when_up, name="announce", daemon=True).start()
         try:
-            return window.show(url, storage, closer, NativeApi(db_path), driver, window.window_title(db_path))
+            code = window.show(url, storage, closer, NativeApi(db_path), driver, window.window_title(db_path))
         finally:
             server.stop()
             say("Expense Tracker stopped.")
+        if failed:
+            raise failed[0]
+        return code
     finally:
         instance.release()

@@ -5,6 +5,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tracker.config import DEFAULT_PORT
@@ -53,35 +54,64 @@ def url_of(sock: socket.socket) -> str:
 
 
 class ServerThread:
-    """uvicorn serving `app` on `sock` in a daemon thread."""
+    """uvicorn serving an app on `sock` in a daemon thread.
 
-    def __init__(self, app: "FastAPI", sock: socket.socket):
+    Give `app`, or `make_app` to build it (and import the web framework) on the thread itself:
+    the window then opens while the API is still being imported; the page's first requests wait
+    in the socket's backlog until it serves.
+    """
+
+    def __init__(self, app: "FastAPI | None", sock: socket.socket, *, make_app: "Callable[[], FastAPI] | None" = None):
+        self.app = app
+        self.make_app = make_app
+        self.server = None if app is None else self._server(app)
+        self.sock = sock
+        self.error: BaseException | None = None
+        self.should_exit = False
+        self.thread = threading.Thread(target=self._run, name="api-server", daemon=True)
+
+    @staticmethod
+    def _server(app: "FastAPI"):
         import uvicorn  # only here: the command line binds sockets without the web framework
 
-        # A request still open when the window closes gets a few seconds, not forever.
+        # A request still open when the window closes gets a moment, not forever: the page's
+        # requests are short, and an export the window itself runs has ended before it closes.
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3)
-        self.server = uvicorn.Server(config)
-        self.sock = sock
-        self.thread = threading.Thread(target=self._run, name="api-server", daemon=True)
+        return uvicorn.Server(config)
 
     def _run(self) -> None:
         try:
+            if self.server is None:
+                self.server = self._server(self.make_app())
+            self.server.should_exit = self.should_exit
             self.server.run(sockets=[self.sock])
         except SystemExit:
-            # uvicorn exits the thread on a startup failure; start() reports it.
+            # uvicorn exits the thread on a startup failure; wait_started() reports it.
             pass
+        except Exception as exc:  # reported by wait_started(), which the launcher calls
+            log.exception("The API could not be set up")
+            self.error = exc
 
     def start(self, timeout: float = 60.0) -> None:
+        self.begin()
+        self.wait_started(timeout)
+
+    def begin(self) -> None:
         self.thread.start()
+
+    def wait_started(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
-        while not self.server.started:
+        while self.server is None or not self.server.started:
             if not self.thread.is_alive():
                 raise RuntimeError("The API server stopped while starting; see the log for why.")
             if time.monotonic() > deadline:
                 raise RuntimeError("The API server did not start in time.")
-            time.sleep(0.02)
+            time.sleep(0.01)
 
     def stop(self, timeout: float = 10.0) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout)
+        self.should_exit = True
+        if self.server is not None:
+            self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(timeout)
         self.sock.close()

@@ -1,6 +1,7 @@
 """The native window (pywebview, Qt backend) onto the page the API serves."""
 
 import json
+import logging
 import os
 import signal
 import sys
@@ -63,6 +64,10 @@ class CloseOnSignal:
 
     def _wait(self) -> None:
         signal.sigwait(self.SIGNALS)
+        self.close()
+
+    def close(self) -> None:
+        """Close the window from any thread (as if the user had), or keep it from opening."""
         self.requested.set()
         if self.window is not None:
             self.window.destroy()
@@ -81,9 +86,11 @@ def page_state(window) -> dict:
         loaded = window.evaluate_js("document.body ? (document.body.dataset.loaded || '') : ''") or ""
         if loaded in ("true", "error"):
             break
-        time.sleep(0.2)
+        time.sleep(0.02)
     text = window.evaluate_js("document.body ? document.body.innerText : ''") or ""
-    return {"loaded": loaded, "title": window.title, "url": window.get_current_url(), "text": text}
+    # The address without the view in its query (?month=...), which the page sets as it opens.
+    url = (window.get_current_url() or "").split("?", 1)[0].split("#", 1)[0]
+    return {"loaded": loaded, "title": window.title, "url": url, "text": text}
 
 
 def smoke_test(window) -> int:
@@ -91,6 +98,23 @@ def smoke_test(window) -> int:
     state = page_state(window)
     print(json.dumps(state), flush=True)
     return 0 if state["loaded"] == "true" else 1
+
+
+def exit_now(code: int) -> None:
+    """End the process once the window has closed and the API has stopped (its database closed).
+
+    pywebview can leave a non-daemon thread waiting forever for a script result from a window
+    closed while its page was loading, which would keep the process alive at exit; and Qt's
+    teardown adds ~0.1 s. Nothing is left to save: logs and output are flushed first.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+    os._exit(code)
 
 
 def window_title(db_path) -> str:

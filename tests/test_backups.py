@@ -1,6 +1,7 @@
 """Automatic rotating backups, checked copies, and restores that never lose the current data."""
 
 import sqlite3
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -167,3 +168,43 @@ def test_restore_old_schema_backup_is_upgraded(tmp_path, db_path, client):
     restore_backup(db_path, old)
     assert [e["description"] for e in client.get("/expenses").json()] == ["Old"]
     assert client.get("/summary", params={"month": "2024-01"}).json()["total"] == 9.5
+
+
+def test_app_close_during_start_backup_leaves_it_for_next_start(db_path, monkeypatch):
+    """Closing does not wait for the start-up backup: it stops, leaves nothing, and the next start makes it."""
+    from tracker import backups
+
+    with TestClient(create_app(db_path), base_url=BASE_URL) as client:
+        for _ in range(50):
+            client.post("/expenses", json=expense())
+    monkeypatch.setattr(backups.Pace, "PAGES", 1)
+    monkeypatch.setattr(backups.Pace, "STEP_PAUSE_S", 0.2)  # a copy of many seconds
+    with TestClient(create_app(db_path, auto_backup=True), base_url=BASE_URL) as client:
+        client.get("/expenses")
+        closing = time.monotonic()
+    assert time.monotonic() - closing < 2
+    assert not backup_dir(db_path).exists() or names(db_path) == []  # no daily backup, no partial copy
+    monkeypatch.setattr(backups.Pace, "STEP_PAUSE_S", 0.0)
+    with TestClient(create_app(db_path, auto_backup=True), base_url=BASE_URL) as client:
+        deadline = time.monotonic() + 30
+        while not (backup_dir(db_path) / f"expenses-{date.today().isoformat()}.db").exists() \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert names(db_path) == [f"expenses-{date.today().isoformat()}.db"]
+
+
+def test_start_backup_copies_in_small_steps_and_is_intact(db_path, monkeypatch):
+    from tracker import backups
+
+    with TestClient(create_app(db_path), base_url=BASE_URL) as client:
+        for _ in range(50):
+            client.post("/expenses", json=expense())
+    steps = []
+    pace = backups.Pace()
+    monkeypatch.setattr(backups.Pace, "PAGES", 4)
+    monkeypatch.setattr(pace, "backup_step", lambda status, remaining, total: steps.append(remaining))
+    made = daily_backup(db_path, pace=pace)
+    assert len(steps) > 5 and steps[-1] == 0  # many steps, with the reader free between them
+    with sqlite3.connect(made) as copy:
+        assert copy.execute("pragma integrity_check").fetchone() == ("ok",)
+        assert copy.execute("select count(*) from expenses").fetchone() == (50,)

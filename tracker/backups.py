@@ -7,7 +7,9 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 import threading
+import time
 from contextlib import AbstractContextManager, closing, nullcontext
 from datetime import date, datetime
 from pathlib import Path
@@ -37,8 +39,10 @@ def backup_dir(db_path: Path) -> Path:
     return db_path.parent / "backups"
 
 
-def check_database_file(path: Path) -> None:
-    """Raise AppError unless `path` is an intact Expense Tracker database this version can open."""
+def check_database_file(path: Path, pace: "Pace | None" = None) -> None:
+    """Raise AppError unless `path` is an intact Expense Tracker database this version can open.
+
+    With `pace`, the check pauses now and then (and stops if the pace is cancelled)."""
     if not path.is_file():
         raise NotFound(f"There is no file {path}.")
     try:
@@ -51,8 +55,17 @@ def check_database_file(path: Path) -> None:
     except sqlite3.Error as exc:
         raise AppError(f"The file {path} cannot be opened ({exc}).") from exc
     try:
+        if pace is not None:
+            conn.set_progress_handler(pace.query_tick, Pace.QUERY_INSTRUCTIONS)
+            pace.checking = conn
         check_contents(conn, path)
+    except AppError:
+        if pace is not None and pace.cancel.is_set():
+            raise BackupCancelled() from None
+        raise
     finally:
+        if pace is not None:
+            pace.checking = None
         conn.close()
 
 
@@ -155,8 +168,62 @@ def check_schema(conn: sqlite3.Connection, path: Path, version: int) -> None:
             raise AppError(f"The file {path} lacks the {kind} {name!r} that this app makes.")
 
 
-def write_backup(db_path: Path, target: Path) -> Path:
-    """A checked copy of the live database at `target`; a copy that fails the check is removed."""
+class BackupCancelled(Exception):
+    """A paced backup was cancelled (the app is closing); its partial copy is removed."""
+
+
+class Pace:
+    """Makes a backup yield to the person: it copies in small steps with pauses, checks the copy
+    with pauses, runs at the lowest CPU priority (on Linux, for its own thread only), and stops
+    when `cancel` is set.
+
+    Measured on 1M expenses (330 MB): an export right after start took 4.96 s beside an
+    unpaced backup and its integrity_check, 2.45 s without (see README, performance).
+    """
+
+    PAGES = 256  # per step of the backup API: 1 MB of 4 KiB pages
+    STEP_PAUSE_S = 0.002
+    QUERY_INSTRUCTIONS = 200_000  # SQLite VM instructions between pauses of the integrity check
+    QUERY_PAUSE_S = 0.001
+
+    def __init__(self):
+        self.cancel = threading.Event()
+        self.checking: sqlite3.Connection | None = None
+
+    def stop(self) -> None:
+        """Cancel from another thread; a check under way is interrupted at once."""
+        self.cancel.set()
+        checking = self.checking
+        if checking is not None:
+            try:
+                checking.interrupt()
+            except sqlite3.Error:
+                pass  # it closed meanwhile
+
+    def lower_priority(self) -> None:
+        """Lowest CPU priority for the calling thread (Linux: a thread id is a process id for nice)."""
+        if sys.platform.startswith("linux"):
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+            except OSError:
+                pass
+
+    def backup_step(self, status: int, remaining: int, total: int) -> None:
+        if self.cancel.is_set():
+            raise BackupCancelled()
+        time.sleep(self.STEP_PAUSE_S)
+
+    def query_tick(self) -> int:
+        if self.cancel.is_set():
+            return 1  # SQLite stops the query ("interrupted")
+        time.sleep(self.QUERY_PAUSE_S)
+        return 0
+
+
+def write_backup(db_path: Path, target: Path, pace: Pace | None = None) -> Path:
+    """A checked copy of the live database at `target`; a copy that fails the check is removed.
+
+    With `pace`, the copy and its check yield to other work (see Pace) and may be cancelled."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
     try:
@@ -164,14 +231,22 @@ def write_backup(db_path: Path, target: Path) -> Path:
         try:
             copy = sqlite3.connect(partial)
             try:
-                source.backup(copy)
+                if pace is None:
+                    source.backup(copy)
+                else:
+                    # One read transaction over every step: the copy is one snapshot, and writes
+                    # meanwhile (WAL) do not make it start over.
+                    source.execute("begin")
+                    source.execute("select count(*) from sqlite_master").fetchone()
+                    source.backup(copy, pages=Pace.PAGES, progress=pace.backup_step)
+                    source.execute("commit")
                 # A backup is one self-contained file, whatever the live database's journal mode.
                 copy.execute("pragma journal_mode = delete")
             finally:
                 copy.close()
         finally:
             source.close()
-        check_database_file(partial)
+        check_database_file(partial, pace)
         os.replace(partial, target)
     except sqlite3.Error as exc:
         raise AppError(describe_database_error(exc, db_path)) from exc
@@ -240,14 +315,14 @@ def rotate_backups(db_path: Path) -> list[str]:
     return removed
 
 
-def daily_backup(db_path: Path, today: date | None = None) -> Path | None:
+def daily_backup(db_path: Path, today: date | None = None, pace: Pace | None = None) -> Path | None:
     """Today's automatic backup, unless there is one already; then the rotation."""
     today = today or date.today()
     target = backup_dir(db_path) / backup_name(db_path, today)
     with BACKUP_LOCK:
         if target.exists():
             return None
-        write_backup(db_path, target)
+        write_backup(db_path, target, pace)
         rotate_backups(db_path)
     log.info("Backed up %s to %s", db_path, target)
     return target
@@ -395,8 +470,44 @@ def keep_before_restore(db_path: Path) -> Path | None:
     return write_backup(db_path, folder / backup_name(db_path, date.today(), "before-restore"))
 
 
-def safe_daily_backup(db_path: Path) -> None:
+def has_daily_backup(db_path: Path, today: date | None = None) -> bool:
+    return (backup_dir(db_path) / backup_name(db_path, today or date.today())).exists()
+
+
+def safe_daily_backup(db_path: Path, pace: Pace | None = None) -> None:
     try:
-        daily_backup(db_path)
+        daily_backup(db_path, pace=pace)
+    except BackupCancelled:
+        log.info("The day's backup of %s was left for the next start, as the app closed first.", db_path)
     except (AppError, OSError, sqlite3.Error) as exc:
         log.error("The automatic backup of %s failed: %s", db_path, exc)
+
+
+class StartBackup:
+    """The day's backup at start, on its own thread, yielding to the person (see Pace).
+
+    `finish()` at close: a backup still under way is cancelled and left for the next start (which
+    makes it, as the day has none), so closing is not held up; if the app has been open since
+    before today and no backup was made today, it is made then, at full speed.
+    """
+
+    def __init__(self, db_path: Path):
+        self.db_path = db_path
+        self.pace = Pace()
+        self.thread = threading.Thread(target=self._run, daemon=True, name="backup")
+
+    def _run(self) -> None:
+        self.pace.lower_priority()
+        safe_daily_backup(self.db_path, self.pace)
+
+    def start(self) -> "StartBackup":
+        self.thread.start()
+        return self
+
+    def finish(self) -> None:
+        if self.thread.is_alive():
+            self.pace.stop()
+            self.thread.join()
+            return
+        if not has_daily_backup(self.db_path):
+            safe_daily_backup(self.db_path)

@@ -4,8 +4,6 @@ One module per concern over the library (`tracker`); what they share is in `comm
 window and `serve` import the web framework, when they run: the other commands start fast.
 """
 
-import sys
-
 import click
 
 from desktop.cli import (
@@ -66,7 +64,7 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
         code = launcher.run_window(current_db(), port=port, driver=driver)
     except (launcher.AlreadyStarting, window.NoDisplay) as exc:
         raise UserError(str(exc)) from None
-    sys.exit(code)
+    window.exit_now(code)
 
 
 for command in (
