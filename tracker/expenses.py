@@ -205,7 +205,20 @@ def count_expenses(
         return conn.execute(f"select count(*) from expenses e where {where}", [*params, *search.params]).fetchone()[0]
     if date_from and date_to and date_from[:7] == date_to[:7]:
         return count_rows(conn, date_from, date_to, category_id)
-    conditions, params = ["count > 0"], []
+    conditions, params, edges = whole_months_and_edges(date_from, date_to, category_id)
+    total = conn.execute(
+        f"select coalesce(sum(count), 0) from monthly_totals where {' and '.join(conditions)}", params
+    ).fetchone()[0]
+    return total + sum(count_rows(conn, low, high, category_id) for low, high in edges)
+
+
+def whole_months_and_edges(
+    date_from: str | None, date_to: str | None, category_id: int | None
+) -> tuple[list[str], list[Any], list[tuple[str, str]]]:
+    """A date range as the whole months monthly_totals answers for (conditions and params on it)
+    and the partial months at its edges, which must be read from the expenses (first, last day)."""
+    conditions: list[str] = ["count > 0"]
+    params: list[Any] = []
     edges: list[tuple[str, str]] = []
     if category_id is not None:
         conditions.append("category_id = ?")
@@ -224,10 +237,7 @@ def count_expenses(
             last = previous_month(last)
         conditions.append("month <= ?")
         params.append(last)
-    total = conn.execute(
-        f"select coalesce(sum(count), 0) from monthly_totals where {' and '.join(conditions)}", params
-    ).fetchone()[0]
-    return total + sum(count_rows(conn, low, high, category_id) for low, high in edges)
+    return conditions, params, edges
 
 
 def count_rows(conn: Session, date_from: str, date_to: str, category_id: int | None) -> int:
@@ -259,25 +269,7 @@ def expense_totals(
     if date_from and date_to and date_from[:7] == date_to[:7]:
         count, cents = sum_rows(conn, conditions, params)
         return {"count": count, "total": cents_to_amount(cents)}
-    month_conditions, month_params = ["count > 0"], []
-    edges: list[tuple[str, str]] = []
-    if category_id is not None:
-        month_conditions.append("category_id = ?")
-        month_params.append(category_id)
-    if date_from is not None:
-        first = date_from[:7]
-        if date_from[8:] != "01":
-            edges.append((date_from, last_day(first)))
-            first = next_month(first)
-        month_conditions.append("month >= ?")
-        month_params.append(first)
-    if date_to is not None:
-        last = date_to[:7]
-        if date_to != last_day(last):
-            edges.append((f"{last}-01", date_to))
-            last = previous_month(last)
-        month_conditions.append("month <= ?")
-        month_params.append(last)
+    month_conditions, month_params, edges = whole_months_and_edges(date_from, date_to, category_id)
     # Added up in Python: the months and categories together may pass SQLite's 64-bit sum().
     count, cents = 0, 0
     for row in conn.execute(
