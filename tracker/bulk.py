@@ -97,6 +97,17 @@ def record_edit(conn: Session, action: str, summary: str, rows: Iterable[tuple])
     return edit_id
 
 
+def expenses_word(count: int) -> str:
+    return f"{count:,} expense{'' if count == 1 else 's'}"
+
+
+def edit_months(conn: Session, edit_id: int) -> set[str]:
+    """The months of the expenses an edit touched (whose totals it changed)."""
+    return {row[0] for row in conn.execute(
+        """select distinct substr(e.date, 1, 7) from expenses e join edit_rows r on r.expense_id = e.id
+        where r.edit_id = ?""", (edit_id,))}
+
+
 def edit_result(conn: Session, edit_id: int | None, action: str, rows: int, summary: str) -> dict:
     return {"edit_id": edit_id, "action": action, "rows": rows, "summary": summary, "dry_run": edit_id is None}
 
@@ -111,12 +122,11 @@ def set_category(conn: Session, selection: Selection, category_id: int, *, dry_r
             for row in rows_in_chunks(conn, "select id, category_id from expenses where id in ({}) and category_id != ?",
                                       ids, category_id)
         ]
-        summary = f"{len(before):,} expense{'' if len(before) == 1 else 's'} moved to {name}"
+        summary = f"{expenses_word(len(before))} moved to {name}"
         if dry_run:
             return edit_result(conn, None, "category", len(before), summary)
         edit_id = record_edit(conn, "category", summary, before)
-        months = set(in_chunks(conn, "select distinct substr(date, 1, 7) from expenses where id in ({})",
-                               [row[0] for row in before]))
+        months = edit_months(conn, edit_id)
         conn.execute(
             "update expenses set category_id = ? where id in (select expense_id from edit_rows where edit_id = ?)",
             (category_id, edit_id),
@@ -128,7 +138,7 @@ def set_category(conn: Session, selection: Selection, category_id: int, *, dry_r
 def delete_many(conn: Session, selection: Selection, *, dry_run: bool = False) -> dict:
     with conn.write():
         ids = selection.expense_ids(conn)
-        summary = f"{len(ids):,} expense{'' if len(ids) == 1 else 's'} moved to the trash"
+        summary = f"{expenses_word(len(ids))} moved to the trash"
         if dry_run:
             return edit_result(conn, None, "delete", len(ids), summary)
         edit_id = record_edit(conn, "delete", summary, ((i, None, None) for i in ids))
@@ -148,7 +158,7 @@ def restore_many(conn: Session, ids: Sequence[int], *, dry_run: bool = False) ->
         missing = sorted(set(wanted) - set(present))
         if missing:
             raise NotFound(f"Expense {missing[0]} is not in the trash.")
-        summary = f"{len(wanted):,} expense{'' if len(wanted) == 1 else 's'} restored from the trash"
+        summary = f"{expenses_word(len(wanted))} restored from the trash"
         if dry_run:
             return edit_result(conn, None, "restore", len(wanted), summary)
         edit_id = record_edit(conn, "restore", summary, ((i, None, None) for i in wanted))
@@ -156,7 +166,7 @@ def restore_many(conn: Session, ids: Sequence[int], *, dry_run: bool = False) ->
         return edit_result(conn, edit_id, "restore", len(wanted), summary)
 
 
-def apply_changes(conn: Session, changes: Sequence[dict], summary: str, *, dry_run: bool = False) -> dict:
+def apply_changes(conn: Session, changes: Sequence[dict], *, dry_run: bool = False) -> dict:
     """Give each expense its new category (and description, if given): `changes` are dicts with
     id, category_id and optionally description, as a tidy preview lists them."""
     with conn.write():
@@ -167,6 +177,7 @@ def apply_changes(conn: Session, changes: Sequence[dict], summary: str, *, dry_r
             if current is None:
                 raise Conflict(f"Expense {change['id']} changed or went since the preview; preview again.")
             rows.append((change["id"], current["category_id"], current["description"], current["date"][:7]))
+        summary = f"{expenses_word(len(rows))} tidied by rules and learning"
         if dry_run:
             return edit_result(conn, None, "tidy", len(rows), summary)
         edit_id = record_edit(conn, "tidy", summary, (row[:3] for row in rows))
@@ -202,9 +213,7 @@ def undo_edit(conn: Session, edit_id: int) -> dict:
             conn.execute(f"{MOVE_TO_TRASH} where e.id in {chosen}", (None, edit_id))
             back = conn.execute(f"delete from expenses where id in {chosen}", (edit_id,)).rowcount
         else:
-            months = set(in_chunks(conn, "select distinct substr(date, 1, 7) from expenses where id in ({})",
-                                   [r[0] for r in conn.execute("select expense_id from edit_rows where edit_id = ?",
-                                                               (edit_id,))]))
+            months = edit_months(conn, edit_id)
             back = conn.execute(
                 """update expenses set
                     category_id = coalesce((select r.old_category_id from edit_rows r

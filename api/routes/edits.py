@@ -60,9 +60,7 @@ def post_tidy_preview(chosen: ExpenseSelection, conn: DB):
 )
 def post_tidy(tidy: TidyApply, conn: DB):
     """Make the changes of a tidy preview (those the person kept), as one edit."""
-    changes = [change.model_dump() for change in tidy.changes]
-    summary = f"{len(changes):,} expense{'' if len(changes) == 1 else 's'} tidied by rules and learning"
-    return apply_changes(conn, changes, summary)
+    return apply_changes(conn, [change.model_dump() for change in tidy.changes])
 
 
 @router.get("/edits", response_model=list[Edit])

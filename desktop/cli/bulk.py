@@ -126,7 +126,7 @@ def bulk_delete(ids, date_from, date_to, in_category, search, everything, dry_ru
     Example:
       expense-tracker bulk delete --from 2026-11-01 --to 2026-11-30 --category Food --yes
     """
-    from tracker.bulk import delete_many
+    from tracker.bulk import delete_many, expenses_word
 
     conn = open_existing()
     try:
@@ -136,7 +136,7 @@ def bulk_delete(ids, date_from, date_to, in_category, search, everything, dry_ru
             result = planned
         else:
             if planned["rows"]:
-                confirm(f"Move {planned['summary'].split(' moved')[0]} to the trash?", yes, "delete them")
+                confirm(f"Move {expenses_word(planned['rows'])} to the trash?", yes, "delete them")
             result = delete_many(conn, selection)
     finally:
         conn.close()
@@ -201,14 +201,13 @@ def bulk_tidy(ids, date_from, date_to, in_category, search, everything, dry_run,
         if not preview["changes"]:
             click.echo(f"Nothing to change among {preview['examined']:,} expenses.", err=True)
             return
-        summary = f"{preview['changes']:,} expense{'' if preview['changes'] == 1 else 's'} tidied by rules and learning"
         changes = [{"id": r["id"], "category_id": r["new_category_id"], "description": r["new_description"]}
                    for r in preview["rows"]]
         if dry_run:
-            result = apply_changes(conn, changes, summary, dry_run=True)
+            result = apply_changes(conn, changes, dry_run=True)
         else:
             confirm(f"Change these {preview['changes']:,} expenses?", yes, "change them")
-            result = apply_changes(conn, changes, summary)
+            result = apply_changes(conn, changes)
     finally:
         conn.close()
     report(result, as_json)
