@@ -56,9 +56,9 @@ def url_of(sock: socket.socket) -> str:
 class ServerThread:
     """uvicorn serving an app on `sock` in a daemon thread.
 
-    Give `app`, or `make_app` to build it (and import the web framework) on the thread itself:
-    the window then opens while the API is still being imported; the page's first requests wait
-    in the socket's backlog until it serves.
+    Give `app`, or `make_app` to build it (and import the web framework) on a thread of its own:
+    the window then opens while the API is still being imported, and its page's files are served
+    at once while its API requests wait for the API (desktop/page_first.py).
     """
 
     def __init__(self, app: "FastAPI | None", sock: socket.socket, *, make_app: "Callable[[], FastAPI] | None" = None):
@@ -66,6 +66,7 @@ class ServerThread:
         self.make_app = make_app
         self.server = None if app is None else self._server(app)
         self.sock = sock
+        self.page_first = None
         self.error: BaseException | None = None
         self.should_exit = False
         self.thread = threading.Thread(target=self._run, name="api-server", daemon=True)
@@ -82,7 +83,11 @@ class ServerThread:
     def _run(self) -> None:
         try:
             if self.server is None:
-                self.server = self._server(self.make_app())
+                from desktop.page_first import PageFirst
+
+                host = url_of(self.sock).removeprefix("http://")
+                self.page_first = PageFirst(self.make_app, host)
+                self.server = self._server(self.page_first)
             self.server.should_exit = self.should_exit
             self.server.run(sockets=[self.sock])
         except SystemExit:
@@ -107,6 +112,12 @@ class ServerThread:
             if time.monotonic() > deadline:
                 raise RuntimeError("The API server did not start in time.")
             time.sleep(0.01)
+        if self.page_first is not None:
+            if not self.page_first.ready.wait(max(0.0, deadline - time.monotonic())):
+                raise RuntimeError("The API server did not start in time.")
+            if self.page_first.error is not None:
+                self.error = self.page_first.error
+                raise RuntimeError("The API could not be set up; see the log for why.") from self.page_first.error
 
     def stop(self, timeout: float = 10.0) -> None:
         self.should_exit = True

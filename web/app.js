@@ -18,6 +18,7 @@ import { inMonthMode, monthRange, monthView, onViewChange, openedOnChosenDates, 
 import { loadExpenses, resetPaging, setupTable } from "./table.js";
 import { setupTrash } from "./trash.js";
 import { runToastUndo, toast } from "./toast.js";
+import { waitForUpgrade } from "./upgrade.js";
 
 function showBanner(message) {
   $("#banner").textContent = message;
@@ -138,14 +139,14 @@ async function openOnLatestMonth() {
 }
 
 async function start() {
-  const { waitForUpgrade } = await import("./upgrade.js");
-  await waitForUpgrade(); // an older or large file: its upgrade's progress, until the data can be read
+  // An older or large file: its upgrade's progress, until the data can be read.
+  const health = await waitForUpgrade();
   $("#footer").textContent = `API on ${location.origin} · docs at ${location.origin}/docs`;
   for (const button of document.querySelectorAll("dialog .close-dialog")) {
     button.addEventListener("click", () => button.closest("dialog").close());
   }
   const ready = await guarded(async () => {
-    showDatabase(await api("/health"));
+    showDatabase(health && health.status !== "upgrading" ? health : await api("/health"));
     await Promise.all([loadCategories(), loadSettings(), openOnLatestMonth()]);
   });
   if (!ready) {

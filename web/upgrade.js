@@ -16,10 +16,11 @@ async function readHealth() {
   }
 }
 
-// Resolves when the database can be used (or /health says something else is wrong).
+// Resolves when the database can be used (or /health says something else is wrong), with what
+// /health said last.
 export async function waitForUpgrade() {
   let health = await readHealth();
-  if (!health || health.status !== "upgrading") return;
+  if (!health || health.status !== "upgrading") return health;
   const box = document.getElementById("upgrade");
   const text = document.createElement("p");
   const bar = document.createElement("progress");
@@ -40,4 +41,5 @@ export async function waitForUpgrade() {
   box.hidden = true;
   box.replaceChildren();
   delete document.body.dataset.loaded; // start() sets it again once the data is shown
+  return health;
 }
