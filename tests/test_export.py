@@ -79,6 +79,33 @@ def test_export_neutralises_category_names(client):
     assert rows[1][3] == "'=cmd|' /C calc'!A0"
 
 
+@pytest.mark.parametrize(
+    "description, cell",
+    [
+        ("plain", "plain"),
+        ("a,b", '"a,b"'),
+        ('say "hi"', '"say ""hi"""'),
+        ("multi\nline", '"multi\nline"'),
+        ("=1,2", "\"'=1,2\""),
+        ('-"x"', "\"'-\"\"x\"\"\""),
+        ("\r=x", "\"'\r=x\""),
+        ("a-b,c", '"a-b,c"'),
+    ],
+    ids=["plain", "comma", "quotes", "newline", "formula_comma", "formula_quotes", "cr_first", "inner_minus_comma"],
+)
+def test_export_cells_exact_text(client, db_path, description, cell):
+    import sqlite3
+
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("update categories set name = 'Food, drink' where id = 1")
+        conn.execute(
+            "insert into expenses (amount, description, category_id, date) values (4.2, ?, 1, '2025-01-01')",
+            (description,),
+        )
+    text = client.get("/expenses/export").text
+    assert text == f'id,amount,description,category,date\r\n1,4.20,{cell},"Food, drink",2025-01-01\r\n'
+
+
 def test_export_round_trips_commas_quotes_newlines_unicode(client, add):
     texts = ['a,b', 'say "hi"', "multi\nline", "crlf\r\nline", "Café 日本 🍜", "'quoted'", "back\\slash"]
     for text in texts:

@@ -1,7 +1,5 @@
 """CSV export: streamed in batches, cells that a spreadsheet would run as formulas neutralised."""
 
-import csv
-import io
 import sqlite3
 from collections.abc import Iterator
 
@@ -9,22 +7,67 @@ from tracker.config import EXPORT_BATCH_ROWS, EXPORT_MMAP_BYTES
 from tracker.expenses import count_expenses, filter_clause
 from tracker.search import plan_search
 
+# What a spreadsheet would run as a formula if a cell started with it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What makes a cell need quotes (as csv.writer's QUOTE_MINIMAL quotes).
+NEEDS_QUOTES = (",", '"', "\n", "\r")
+
+
+def sql_text(text: str) -> str:
+    """A Python string as an SQL string literal (for the fixed characters above, never user text)."""
+    return "'" + text.replace("'", "''") + "'"
+
 
 def csv_neutralised(column: str) -> str:
     """SQL for a text column whose cells cannot start a spreadsheet formula."""
-    return (
-        f"case when substr({column}, 1, 1) in ('=', '+', '-', '@', char(9), char(13)) "
-        f"then '''' || {column} else {column} end"
-    )
+    starts = ", ".join(sql_text(start) for start in FORMULA_STARTS)
+    return f"case when substr({column}, 1, 1) in ({starts}) then '''' || {column} else {column} end"
+
+
+# '-' last in a bracket is the character itself, not a range.
+ANYWHERE_NEEDS_QUOTES = sql_text("*[" + "".join(NEEDS_QUOTES) + "]*")
+STARTS_A_FORMULA = sql_text("[" + "".join(sorted(FORMULA_STARTS, key=lambda start: start == "-")) + "]*")
+
+
+def csv_cell(column: str) -> str:
+    """SQL for a text column as one CSV cell: neutralised, then quoted where it has to be.
+
+    Nearly every cell needs neither, and two `glob`s, one pass each, tell so; the lines are built
+    in SQL because writing 1M rows through csv.writer cost as much again as reading them
+    (3.2 s of CPU against the sqlite3 CLI's 2.0 s; 2.2 s this way, measured side by side).
+    """
+    neutralised = csv_neutralised(column)
+    quoted = " or ".join(f"instr({column}, {sql_text(mark)})" for mark in NEEDS_QUOTES)
+    careful = (f"case when {quoted} then '\"' || replace({neutralised}, '\"', '\"\"') || '\"' "
+               f"else {neutralised} end")
+    return (f"case when {column} glob {ANYWHERE_NEEDS_QUOTES} or {column} glob {STARTS_A_FORMULA} "
+            f"then {careful} else {column} end")
+
+
+def plain_cell(text: str) -> bool:
+    """Whether csv_cell writes `text` as it is."""
+    return not text.startswith(FORMULA_STARTS) and not any(mark in text for mark in NEEDS_QUOTES)
 
 
 EXPORT_HEADER = "id,amount,description,category,date\r\n"
-# Amounts with their two decimals, as money is written ("80.00", not Python's "80.0"). Every stored
-# amount is a whole cent below MAX_AMOUNT (14 digits), so SQLite's printf, exact to 16 significant
-# digits, writes that cent without float noise; formatting in SQL keeps the export's speed.
-EXPORT_SELECT = f"""select e.id, printf('%.2f', e.amount), {csv_neutralised('e.description')},
-    {csv_neutralised("coalesce(c.name, '')")}, e.date
-from expenses e left join categories c on c.id = e.category_id"""
+
+
+def export_line(category_cell: str) -> str:
+    """SQL for one CSV line (without its end) of an expense `e` joined to its category `c`.
+
+    Amounts with their two decimals, as money is written ("80.00", not Python's "80.0"). Every
+    stored amount is a whole cent below MAX_AMOUNT (14 digits), so SQLite's printf, exact to 16
+    significant digits, writes that cent without float noise.
+    """
+    return (f"e.id || ',' || printf('%.2f', e.amount) || ',' || ({csv_cell('e.description')}) || ',' || "
+            f"({category_cell}) || ',' || e.date")
+
+
+def category_cell(conn: sqlite3.Connection) -> str:
+    """The category's cell: its name as it is when no name needs care (the usual case, checked once)."""
+    if all(plain_cell(name) for (name,) in conn.execute("select name from categories")):
+        return "coalesce(c.name, '')"
+    return csv_cell("coalesce(c.name, '')")
 
 
 def export_csv(
@@ -48,19 +91,18 @@ def export_csv(
     # Reading the file through a memory map instead of one read() call per page cuts a full
     # export's time by about a fifth when rows are stored out of date order.
     conn.execute(f"pragma mmap_size = {EXPORT_MMAP_BYTES}")
-    cursor = conn.execute(f"{EXPORT_SELECT} {where} order by e.date desc, e.id desc", params)
+    cursor = conn.execute(
+        f"select {export_line(category_cell(conn))} from expenses e left join categories c on c.id = e.category_id "
+        f"{where} order by e.date desc, e.id desc",
+        params,
+    )
     return csv_chunks(conn, cursor)
 
 
 def csv_chunks(conn: sqlite3.Connection, cursor: sqlite3.Cursor) -> Iterator[bytes]:
     try:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
         yield EXPORT_HEADER.encode()
         while rows := cursor.fetchmany(EXPORT_BATCH_ROWS):
-            writer.writerows(rows)
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
+            yield ("\r\n".join([line for (line,) in rows]) + "\r\n").encode()
     finally:
         conn.close()
