@@ -38,9 +38,10 @@ def by_category(conn: sqlite3.Connection, first: str, last: str) -> list[GroupRo
     return list(groups.values())
 
 
-# What `by` may be; another grouping (tags) is one function more here and its name in ReportBy.
+# What `by` may be: another grouping (tags) is one function more here; the API's and the CLI's
+# choices follow this dict.
 GROUPINGS: dict[str, Grouping] = {"category": by_category}
-ReportBy = Literal["category"]
+ReportBy = Literal[tuple(GROUPINGS)]  # Literal["category", …]
 
 
 def month_index(month: str) -> int:
