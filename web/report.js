@@ -44,6 +44,7 @@ function renderChart(report) {
   const slot = (width - left * 2) / report.months.length;
   const bar = Math.max(2, Math.min(44, slot * 0.7));
   const largest = Math.max(...report.month_totals, 0);
+  const step = [1, 2, 3, 6, 12].find((months) => slot * months >= 40) || 12;
   const chart = svg("svg", {
     viewBox: `0 0 ${width} ${height}`, class: "report-chart", role: "img",
     "aria-label": `Spending by month and category, ${monthTitle(report.from)} to ${monthTitle(report.to)}; the table below has the numbers.`,
@@ -61,14 +62,19 @@ function renderChart(report) {
       chart.append(svg("rect", { x, y, width: bar, height: Math.max(size, 0.5), fill: row.color || "#6c757d" },
         svg("title", {}, `${row.name}, ${monthName(month)}: ${money(amount)}`)));
     });
+    // Every month's name when there is room; else every 2nd, 3rd, 6th month, or each January.
+    const number = Number(month.slice(5, 7));
+    if ((number - 1) % step) return;
     const center = left + index * slot + slot / 2;
-    const label = month.endsWith("-01") || index === 0 ? [shortMonth(month), month.slice(0, 4)] : [shortMonth(month)];
-    label.forEach((line, number) => chart.append(
-      svg("text", { x: center, y: top + plot + 13 + number * 12, class: "month-label" }, line)));
+    const year = month.slice(0, 4);
+    const label = step === 12 ? [year] : number === 1 || index === 0 ? [shortMonth(month), year] : [shortMonth(month)];
+    label.forEach((line, row) => chart.append(
+      svg("text", { x: center, y: top + plot + 13 + row * 12, class: "month-label" }, line)));
   });
   if (largest) {
     const peak = report.month_totals.indexOf(largest);
-    chart.append(svg("text", { x: left + peak * slot + slot / 2, y: top - 5, class: "peak-label" }, money(largest)));
+    const x = Math.min(Math.max(left + peak * slot + slot / 2, left + 40), width - left - 40);
+    chart.append(svg("text", { x, y: top - 5, class: "peak-label" }, money(largest)));
   }
   return chart;
 }
