@@ -32,6 +32,7 @@ from api.routes import (
     health,
     imports,
     recurring,
+    report,
     rules,
     settings,
     summary,
@@ -59,7 +60,7 @@ log = logging.getLogger("expense_tracker")
 
 
 ROUTERS = [health.router, categories.router, edits.router, expenses.router, trash.router, imports.router, backups.router,
-           budgets.router, recurring.router, rules.router, settings.router, summary.router]
+           budgets.router, recurring.router, rules.router, settings.router, summary.router, report.router]
 
 
 # The page the window shows, beside this package (in a PyInstaller build both lie in _internal/).

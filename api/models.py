@@ -344,3 +344,23 @@ class UndoResult(BaseModel):
     edit_id: int
     rows: int
     summary: str
+
+
+class ReportRow(BaseModel):
+    id: int | str = Field(description="The category's id.")
+    name: str
+    color: str | None = Field(description="The category's colour, #RRGGBB.")
+    totals: list[float] = Field(description="Spent in each month of `months`, in order; 0 for a month with nothing.")
+    total: float = Field(description="Spent over the whole period.")
+
+
+class Report(BaseModel):
+    """Spending of a period of whole months by category × month."""
+
+    first: str = Field(alias="from", examples=["2025-01"], description="First month of the period.")
+    last: str = Field(alias="to", examples=["2025-12"], description="Last month of the period.")
+    by: str = Field(examples=["category"], description="What the rows are.")
+    months: list[str] = Field(description="Every month of the period, YYYY-MM, in order.")
+    rows: list[ReportRow] = Field(description="Each category with spending in the period, largest total first.")
+    month_totals: list[float] = Field(description="Spent in each month, all rows together.")
+    total: float = Field(description="Spent over the whole period.")

@@ -35,6 +35,7 @@ def commands(db: Path, bank_file: Path) -> dict[str, list[str]]:
         "add": [*tool, "add", *where, "--amount", "3.20", "--description", "Coffee", "--category", "Food"],
         "export": [*tool, "export", *where],
         "summary": [*tool, "summary", *where, "--month", "2025-03"],
+        "report": [*tool, "report", *where],
         "status": [*tool, "status", *where],
         "trash list": [*tool, "trash", "list", *where],
         "backups": [*tool, "backups", *where],

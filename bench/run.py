@@ -48,6 +48,7 @@ STDERR_TAIL_LINES = 40
 BENCH_DESCRIPTION = 'bench, "quoted" é'
 POST_BODY = {"amount": 12.34, "description": BENCH_DESCRIPTION, "category_id": 1, "date": "2024-05-06"}
 SUMMARY_PARAMS = {"month": "2023-06"}
+REPORT_PARAMS = {"from": "2023-07", "to": "2024-06"}
 FILTER_PARAMS = {
     "date_from": "2023-04-01", "date_to": "2023-06-30", "category_id": 3,
     "sort": "amount", "order": "desc", "limit": PAGE,
@@ -641,6 +642,8 @@ def run_measurements(report, server, db_path, rows, seconds, workdir):
                        lean, "/bench-no-such-path", None, expected_status=404)
         report_latency(report, "baseline: GET /health (opens the database)", lean, "/health", None)
         report_latency(report, "GET /summary?month=2023-06", lean, "/summary", SUMMARY_PARAMS, 2)
+        report_latency(report, "GET /report?from=2023-07&to=2024-06 (12 months by category)",
+                       lean, "/report", REPORT_PARAMS, 20)
         report_latency(report, "GET /expenses filtered (3 months, category, by amount)",
                        lean, "/expenses", FILTER_PARAMS, 5)
         deep_offset = int(DEPTH * rows)

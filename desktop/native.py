@@ -6,11 +6,13 @@ Exposed to the page as `window.pywebview.api`; the data itself stays on the REST
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from tracker.db import connect
 from tracker.errors import AppError, DatabaseUnavailable
 from tracker.expenses import count_expenses
 from tracker.export import export_csv
+from tracker.report import report, report_csv, report_filename
 
 if TYPE_CHECKING:
     from tracker.models import ExpenseFilters
@@ -51,6 +53,39 @@ class NativeApi:
             return {"error": f"Could not save the export to {target}: {exc}"}
         log.info("exported %d expenses to %s", rows, target)
         return {"path": str(target), "rows": rows}
+
+
+    def save_report(self, query: str) -> dict:
+        """Ask where to save, then write the year-at-a-glance CSV of this period there.
+
+        `query` is the report export's query string (`?from=2025-01&to=2025-12&by=category`).
+        """
+        import webview
+
+        params = {key: values[-1] for key, values in parse_qs(query.lstrip("?")).items()}
+        try:
+            result = read_report(self._db_path, params)
+        except (DatabaseUnavailable, AppError) as exc:
+            return {"error": str(exc)}
+        chosen = self._window.create_file_dialog(webview.FileDialog.SAVE, save_filename=report_filename(result))
+        if not chosen:
+            return {"cancelled": True}
+        target = Path(chosen if isinstance(chosen, str) else chosen[0])
+        try:
+            save_whole(target, [report_csv(result).encode()])
+        except OSError as exc:
+            log.warning("report to %s failed: %s", target, exc)
+            return {"error": f"Could not save the report to {target}: {exc}"}
+        log.info("saved the report of %s to %s to %s", result["from"], result["to"], target)
+        return {"path": str(target)}
+
+
+def read_report(db_path: Path, params: dict[str, str]) -> dict:
+    conn = connect(db_path)
+    try:
+        return report(conn, params.get("from"), params.get("to"), params.get("by", "category"))
+    finally:
+        conn.close()
 
 
 def write_export(db_path: Path, target: Path, filters: "ExpenseFilters") -> int:

@@ -180,6 +180,7 @@ LIGHT_COMMANDS = [  # (arguments, whether the command validates with a Pydantic 
     (["list", "--limit", "5"], False),
     (["export"], False),
     (["summary", "--month", "2025-03"], False),
+    (["report", "--from", "2025-01", "--to", "2025-03"], False),
     (["status"], False),
     (["delete", "1"], False),
     (["trash", "list"], False),

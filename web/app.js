@@ -10,6 +10,7 @@ import { isoDay, shiftMonth, weekStart } from "./format.js";
 import { setupImport } from "./import.js";
 import { loadMonth } from "./month.js";
 import { setupRecurring } from "./recurring.js";
+import { openReport, setupReport } from "./report.js";
 import { setupRules } from "./rules.js";
 import { renderSearch, setupSearch } from "./search.js";
 import { loadSettings, setupSettings, showDatabase } from "./settings.js";
@@ -172,6 +173,7 @@ async function start() {
   setupBudgets(() => guarded(loadMonth));
   setupRecurring(refreshAll);
   setupRules(refreshAll);
+  setupReport();
   tabOutOfDateFields();
   setupShortcuts({
     newExpense: focusEntry,
@@ -180,6 +182,7 @@ async function start() {
     previousMonth: () => setView(monthView(shiftMonth(state.view.month, -1))),
     nextMonth: () => setView(monthView(shiftMonth(state.view.month, 1))),
     undo: runToastUndo,
+    openReport,
   });
   $("#prev-month").addEventListener("click", () => setView(monthView(shiftMonth(state.view.month, -1))));
   $("#next-month").addEventListener("click", () => setView(monthView(shiftMonth(state.view.month, 1))));

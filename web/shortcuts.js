@@ -34,6 +34,7 @@ export function setupShortcuts(actions) {
       "/": actions.focusSearch,
       "[": actions.previousMonth,
       "]": actions.nextMonth,
+      y: actions.openReport,
       u: actions.undo,
       "?": openHelp,
     }[event.key];

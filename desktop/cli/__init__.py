@@ -15,6 +15,7 @@ from desktop.cli import (
     expenses,
     imports,
     recurring,
+    report,
     rules,
     serve,
     status,
@@ -52,6 +53,7 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
       expense-tracker budget set Food 500               a monthly limit; `summary` shows how it stands
       expense-tracker edit 12 --amount 13.20            change only what is given
       expense-tracker category rename Food Groceries    the list and summary follow
+      expense-tracker report --from 2025-01             spending by category and month since January 2025
       expense-tracker recurring add --amount 40 --description Internet --category Utilities --every monthly --start 2025-01-31
     """
     if ctx.invoked_subcommand is not None:
@@ -70,7 +72,8 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
 for command in (
     backups.backup, backups.backups, budgets.budget, bulk.bulk, categories.category, expenses.add, expenses.delete,
     expenses.edit, expenses.export,
-    imports.import_command, imports.imports, expenses.list_command, recurring.recurring, backups.restore,
+    imports.import_command, imports.imports, expenses.list_command, recurring.recurring, report.report_command,
+    backups.restore,
     rules.rule, serve.serve, status.status, summary.summary, trash.trash,
     desktop_entry.install_desktop, desktop_entry.uninstall_desktop,
 ):
