@@ -35,6 +35,7 @@ from api.routes import (
     rules,
     settings,
     summary,
+    tags,
     trash,
 )
 from tracker import __version__
@@ -59,7 +60,7 @@ log = logging.getLogger("expense_tracker")
 
 
 ROUTERS = [health.router, categories.router, edits.router, expenses.router, trash.router, imports.router, backups.router,
-           budgets.router, recurring.router, rules.router, settings.router, summary.router]
+           budgets.router, recurring.router, rules.router, settings.router, summary.router, tags.router]
 
 
 # The page the window shows, beside this package (in a PyInstaller build both lie in _internal/).

@@ -166,14 +166,6 @@ CREATE TABLE rules (
 CREATE TRIGGER categories_rules_delete after delete on categories begin
     delete from rules where category_id = old.id;
 end;
-CREATE TABLE edits (
-    id integer primary key autoincrement,
-    action text not null check (action in ('category', 'delete', 'restore', 'tidy')),
-    summary text not null,
-    rows integer not null,
-    made_at text not null default (datetime('now')),
-    undone_at text
-);
 CREATE TABLE edit_rows (
     edit_id integer not null,
     expense_id integer not null,
@@ -210,8 +202,34 @@ end;
 CREATE TRIGGER categories_learning_delete after delete on categories begin
     delete from learned_words where category_id = old.id;
 end;
+CREATE TABLE tags (id integer primary key, name text not null unique collate nocase);
+CREATE TABLE expense_tags (
+    expense_id integer not null,
+    tag_id integer not null,
+    primary key (expense_id, tag_id)
+) without rowid;
+CREATE INDEX idx_expense_tags_tag on expense_tags(tag_id, expense_id);
+CREATE TRIGGER deleted_expenses_tags_delete after delete on deleted_expenses
+when not exists (select 1 from expenses where id = old.id)
+begin
+    delete from expense_tags where expense_id = old.id;
+end;
+CREATE TABLE "edits" (
+    id integer primary key autoincrement,
+    action text not null check (action in ('category', 'delete', 'restore', 'tidy', 'add_tags', 'remove_tags')),
+    summary text not null,
+    rows integer not null,
+    made_at text not null default (datetime('now')),
+    undone_at text
+);
+CREATE TABLE edit_tags (
+    edit_id integer not null,
+    expense_id integer not null,
+    tag_id integer not null,
+    primary key (edit_id, expense_id, tag_id)
+) without rowid;
 pragma application_id = 1163423828;
-pragma user_version = 7;
+pragma user_version = 8;
 pragma journal_mode = wal;
 -- category 1 Food #e67e22
 -- category 2 Transport #3498db

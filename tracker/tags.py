@@ -1,0 +1,201 @@
+"""Tags: labels across categories (#holiday, #work-trip), any number per expense.
+
+A tag's name is what the person typed without its leading '#', trimmed and in lower case
+("#Holiday" and "holiday" are one tag, shown as "holiday"): lower case because SQLite's NOCASE
+folds only ASCII letters, so keeping the person's case would make "Ärger" and "ärger" two tags.
+Letters (any alphabet), digits, '-' and '_'; at most TAG_MAX characters.
+
+A trashed expense keeps its rows in expense_tags (it keeps its id), so that a restore brings
+it back with its tags; emptying it from the trash takes them away (a trigger, whichever way it goes).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from tracker.errors import InvalidInput, NotFound
+
+TAG_MAX = 40
+TAGS_PER_EXPENSE_MAX = 20
+
+TAGS_SCHEMA = [
+    "create table if not exists tags (id integer primary key, name text not null unique collate nocase)",
+    """create table if not exists expense_tags (
+    expense_id integer not null,
+    tag_id integer not null,
+    primary key (expense_id, tag_id)
+) without rowid""",
+    # tag -> expenses, for the tag filter and a tag's totals.
+    "create index if not exists idx_expense_tags_tag on expense_tags(tag_id, expense_id)",
+    # Emptied from the trash for good: its tags go too (restored, it is in expenses again first).
+    """create trigger if not exists deleted_expenses_tags_delete after delete on deleted_expenses
+when not exists (select 1 from expenses where id = old.id)
+begin
+    delete from expense_tags where expense_id = old.id;
+end""",
+]
+
+TAG_CHARACTERS = re.compile(r"[^\W_]|[-_]")
+
+
+def check_tag(value: str) -> str:
+    """A tag as stored (see the module's doc), or a ValueError that says in words what is wrong."""
+    if not isinstance(value, str):
+        raise ValueError("a tag must be text")
+    name = value.strip()
+    if name.startswith("#"):
+        name = name[1:].strip()
+    if not name:
+        raise ValueError("a tag must not be empty")
+    if len(name) > TAG_MAX:
+        raise ValueError(f"a tag has at most {TAG_MAX} characters, {name[:20]!r}… has {len(name)}")
+    bad = next((char for char in name if not TAG_CHARACTERS.fullmatch(char)), None)
+    if bad is not None:
+        raise ValueError(f"a tag has only letters, digits, '-' and '_', and {value.strip()!r} has {bad!r}")
+    return name.lower()
+
+
+def check_tags(values: Iterable[str]) -> list[str]:
+    """Each tag checked, each once, in the order given."""
+    names = list(dict.fromkeys(check_tag(value) for value in values))
+    if len(names) > TAGS_PER_EXPENSE_MAX:
+        raise ValueError(f"an expense has at most {TAGS_PER_EXPENSE_MAX} tags, not {len(names)}")
+    return names
+
+
+def parse_tags(text: str) -> list[str]:
+    """Tags as typed in one field: "#holiday #work-trip", "holiday, work-trip" or "holiday work-trip"."""
+    return check_tags(part for part in re.split(r"[\s,]+", text) if part)
+
+
+def valid_tags(values: Iterable[str], what: str = "tags") -> list[str]:
+    try:
+        return check_tags(values)
+    except ValueError as exc:
+        raise InvalidInput(f"Invalid {what}: {exc}.") from None
+
+
+def create_tags(conn: sqlite3.Connection) -> None:
+    for statement in TAGS_SCHEMA:
+        conn.execute(statement)
+
+
+def tag_ids(conn: sqlite3.Connection, names: Sequence[str]) -> list[int]:
+    """The ids of these (checked) tags, made where new; call inside a write transaction."""
+    conn.executemany("insert or ignore into tags (name) values (?)", [(name,) for name in names])
+    return [conn.execute("select id from tags where name = ?", (name,)).fetchone()[0] for name in names]
+
+
+def set_tags(conn: sqlite3.Connection, expense_id: int, names: Sequence[str]) -> None:
+    """Make the expense's tags exactly these (checked) names; call inside a write transaction."""
+    ids = tag_ids(conn, names)
+    conn.execute(f"delete from expense_tags where expense_id = ? and tag_id not in ({', '.join('?' * len(ids))})",
+                 (expense_id, *ids))
+    conn.executemany("insert or ignore into expense_tags (expense_id, tag_id) values (?, ?)",
+                     [(expense_id, tag_id) for tag_id in ids])
+
+
+def require_expense(conn: sqlite3.Connection, expense_id: int) -> None:
+    if conn.execute("select 1 from expenses where id = ?", (expense_id,)).fetchone() is None:
+        raise NotFound(f"Expense {expense_id} not found.")
+
+
+def add_tags(conn, expense_id: int, names: Iterable[str]) -> list[str]:
+    """Add tags to an expense (those it has stay); its tags after."""
+    names = valid_tags(names)
+    with conn.write():
+        require_expense(conn, expense_id)
+        conn.executemany("insert or ignore into expense_tags (expense_id, tag_id) values (?, ?)",
+                         [(expense_id, tag_id) for tag_id in tag_ids(conn, names)])
+        tags = tags_of(conn, expense_id)
+        if len(tags) > TAGS_PER_EXPENSE_MAX:
+            raise InvalidInput(f"Invalid tags: an expense has at most {TAGS_PER_EXPENSE_MAX} tags, not {len(tags)}.")
+        return tags
+
+
+def remove_tags(conn, expense_id: int, names: Iterable[str]) -> list[str]:
+    """Take tags off an expense (a tag it does not have is no error); its tags after."""
+    names = valid_tags(names)
+    with conn.write():
+        require_expense(conn, expense_id)
+        conn.executemany(
+            "delete from expense_tags where expense_id = ? and tag_id = (select id from tags where name = ?)",
+            [(expense_id, name) for name in names])
+        return tags_of(conn, expense_id)
+
+
+def replace_tags(conn, expense_id: int, names: Iterable[str]) -> list[str]:
+    """Make the expense's tags exactly these ([] takes them all away); its tags after."""
+    names = valid_tags(names)
+    with conn.write():
+        require_expense(conn, expense_id)
+        set_tags(conn, expense_id, names)
+        return tags_of(conn, expense_id)
+
+
+def tags_of(conn: sqlite3.Connection, expense_id: int) -> list[str]:
+    return tags_of_many(conn, [expense_id]).get(expense_id, [])
+
+
+def tags_of_many(conn: sqlite3.Connection, expense_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The tags of each of these expenses (sorted by name), in one query: for a list's page."""
+    if not expense_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    for row in conn.execute(
+        """select et.expense_id, t.name from expense_tags et join tags t on t.id = et.tag_id
+        where et.expense_id in (select value from json_each(?)) order by et.expense_id, t.name""",
+        (f"[{','.join(str(int(i)) for i in expense_ids)}]",),
+    ):
+        found.setdefault(row[0], []).append(row[1])
+    return found
+
+
+def with_tags(conn: sqlite3.Connection, expenses: list[dict]) -> list[dict]:
+    """The expenses, each with its `tags` (a list, maybe empty), read in one query."""
+    found = tags_of_many(conn, [expense["id"] for expense in expenses])
+    for expense in expenses:
+        expense["tags"] = found.get(expense["id"], [])
+    return expenses
+
+
+def tag_conditions(names: Sequence[str] | None) -> tuple[list[str], list[Any]]:
+    """Conditions on `expenses e` for the tag filter: the expense has every one of these tags."""
+    if not names:
+        return [], []
+    names = valid_tags(names, "query parameter 'tag'")
+    condition = ("e.id in (select et.expense_id from expense_tags et "
+                 "where et.tag_id = (select id from tags where name = ?))")
+    return [condition] * len(names), list(names)
+
+
+CENTS = "cast(round(e.amount * 100) as integer)"
+
+
+def tag_totals(conn: sqlite3.Connection, date_from: str | None = None, date_to: str | None = None) -> list[dict]:
+    """Each tag that some expense of the period has: `name`, `count` and `total` of its expenses,
+    most spent first."""
+    from tracker.money import cents_to_amount
+
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(f"The From date {date_from} is after the To date {date_to} "
+                           "(date_from must not be after date_to).")
+    conditions, params = [], []
+    if date_from is not None:
+        conditions.append("e.date >= ?")
+        params.append(date_from)
+    if date_to is not None:
+        conditions.append("e.date <= ?")
+        params.append(date_to)
+    where = f"where {' and '.join(conditions)}" if conditions else ""
+    rows = conn.execute(
+        f"""select t.name, n.count, n.cents from (
+            select et.tag_id, count(*) as count, sum({CENTS}) as cents
+            from expense_tags et join expenses e on e.id = et.expense_id {where} group by et.tag_id
+        ) n join tags t on t.id = n.tag_id order by n.cents desc, t.name""",
+        params,
+    ).fetchall()
+    return [{"name": row[0], "count": row[1], "total": cents_to_amount(row[2])} for row in rows]
