@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from tracker.categories import require_category
 from tracker.db import Session
 from tracker.errors import Conflict, InvalidInput, NotFound
-from tracker.expenses import MOVE_TO_TRASH, count_expenses, filter_clause
+from tracker.expenses import MOVE_TO_TRASH, count_expenses, drive_by_tag, filter_clause
 from tracker.money import check_totals
 from tracker.search import plan_search
 from tracker.tags import tag_ids, valid_tags
@@ -93,7 +93,8 @@ class Selection:
             if missing:
                 raise NotFound(f"No expense {missing[0]}" + (f" (nor {len(missing) - 1} more)." if len(missing) > 1 else "."))
             return wanted
-        conditions, params = filter_clause(self.date_from, self.date_to, self.category_id, self.tag)
+        conditions, params = filter_clause(self.date_from, self.date_to, self.category_id, self.tag,
+                                           drive_by_tag(conn, self.date_from, self.date_to, self.category_id, self.tag))
         search = plan_search(conn, self.q, None,
                              lambda: count_expenses(conn, self.date_from, self.date_to, self.category_id, tag=self.tag))
         conditions += search.conditions

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
 from tracker.money import cents_to_amount, check_totals
 from tracker.months import last_day, next_month, previous_month
 from tracker.search import plan_search
-from tracker.tags import set_tags, tag_conditions, valid_tags, with_tags
+from tracker.tags import set_tags, tag_conditions, tag_rows, valid_tags, with_tags
 
 SORT_COLUMNS = {"date": "e.date", "amount": "e.amount", "created_at": "e.created_at"}
 ORDERS = {"asc": "asc", "desc": "desc"}
@@ -36,6 +36,7 @@ def fetch_expense(conn: Session, expense_id: int) -> dict | None:
 
 def filter_clause(
     date_from: str | None, date_to: str | None, category_id: int | None, tag: Sequence[str] | None = None,
+    drive_tags: bool = False,
 ) -> tuple[list[str], list[Any]]:
     if date_from and date_to and date_from > date_to:
         raise InvalidInput(f"The From date {date_from} is after the To date {date_to} "
@@ -51,8 +52,19 @@ def filter_clause(
     if category_id is not None:
         conditions.append("e.category_id = ?")
         params.append(category_id)
-    tag_where, tag_params = tag_conditions(tag)
+    tag_where, tag_params = tag_conditions(tag, drive_tags)
     return conditions + tag_where, params + tag_params
+
+
+TAG_DRIVE_COST = 4
+
+
+def drive_by_tag(conn: Session, date_from: str | None, date_to: str | None, category_id: int | None,
+                 tag: Sequence[str] | None) -> bool:
+    """Whether to read all the rows of a tag filter from the tag's side (fewer rows than the dates and
+    category let through), rather than test the rows of the date range one by one."""
+    # Measured at 1M rows: a row tested costs about 0.4 µs, a row read from the tag's side about 1.8 µs.
+    return bool(tag) and tag_rows(conn, tag) * TAG_DRIVE_COST < count_expenses(conn, date_from, date_to, category_id)
 
 
 def encode_cursor(sort: str, order: str, value: Any, row_id: int) -> str:
@@ -209,7 +221,8 @@ def count_expenses(
     """How many expenses match: whole months from monthly_totals, and only the partial months at
     the edges of the date range through the date index, so it stays fast at a million rows.
     With a search q, the rows that match it (see search_filter); with tags, the rows that have them."""
-    conditions, params = filter_clause(date_from, date_to, category_id, tag)
+    conditions, params = filter_clause(date_from, date_to, category_id, tag,
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag))
     search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     if search.conditions and not conditions:
         return conn.execute(search.count_sql, search.count_params).fetchone()[0]
@@ -274,8 +287,9 @@ def expense_totals(
     Whole months come from monthly_totals and only the partial months at the edges of the date
     range are read, through the (date, amount) and (category_id, date, amount) indexes, so that
     it stays fast at a million rows. With a search q, the matching rows are read as the search
-    plan finds them; with tags, the rows that have them (through the tag index)."""
-    conditions, params = filter_clause(date_from, date_to, category_id, tag)
+    plan finds them; with tags, the rows that have them."""
+    conditions, params = filter_clause(date_from, date_to, category_id, tag,
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag))
     search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     if search.conditions or tag:
         count, cents = sum_rows(conn, [*conditions, *search.conditions], [*params, *search.params])

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 
 from tracker.config import EXPORT_BATCH_ROWS, EXPORT_MMAP_BYTES
-from tracker.expenses import count_expenses, filter_clause
+from tracker.expenses import count_expenses, drive_by_tag, filter_clause
 from tracker.search import plan_search
 
 
@@ -40,7 +40,8 @@ def export_csv(
     The query starts before this returns, so a database error surfaces here, not mid-stream.
     q: search text, tag: tags, as for list_expenses.
     """
-    conditions, params = filter_clause(date_from, date_to, category_id, tag)
+    conditions, params = filter_clause(date_from, date_to, category_id, tag,
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag))
     search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     conditions += search.conditions
     params += search.params

@@ -162,14 +162,30 @@ def with_tags(conn: sqlite3.Connection, expenses: list[dict]) -> list[dict]:
     return expenses
 
 
-def tag_conditions(names: Sequence[str] | None) -> tuple[list[str], list[Any]]:
-    """Conditions on `expenses e` for the tag filter: the expense has every one of these tags."""
+TAG_ID = "(select id from tags where name = ?)"
+# Row by row, tested against expense_tags' primary key: for a page in the list's order (it stops
+# after a page) and for a short date range (1.5 ms for a page at 1M rows, 6 ms for a month's total).
+TAG_CHECK = f"exists (select 1 from expense_tags et where et.expense_id = e.id and et.tag_id = {TAG_ID})"
+# From the tag's expenses (the tag index) to the rows: when the tag has fewer rows than the other filters.
+TAG_DRIVE = f"e.id in (select et.expense_id from expense_tags et where et.tag_id = {TAG_ID})"
+
+
+def tag_conditions(names: Sequence[str] | None, drive: bool = False) -> tuple[list[str], list[Any]]:
+    """Conditions on `expenses e` for the tag filter: the expense has every one of these tags.
+    drive: read the first tag's expenses through the tag index (see tag_rows), not row by row."""
     if not names:
         return [], []
     names = valid_tags(names, "query parameter 'tag'")
-    condition = ("e.id in (select et.expense_id from expense_tags et "
-                 "where et.tag_id = (select id from tags where name = ?))")
-    return [condition] * len(names), list(names)
+    conditions = [TAG_CHECK] * len(names)
+    if drive:
+        conditions[0] = TAG_DRIVE
+    return conditions, list(names)
+
+
+def tag_rows(conn: sqlite3.Connection, names: Sequence[str]) -> int:
+    """How many expenses (trashed ones too) have the first of these tags: counted in the tag index."""
+    names = valid_tags(names, "query parameter 'tag'")
+    return conn.execute(f"select count(*) from expense_tags where tag_id = {TAG_ID}", (names[0],)).fetchone()[0]
 
 
 CENTS = "cast(round(e.amount * 100) as integer)"
