@@ -19,6 +19,7 @@ from desktop.cli import (
     serve,
     status,
     summary,
+    tags,
     trash,
 )
 from desktop.cli.common import CONTEXT, UserError, current_db, db_option, setup_logging, user_errors, version_option
@@ -52,6 +53,8 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
       expense-tracker budget set Food 500               a monthly limit; `summary` shows how it stands
       expense-tracker edit 12 --amount 13.20            change only what is given
       expense-tracker category rename Food Groceries    the list and summary follow
+      expense-tracker add --amount 240 --description Hotel --category Food --tag holiday
+      expense-tracker tags --from 2025-07-01            each tag's count and total
       expense-tracker recurring add --amount 40 --description Internet --category Utilities --every monthly --start 2025-01-31
     """
     if ctx.invoked_subcommand is not None:
@@ -71,7 +74,7 @@ for command in (
     backups.backup, backups.backups, budgets.budget, bulk.bulk, categories.category, expenses.add, expenses.delete,
     expenses.edit, expenses.export,
     imports.import_command, imports.imports, expenses.list_command, recurring.recurring, backups.restore,
-    rules.rule, serve.serve, status.status, summary.summary, trash.trash,
+    rules.rule, serve.serve, status.status, summary.summary, tags.tags, trash.trash,
     desktop_entry.install_desktop, desktop_entry.uninstall_desktop,
 ):
     main.add_command(command)
