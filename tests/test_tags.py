@@ -171,3 +171,52 @@ def test_tags_library_add_remove_replace(db_path):
         assert tag_totals(conn) == [{"name": "holiday", "count": 1, "total": 5.0}]
     finally:
         conn.close()
+
+
+def recounted(db_path) -> tuple[dict, dict]:
+    """tag_monthly_totals as kept, and as counted again from the expenses in the list."""
+    conn = Database(db_path).open()
+    try:
+        kept = {(row[0], row[1]): (row[2], row[3]) for row in conn.execute(
+            "select tag_id, month, count, total_cents from tag_monthly_totals where count != 0 or total_cents != 0")}
+        again = {(row[0], row[1]): (row[2], row[3]) for row in conn.execute(
+            """select et.tag_id, substr(e.date, 1, 7), count(*), sum(cast(round(e.amount * 100) as integer))
+            from expense_tags et join expenses e on e.id = et.expense_id group by 1, 2""")}
+        return kept, again
+    finally:
+        conn.close()
+
+
+def test_tags_monthly_totals_stay_exact_through_every_change(client, trip, db_path):
+    hotel, dinner, tram = trip[1], trip[2], trip[3]
+    client.put(f"/expenses/{hotel['id']}", json={"amount": 250.75, "date": "2025-08-02"})
+    client.put(f"/expenses/{dinner['id']}", json={"tags": ["holiday", "august"]})
+    client.delete(f"/expenses/{tram['id']}")
+    client.delete(f"/expenses/{trip[0]['id']}")
+    client.post(f"/trash/{trip[0]['id']}/restore")
+    edit = client.post("/expenses/bulk", json={"action": "add_tags", "filter": {}, "tags": ["all"]}).json()
+    client.post("/expenses/bulk", json={"action": "remove_tags", "ids": [dinner["id"]], "tags": ["holiday"]})
+    client.post(f"/edits/{edit['edit_id']}/undo")
+    client.delete(f"/trash/{tram['id']}")
+    client.post("/expenses/bulk", json={"action": "delete", "filter": {"tag": ["holiday"]}})
+    kept, again = recounted(db_path)
+    assert kept == again and again
+    assert client.get("/tags", params={"from": "2025-07-01", "to": "2025-08-31"}).json() == [
+        {"name": "august", "count": 1, "total": 42.25}, {"name": "work_trip", "count": 1, "total": 9.5}]
+
+
+@pytest.mark.parametrize(("date_from", "date_to", "holiday"), [
+    (None, None, {"count": 4, "total": 465.75}),
+    ("2025-07-01", "2025-07-31", {"count": 4, "total": 465.75}),
+    ("2025-07-02", "2025-07-02", {"count": 1, "total": 42.25}),
+    ("2025-07-02", "2025-09-30", {"count": 2, "total": 45.25}),
+    ("2025-06-15", "2025-07-01", {"count": 2, "total": 420.5}),
+    ("2025-06-01", None, {"count": 4, "total": 465.75}),
+    (None, "2025-07-02", {"count": 3, "total": 462.75}),
+])
+def test_tags_totals_over_periods(client, trip, date_from, date_to, holiday):
+    params = {key: value for key, value in (("from", date_from), ("to", date_to)) if value}
+    tags = {tag.pop("name"): tag for tag in client.get("/tags", params=params).json()}
+    assert tags["holiday"] == holiday
+    assert totals(client, tag="holiday", **{key.replace("from", "date_from").replace("to", "date_to"): value
+                                            for key, value in params.items()}) == holiday

@@ -180,7 +180,7 @@ APP_TABLES = (
     "expense_search_data", "expense_search_idx", "expense_search_input", "expense_search_text",
     "expense_tags", "expenses", "import_batches", "import_in_progress", "import_profiles", "learned_words", "learning_changes",
     "monthly_totals", "recurring", "recurring_occurrences", "rules", "search_fold_map", "search_positions",
-    "settings", "sqlite_sequence", "tags",
+    "settings", "sqlite_sequence", "tag_monthly_totals", "tags",
 )
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
 from tracker.money import cents_to_amount, check_totals
 from tracker.months import last_day, next_month, previous_month
 from tracker.search import plan_search
-from tracker.tags import set_tags, tag_conditions, tag_rows, valid_tags, with_tags
+from tracker.tags import one_tag_sum, set_tags, tag_conditions, tag_rows, valid_tags, with_tags
 
 SORT_COLUMNS = {"date": "e.date", "amount": "e.amount", "created_at": "e.created_at"}
 ORDERS = {"asc": "asc", "desc": "desc"}
@@ -221,6 +221,8 @@ def count_expenses(
     """How many expenses match: whole months from monthly_totals, and only the partial months at
     the edges of the date range through the date index, so it stays fast at a million rows.
     With a search q, the rows that match it (see search_filter); with tags, the rows that have them."""
+    if tag and len(tag) == 1 and category_id is None and not (q and q.strip()):
+        return one_tag_sum(conn, tag, date_from, date_to)[0]
     conditions, params = filter_clause(date_from, date_to, category_id, tag,
                                        drive_by_tag(conn, date_from, date_to, category_id, tag))
     search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
@@ -287,7 +289,10 @@ def expense_totals(
     Whole months come from monthly_totals and only the partial months at the edges of the date
     range are read, through the (date, amount) and (category_id, date, amount) indexes, so that
     it stays fast at a million rows. With a search q, the matching rows are read as the search
-    plan finds them; with tags, the rows that have them."""
+    plan finds them; with tags, the rows that have them (one tag alone: as tracker.tags adds them up)."""
+    if tag and len(tag) == 1 and category_id is None and not (q and q.strip()):
+        count, cents = one_tag_sum(conn, tag, date_from, date_to)
+        return {"count": count, "total": cents_to_amount(cents)}
     conditions, params = filter_clause(date_from, date_to, category_id, tag,
                                        drive_by_tag(conn, date_from, date_to, category_id, tag))
     search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))

@@ -18,6 +18,7 @@ from typing import Any
 
 from tracker.errors import InvalidInput, NotFound
 
+CENTS = "cast(round(e.amount * 100) as integer)"
 TAG_MAX = 40
 TAGS_PER_EXPENSE_MAX = 20
 
@@ -30,6 +31,49 @@ TAGS_SCHEMA = [
 ) without rowid""",
     # tag -> expenses, for the tag filter and a tag's totals.
     "create index if not exists idx_expense_tags_tag on expense_tags(tag_id, expense_id)",
+    # Each tag's count and total by month, kept exact in cents by the triggers below, like
+    # monthly_totals: a tag's total over months reads a row per month, not every tagged expense.
+    # Only expenses in the list count (a trashed expense keeps its tags, not its place in here).
+    """create table if not exists tag_monthly_totals (
+    tag_id integer not null,
+    month text not null,
+    total_cents integer not null,
+    count integer not null,
+    primary key (tag_id, month)
+) without rowid""",
+    f"""create trigger if not exists expense_tags_totals_insert after insert on expense_tags begin
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select new.tag_id, substr(e.date, 1, 7), {CENTS}, 1 from expenses e where e.id = new.expense_id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+    f"""create trigger if not exists expense_tags_totals_delete after delete on expense_tags begin
+    update tag_monthly_totals
+        set total_cents = total_cents - (select {CENTS} from expenses e where e.id = old.expense_id), count = count - 1
+        where tag_id = old.tag_id and month = (select substr(e.date, 1, 7) from expenses e where e.id = old.expense_id);
+end""",
+    # Into the list (a restore: the only way an id that has tags comes back) and out of it (the trash).
+    f"""create trigger if not exists expenses_tag_totals_insert after insert on expenses
+when exists (select 1 from expense_tags where expense_id = new.id)
+begin
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select tag_id, substr(new.date, 1, 7), {CENTS.replace("e.", "new.")}, 1 from expense_tags where expense_id = new.id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+    f"""create trigger if not exists expenses_tag_totals_delete after delete on expenses
+when exists (select 1 from expense_tags where expense_id = old.id)
+begin
+    update tag_monthly_totals set total_cents = total_cents - {CENTS.replace("e.", "old.")}, count = count - 1
+        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
+end""",
+    f"""create trigger if not exists expenses_tag_totals_update after update of amount, date on expenses
+when exists (select 1 from expense_tags where expense_id = new.id)
+begin
+    update tag_monthly_totals set total_cents = total_cents - {CENTS.replace("e.", "old.")}, count = count - 1
+        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select tag_id, substr(new.date, 1, 7), {CENTS.replace("e.", "new.")}, 1 from expense_tags where expense_id = new.id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
     # Emptied from the trash for good: its tags go too (restored, it is in expenses again first).
     """create trigger if not exists deleted_expenses_tags_delete after delete on deleted_expenses
 when not exists (select 1 from expenses where id = old.id)
@@ -188,9 +232,6 @@ def tag_rows(conn: sqlite3.Connection, names: Sequence[str]) -> int:
     return conn.execute(f"select count(*) from expense_tags where tag_id = {TAG_ID}", (names[0],)).fetchone()[0]
 
 
-CENTS = "cast(round(e.amount * 100) as integer)"
-
-
 def tag_totals(conn: sqlite3.Connection, date_from: str | None = None, date_to: str | None = None) -> list[dict]:
     """Each tag that some expense of the period has: `name`, `count` and `total` of its expenses,
     most spent first."""
@@ -199,19 +240,51 @@ def tag_totals(conn: sqlite3.Connection, date_from: str | None = None, date_to: 
     if date_from and date_to and date_from > date_to:
         raise InvalidInput(f"The From date {date_from} is after the To date {date_to} "
                            "(date_from must not be after date_to).")
-    conditions, params = [], []
-    if date_from is not None:
-        conditions.append("e.date >= ?")
-        params.append(date_from)
-    if date_to is not None:
-        conditions.append("e.date <= ?")
-        params.append(date_to)
-    where = f"where {' and '.join(conditions)}" if conditions else ""
-    rows = conn.execute(
-        f"""select t.name, n.count, n.cents from (
-            select et.tag_id, count(*) as count, sum({CENTS}) as cents
-            from expense_tags et join expenses e on e.id = et.expense_id {where} group by et.tag_id
-        ) n join tags t on t.id = n.tag_id order by n.cents desc, t.name""",
-        params,
-    ).fetchall()
-    return [{"name": row[0], "count": row[1], "total": cents_to_amount(row[2])} for row in rows]
+    found = tag_sums(conn, date_from, date_to)
+    names = dict(conn.execute("select id, name from tags").fetchall())
+    rows = sorted(((names[tag_id], count, cents) for tag_id, (count, cents) in found.items() if count),
+                  key=lambda row: (-row[2], row[0]))
+    return [{"name": name, "count": count, "total": cents_to_amount(cents)} for name, count, cents in rows]
+
+
+def tag_sums(conn: sqlite3.Connection, date_from: str | None, date_to: str | None,
+             name: str | None = None) -> dict[int, list[int]]:
+    """Tag id -> [count, cents] of the period's expenses (of the tag `name` alone, when given).
+    Whole months come from tag_monthly_totals; only the partial months at the edges of the period
+    are read from the expenses (each row checked against expense_tags)."""
+    from tracker.expenses import whole_months_and_edges
+    from tracker.months import last_day
+
+    one = "" if name is None else f" and tag_id = {TAG_ID}"
+    one_params = [] if name is None else [name]
+    found: dict[int, list[int]] = {}
+
+    def count_in(rows: Iterable) -> None:
+        for tag_id, count, cents in rows:
+            entry = found.setdefault(tag_id, [0, 0])
+            entry[0] += count
+            entry[1] += cents
+
+    whole_month = bool(date_from and date_to) and date_from[8:] == "01" and date_to == last_day(date_to[:7])
+    if date_from and date_to and date_from[:7] == date_to[:7] and not whole_month:
+        edges = [(date_from, date_to)]
+    else:
+        conditions, params, edges = whole_months_and_edges(date_from, date_to, None)
+        count_in(conn.execute(f"select tag_id, count, total_cents from tag_monthly_totals "
+                              f"where {' and '.join(conditions)}{one}", [*params, *one_params]))
+    for low, high in edges:
+        count_in(conn.execute(
+            f"""select et.tag_id, count(*), sum({CENTS}) from expenses e join expense_tags et on et.expense_id = e.id
+            where e.date >= ? and e.date <= ?{one.replace("tag_id", "et.tag_id")} group by et.tag_id""",
+            (low, high, *one_params)))
+    return found
+
+
+def one_tag_sum(conn: sqlite3.Connection, names: Sequence[str], date_from: str | None,
+                date_to: str | None) -> tuple[int, int]:
+    """Count and cents of the period's expenses with this one tag (see tag_sums)."""
+    (name,) = valid_tags(names, "query parameter 'tag'")
+    count, cents = 0, 0
+    for tag_count, tag_cents in tag_sums(conn, date_from, date_to, name).values():
+        count, cents = count + tag_count, cents + tag_cents
+    return count, cents
