@@ -220,3 +220,11 @@ def test_tags_totals_over_periods(client, trip, date_from, date_to, holiday):
     assert tags["holiday"] == holiday
     assert totals(client, tag="holiday", **{key.replace("from", "date_from").replace("to", "date_to"): value
                                             for key, value in params.items()}) == holiday
+
+
+def test_tags_window_export_query_keeps_every_tag():
+    from tracker.models import ExpenseFilters
+
+    filters = ExpenseFilters.from_query("?tag=holiday&tag=%23Lisbon&date_from=2025-07-01&q=x&q=dinner")
+    assert filters.tag == ["holiday", "lisbon"] and filters.q == "dinner"
+    assert ExpenseFilters.from_query("?date_from=2025-07-01").tag == []

@@ -4,7 +4,7 @@ count/total line says the trip's total; tags changed in the edit dialog; the bul
 
 from playwright.sync_api import expect
 
-from browser import FOOD, descriptions, entry, filters, reload, table, url_params
+from browser import AXE_SCRIPT, FOOD, descriptions, entry, filters, reload, serious_violations, table, url_params
 
 
 def summary(page):
@@ -107,6 +107,8 @@ def test_tags_edit_dialog_and_bulk_tag(open_page, api):
     page.keyboard.press("Enter")
     tagging = page.get_by_role("dialog", name="Tag 2 expenses")
     expect(tagging.get_by_label("Tags to put on them")).to_be_focused()
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    assert serious_violations(page, "bulk tag dialog", "#bulk-tag-dialog") == []
     page.keyboard.type("#holiday")
     page.keyboard.press("Enter")
     expect(page.locator("#toast-text")).to_have_text("#holiday added to 2 expenses.")
@@ -123,3 +125,19 @@ def test_tags_edit_dialog_and_bulk_tag(open_page, api):
     expect(summary(page)).to_have_text("#holiday · March 2025: 1 expense, $30.00")
     page.get_by_role("status").get_by_role("button", name="Undo").click()
     expect(summary(page)).to_have_text("#holiday · March 2025: 2 expenses, $50.00")
+
+
+def test_tags_bad_tag_said_next_to_the_field(open_page, api):
+    page = open_page()
+    entry(page).get_by_label("Amount").focus()
+    type_expense(page, "12", "Taxi", "03/14/2025", "#work trip!")
+    error = page.locator("#entry-tags-error")
+    expect(error).to_contain_text("a tag has only letters, digits, '-' and '_', and 'trip!' has '!'")
+    expect(entry(page).get_by_label("Tags")).to_be_focused()
+    assert api.expenses() == []
+    # Put right, it saves.
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Enter")
+    expect(row(page, "Taxi")).to_be_visible()
+    expect(error).to_have_text("")
+    assert api.expenses()[0]["tags"] == ["trip", "work"]
