@@ -228,3 +228,26 @@ def test_tags_window_export_query_keeps_every_tag():
     filters = ExpenseFilters.from_query("?tag=holiday&tag=%23Lisbon&date_from=2025-07-01&q=x&q=dinner")
     assert filters.tag == ["holiday", "lisbon"] and filters.q == "dinner"
     assert ExpenseFilters.from_query("?date_from=2025-07-01").tag == []
+
+
+def test_tags_dry_run_makes_no_tag(client, trip, db_path):
+    dry = client.post("/expenses/bulk", json={"action": "add_tags", "filter": {"tag": ["holiday"]}, "tags": ["new"],
+                                              "dry_run": True}).json()
+    assert dry == {"edit_id": None, "action": "add_tags", "rows": 4, "summary": "#new added to 4 expenses",
+                   "dry_run": True}
+    again = client.post("/expenses/bulk", json={"action": "add_tags", "ids": [trip[0]["id"]], "tags": ["holiday"],
+                                                "dry_run": True}).json()
+    assert again["rows"] == 0
+    assert "new" not in {tag["name"] for tag in client.get("/tags").json()}
+    conn = Database(db_path).open()
+    try:
+        assert conn.execute("select count(*) from tags where name = 'new'").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("Cafe\u0301", "café"), ("#CAFÉ", "café"), ("  # Lisbon ", "lisbon"), ("ÄRGER_2", "ärger_2"),
+])
+def test_tags_one_spelling(client, add, typed, stored):
+    assert add(tags=[typed])["tags"] == [stored]

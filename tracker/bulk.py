@@ -234,8 +234,12 @@ def change_tags(conn: Session, selection: Selection, names: Sequence[str], *, ad
     action = "add_tags" if add else "remove_tags"
     with conn.write():
         ids = selection.expense_ids(conn)
-        wanted = tag_ids(conn, names) if add else [
-            row[0] for row in rows_in_chunks(conn, "select id from tags where name in ({})", names)]
+        existing = {row[1]: row[0] for row in rows_in_chunks(conn, "select id, name from tags where name in ({})", names)}
+        if add and dry_run and len(existing) < len(names):
+            # A tag that does not exist yet: every chosen expense would get it (and nothing is made now).
+            return edit_result(conn, None, action, len(ids), f"{', '.join(f'#{name}' for name in names)} added to "
+                               f"{expenses_word(len(ids))}")
+        wanted = tag_ids(conn, names) if add else list(existing.values())
         have = "exists (select 1 from expense_tags x where x.expense_id = e.id and x.tag_id = t.id)"
         pairs = rows_in_chunks(
             conn,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -89,7 +90,8 @@ def check_tag(value: str) -> str:
     """A tag as stored (see the module's doc), or a ValueError that says in words what is wrong."""
     if not isinstance(value, str):
         raise ValueError("a tag must be text")
-    name = value.strip()
+    # One spelling of each letter (é typed as e and an accent is é), then lower case.
+    name = unicodedata.normalize("NFC", value.strip())
     if name.startswith("#"):
         name = name[1:].strip()
     if not name:
@@ -97,9 +99,11 @@ def check_tag(value: str) -> str:
     if len(name) > TAG_MAX:
         raise ValueError(f"a tag has at most {TAG_MAX} characters, {name[:20]!r}… has {len(name)}")
     bad = next((char for char in name if not TAG_CHARACTERS.fullmatch(char)), None)
+    lower = unicodedata.normalize("NFC", name.lower())
+    bad = bad or next((char for char in lower if not TAG_CHARACTERS.fullmatch(char)), None)
     if bad is not None:
         raise ValueError(f"a tag has only letters, digits, '-' and '_', and {value.strip()!r} has {bad!r}")
-    return name.lower()
+    return lower
 
 
 def check_tags(values: Iterable[str]) -> list[str]:
