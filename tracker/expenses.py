@@ -59,12 +59,33 @@ def filter_clause(
 TAG_DRIVE_COST = 4
 
 
+def month_rows(conn: Session, date_from: str | None, date_to: str | None, category_id: int | None) -> int:
+    """About how many expenses the dates and category let through: those of the months they touch."""
+    conditions, params = ["1"], []
+    for condition, value in (("month >= ?", date_from and date_from[:7]), ("month <= ?", date_to and date_to[:7]),
+                             ("category_id = ?", category_id)):
+        if value is not None and value != "":
+            conditions.append(condition)
+            params.append(value)
+    return conn.execute(f"select coalesce(sum(count), 0) from monthly_totals where {' and '.join(conditions)}",
+                        params).fetchone()[0]
+
+
 def drive_by_tag(conn: Session, date_from: str | None, date_to: str | None, category_id: int | None,
-                 tag: Sequence[str] | None) -> bool:
-    """Whether to read all the rows of a tag filter from the tag's side (fewer rows than the dates and
-    category let through), rather than test the rows of the date range one by one."""
+                 tag: Sequence[str] | None, wanted: int | None = None) -> bool:
+    """Whether to read all the rows of a tag filter from the tag's side, rather than test the rows of
+    the date range one by one (in the list's order, until `wanted` rows are found; None: all of them)."""
+    if not tag:
+        return False
     # Measured at 1M rows: a row tested costs about 0.4 µs, a row read from the tag's side about 1.8 µs.
-    return bool(tag) and tag_rows(conn, tag) * TAG_DRIVE_COST < count_expenses(conn, date_from, date_to, category_id)
+    # Driven, every row of the first tag is read (in any month); tested, the range's rows until enough
+    # match (the tags taken as independent of each other).
+    in_range = max(month_rows(conn, date_from, date_to, category_id), 1)
+    density = 1.0
+    for name in tag:
+        density *= min(1.0, tag_rows(conn, [name], date_from, date_to) / in_range)
+    tested = in_range if wanted is None else min(in_range, wanted / max(density, 1 / in_range))
+    return tag_rows(conn, tag, None, None) * TAG_DRIVE_COST < tested
 
 
 def encode_cursor(sort: str, order: str, value: Any, row_id: int) -> str:
@@ -179,7 +200,8 @@ def list_expenses(
     """
     if cursor is not None and offset:
         raise InvalidInput("Invalid query parameter 'cursor': use either cursor or offset, not both.")
-    conditions, params = filter_clause(date_from, date_to, category_id, tag)
+    conditions, params = filter_clause(date_from, date_to, category_id, tag,
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag, offset + limit + 1))
     column, direction = SORT_COLUMNS[sort], ORDERS[order]
     if cursor is not None:
         value, last_id = decode_cursor(cursor, sort, order)

@@ -230,10 +230,19 @@ def tag_conditions(names: Sequence[str] | None, drive: bool = False) -> tuple[li
     return conditions, list(names)
 
 
-def tag_rows(conn: sqlite3.Connection, names: Sequence[str]) -> int:
-    """How many expenses (trashed ones too) have the first of these tags: counted in the tag index."""
+def tag_rows(conn: sqlite3.Connection, names: Sequence[str], date_from: str | None, date_to: str | None) -> int:
+    """About how many expenses of the months of this period have the first of these tags (from
+    tag_monthly_totals: a row per month)."""
     names = valid_tags(names, "query parameter 'tag'")
-    return conn.execute(f"select count(*) from expense_tags where tag_id = {TAG_ID}", (names[0],)).fetchone()[0]
+    conditions, params = [f"tag_id = {TAG_ID}"], [names[0]]
+    if date_from:
+        conditions.append("month >= ?")
+        params.append(date_from[:7])
+    if date_to:
+        conditions.append("month <= ?")
+        params.append(date_to[:7])
+    return conn.execute(f"select coalesce(sum(count), 0) from tag_monthly_totals where {' and '.join(conditions)}",
+                        params).fetchone()[0]
 
 
 def tag_totals(conn: sqlite3.Connection, date_from: str | None = None, date_to: str | None = None) -> list[dict]:
@@ -277,10 +286,15 @@ def tag_sums(conn: sqlite3.Connection, date_from: str | None, date_to: str | Non
         count_in(conn.execute(f"select tag_id, count, total_cents from tag_monthly_totals "
                               f"where {' and '.join(conditions)}{one}", [*params, *one_params]))
     for low, high in edges:
-        count_in(conn.execute(
-            f"""select et.tag_id, count(*), sum({CENTS}) from expenses e join expense_tags et on et.expense_id = e.id
-            where e.date >= ? and e.date <= ?{one.replace("tag_id", "et.tag_id")} group by et.tag_id""",
-            (low, high, *one_params)))
+        if name is None:
+            count_in(conn.execute(
+                f"""select et.tag_id, count(*), sum({CENTS}) from expenses e join expense_tags et on et.expense_id = e.id
+                where e.date >= ? and e.date <= ? group by et.tag_id""", (low, high)))
+        else:  # the edge's rows in date order, each checked against expense_tags' key
+            count, cents = conn.execute(
+                f"select count(*), coalesce(sum({CENTS}), 0) from expenses e where e.date >= ? and e.date <= ? "
+                f"and {TAG_CHECK}", (low, high, name)).fetchone()
+            count_in([(0, count, cents)])
     return found
 
 
@@ -288,6 +302,9 @@ def one_tag_sum(conn: sqlite3.Connection, names: Sequence[str], date_from: str |
                 date_to: str | None) -> tuple[int, int]:
     """Count and cents of the period's expenses with this one tag (see tag_sums)."""
     (name,) = valid_tags(names, "query parameter 'tag'")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(f"The From date {date_from} is after the To date {date_to} "
+                           "(date_from must not be after date_to).")
     count, cents = 0, 0
     for tag_count, tag_cents in tag_sums(conn, date_from, date_to, name).values():
         count, cents = count + tag_count, cents + tag_cents
