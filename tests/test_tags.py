@@ -251,3 +251,12 @@ def test_tags_dry_run_makes_no_tag(client, trip, db_path):
 ])
 def test_tags_one_spelling(client, add, typed, stored):
     assert add(tags=[typed])["tags"] == [stored]
+
+
+def test_tags_bulk_refuses_more_than_twenty_per_expense(client, add):
+    crowded = add(tags=[f"t{n}" for n in range(19)])
+    response = client.post("/expenses/bulk", json={"action": "add_tags", "ids": [crowded["id"]], "tags": ["a", "b"]})
+    assert response.status_code == 422
+    assert response.json()["detail"] == f"Expense {crowded['id']} would have 21 tags; an expense has at most 20."
+    assert len(client.get(f"/expenses/{crowded['id']}").json()["tags"]) == 19
+    assert client.get("/edits").json() == []

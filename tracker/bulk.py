@@ -13,7 +13,7 @@ from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.expenses import MOVE_TO_TRASH, count_expenses, drive_by_tag, filter_clause
 from tracker.money import check_totals
 from tracker.search import plan_search
-from tracker.tags import tag_ids, valid_tags
+from tracker.tags import TAGS_PER_EXPENSE_MAX, tag_ids, valid_tags
 from tracker.trash import TRASH_KEPT, restore_rows
 
 EDITS_SCHEMA = [
@@ -259,6 +259,13 @@ def change_tags(conn: Session, selection: Selection, names: Sequence[str], *, ad
         if add:
             conn.execute("""insert or ignore into expense_tags (expense_id, tag_id)
                 select expense_id, tag_id from edit_tags where edit_id = ?""", (edit_id,))
+            crowded = conn.execute(
+                """select expense_id, count(*) from expense_tags where expense_id in
+                (select expense_id from edit_tags where edit_id = ?) group by expense_id having count(*) > ? limit 1""",
+                (edit_id, TAGS_PER_EXPENSE_MAX)).fetchone()
+            if crowded:  # the transaction is rolled back: nothing changes
+                raise InvalidInput(f"Expense {crowded[0]} would have {crowded[1]} tags; an expense has at most "
+                                   f"{TAGS_PER_EXPENSE_MAX}.")
         else:
             conn.execute("""delete from expense_tags where (expense_id, tag_id) in
                 (select expense_id, tag_id from edit_tags where edit_id = ?)""", (edit_id,))
