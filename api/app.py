@@ -36,6 +36,7 @@ from api.routes import (
     rules,
     settings,
     summary,
+    tags,
     trash,
 )
 from tracker import __version__
@@ -60,7 +61,7 @@ log = logging.getLogger("expense_tracker")
 
 
 ROUTERS = [health.router, categories.router, edits.router, expenses.router, trash.router, imports.router, backups.router,
-           budgets.router, recurring.router, rules.router, settings.router, summary.router, report.router]
+           budgets.router, recurring.router, rules.router, settings.router, summary.router, report.router, tags.router]
 
 
 # The page the window shows, beside this package (in a PyInstaller build both lie in _internal/).

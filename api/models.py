@@ -28,6 +28,13 @@ class ExpenseResponse(BaseModel):
     category_name: str
     date: str
     created_at: str
+    tags: list[str] = Field(default_factory=list, examples=[["holiday"]], description="Its tags, sorted by name.")
+
+
+class TagTotal(BaseModel):
+    name: str = Field(examples=["holiday"])
+    count: int = Field(description="How many expenses of the period have it.")
+    total: float = Field(description="What they add up to.")
 
 
 class CategorySummary(BaseModel):

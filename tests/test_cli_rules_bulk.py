@@ -59,7 +59,7 @@ def test_cli_bulk_delete_needs_yes_without_input_and_undo_brings_back(run):
 @pytest.mark.parametrize(
     "args, words",
     [
-        (("bulk", "category", "Food"), "Say which expenses: --id, --from/--to/--category/--search, or --all"),
+        (("bulk", "category", "Food"), "Say which expenses: --id, --from/--to/--category/--search/--tagged, or --all"),
         (("bulk", "category", "Food", "--id", "1", "--search", "x"), "either by --id or by"),
         (("bulk", "category", "Books", "--all"), "No category 'Books'"),
         (("bulk", "category", "Food", "--id", "99"), "No expense 99"),

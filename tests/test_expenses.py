@@ -19,6 +19,7 @@ def test_create_expense_returns_full_expense(client):
         "category_name": "Food",
         "date": "2025-03-14",
         "created_at": body["created_at"],
+        "tags": [],  # new with tags (issue 18): added, nothing renamed
     }
     assert client.get(f"/expenses/{body['id']}").json() == body
 

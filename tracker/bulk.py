@@ -3,15 +3,17 @@ learning run over them — as one edit that one undo takes back."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from tracker.categories import require_category
 from tracker.db import Session
 from tracker.errors import Conflict, InvalidInput, NotFound
-from tracker.expenses import MOVE_TO_TRASH, count_expenses, filter_clause
+from tracker.expenses import MOVE_TO_TRASH, count_expenses, drive_by_tag, filter_clause
 from tracker.money import check_totals
 from tracker.search import plan_search
+from tracker.tags import TAGS_PER_EXPENSE_MAX, tag_ids, valid_tags
 from tracker.trash import TRASH_KEPT, restore_rows
 
 EDITS_SCHEMA = [
@@ -34,11 +36,39 @@ EDITS_SCHEMA = [
 ]
 
 MAX_IDS = 100_000  # ids listed in one request; a filter reaches any number of rows
-ACTIONS = ("category", "delete", "restore", "tidy")
+ACTIONS = ("category", "delete", "restore", "tidy", "add_tags", "remove_tags")
+
+# The edits table again with the tag actions in its check (SQLite cannot alter a check), and the
+# (expense, tag) pairs a tag edit added or took away, so that undo takes exactly those back.
+TAG_EDITS_SCHEMA = [
+    """create table edits_with_tags (
+    id integer primary key autoincrement,
+    action text not null check (action in ('category', 'delete', 'restore', 'tidy', 'add_tags', 'remove_tags')),
+    summary text not null,
+    rows integer not null,
+    made_at text not null default (datetime('now')),
+    undone_at text
+)""",
+    "insert into edits_with_tags (id, action, summary, rows, made_at, undone_at) "
+    "select id, action, summary, rows, made_at, undone_at from edits",
+    "drop table edits",
+    "alter table edits_with_tags rename to edits",
+    """create table if not exists edit_tags (
+    edit_id integer not null,
+    expense_id integer not null,
+    tag_id integer not null,
+    primary key (edit_id, expense_id, tag_id)
+) without rowid""",
+]
 
 
 def create_edits(conn) -> None:
     for statement in EDITS_SCHEMA:
+        conn.execute(statement)
+
+
+def create_tag_edits(conn) -> None:
+    for statement in TAG_EDITS_SCHEMA:
         conn.execute(statement)
 
 
@@ -51,6 +81,7 @@ class Selection:
     date_to: str | None = None
     category_id: int | None = None
     q: str | None = None
+    tag: Sequence[str] | None = None
 
     def expense_ids(self, conn: Session) -> list[int]:
         if self.ids is not None:
@@ -62,8 +93,10 @@ class Selection:
             if missing:
                 raise NotFound(f"No expense {missing[0]}" + (f" (nor {len(missing) - 1} more)." if len(missing) > 1 else "."))
             return wanted
-        conditions, params = filter_clause(self.date_from, self.date_to, self.category_id)
-        search = plan_search(conn, self.q, None, lambda: count_expenses(conn, self.date_from, self.date_to, self.category_id))
+        conditions, params = filter_clause(self.date_from, self.date_to, self.category_id, self.tag,
+                                           drive_by_tag(conn, self.date_from, self.date_to, self.category_id, self.tag))
+        search = plan_search(conn, self.q, None,
+                             lambda: count_expenses(conn, self.date_from, self.date_to, self.category_id, tag=self.tag))
         conditions += search.conditions
         params += search.params
         where = f"where {' and '.join(conditions)}" if conditions else ""
@@ -191,6 +224,54 @@ def apply_changes(conn: Session, changes: Sequence[dict], *, dry_run: bool = Fal
         return edit_result(conn, edit_id, "tidy", len(rows), summary)
 
 
+def change_tags(conn: Session, selection: Selection, names: Sequence[str], *, add: bool,
+                dry_run: bool = False) -> dict:
+    """Add these tags to the chosen expenses (add=True), or take them off; one undoable edit that
+    records exactly the (expense, tag) pairs it changed."""
+    names = valid_tags(names)
+    if not names:
+        raise InvalidInput("Say which tags: at least one.")
+    action = "add_tags" if add else "remove_tags"
+    with conn.write():
+        ids = selection.expense_ids(conn)
+        existing = {row[1]: row[0] for row in rows_in_chunks(conn, "select id, name from tags where name in ({})", names)}
+        if add and dry_run and len(existing) < len(names):
+            # A tag that does not exist yet: every chosen expense would get it (and nothing is made now).
+            return edit_result(conn, None, action, len(ids), f"{', '.join(f'#{name}' for name in names)} added to "
+                               f"{expenses_word(len(ids))}")
+        wanted = tag_ids(conn, names) if add else list(existing.values())
+        have = "exists (select 1 from expense_tags x where x.expense_id = e.id and x.tag_id = t.id)"
+        pairs = rows_in_chunks(
+            conn,
+            f"""select e.id, t.id from expenses e join tags t
+            where e.id in ({{}}) and t.id in (select value from json_each(?)) and {'not' if add else ''} {have}""",
+            ids, json.dumps(wanted))
+        changed = len({pair[0] for pair in pairs})
+        label = ", ".join(f"#{name}" for name in names)
+        summary = (f"{label} added to {expenses_word(changed)}" if add
+                   else f"{label} taken off {expenses_word(changed)}")
+        if dry_run:
+            return edit_result(conn, None, action, changed, summary)
+        edit_id = conn.execute("insert into edits (action, summary, rows) values (?, ?, ?)",
+                               (action, summary, changed)).lastrowid
+        conn.executemany("insert into edit_tags (edit_id, expense_id, tag_id) values (?, ?, ?)",
+                         [(edit_id, *pair) for pair in pairs])
+        if add:
+            conn.execute("""insert or ignore into expense_tags (expense_id, tag_id)
+                select expense_id, tag_id from edit_tags where edit_id = ?""", (edit_id,))
+            crowded = conn.execute(
+                """select expense_id, count(*) from expense_tags where expense_id in
+                (select expense_id from edit_tags where edit_id = ?) group by expense_id having count(*) > ? limit 1""",
+                (edit_id, TAGS_PER_EXPENSE_MAX)).fetchone()
+            if crowded:  # the transaction is rolled back: nothing changes
+                raise InvalidInput(f"Expense {crowded[0]} would have {crowded[1]} tags; an expense has at most "
+                                   f"{TAGS_PER_EXPENSE_MAX}.")
+        else:
+            conn.execute("""delete from expense_tags where (expense_id, tag_id) in
+                (select expense_id, tag_id from edit_tags where edit_id = ?)""", (edit_id,))
+        return edit_result(conn, edit_id, action, changed, summary)
+
+
 def list_edits(conn: Session, limit: int = 20) -> list[dict]:
     return [dict(row) for row in conn.execute(
         "select id, action, summary, rows, made_at, undone_at from edits order by id desc limit ?", (limit,)
@@ -207,7 +288,15 @@ def undo_edit(conn: Session, edit_id: int) -> dict:
         if edit["undone_at"] is not None:
             raise Conflict(f"Edit {edit_id} ({edit['summary']}) was already undone.")
         chosen = "(select expense_id from edit_rows where edit_id = ?)"
-        if edit["action"] == "delete":
+        if edit["action"] == "add_tags":
+            back = conn.execute("""delete from expense_tags where (expense_id, tag_id) in
+                (select expense_id, tag_id from edit_tags where edit_id = ?)""", (edit_id,)).rowcount
+        elif edit["action"] == "remove_tags":
+            back = conn.execute("""insert or ignore into expense_tags (expense_id, tag_id)
+                select r.expense_id, r.tag_id from edit_tags r where r.edit_id = ?
+                and (r.expense_id in (select id from expenses) or r.expense_id in (select id from deleted_expenses))""",
+                                (edit_id,)).rowcount
+        elif edit["action"] == "delete":
             back = len(restore_rows(conn, f"id in {chosen} and id not in (select id from expenses)", (edit_id,)))
         elif edit["action"] == "restore":
             conn.execute(f"{MOVE_TO_TRASH} where e.id in {chosen}", (None, edit_id))

@@ -176,11 +176,11 @@ def init_database(path: Path, report: Report | None = None, cancel: threading.Ev
 # Every table and view the routes use, for /health: a file swapped or changed underneath a
 # running app must not be reported as connected (tests check this against the migrations).
 APP_TABLES = (
-    "budgets", "categories", "deleted_expenses", "edit_rows", "edits", "expense_search", "expense_search_config",
+    "budgets", "categories", "deleted_expenses", "edit_rows", "edit_tags", "edits", "expense_search", "expense_search_config",
     "expense_search_data", "expense_search_idx", "expense_search_input", "expense_search_text",
-    "expenses", "import_batches", "import_in_progress", "import_profiles", "learned_words", "learning_changes",
+    "expense_tags", "expenses", "import_batches", "import_in_progress", "import_profiles", "learned_words", "learning_changes",
     "monthly_totals", "recurring", "recurring_occurrences", "rules", "search_fold_map", "search_positions",
-    "settings", "sqlite_sequence",
+    "settings", "sqlite_sequence", "tag_monthly_totals", "tags",
 )
 
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tracker.categories import require_category
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
 from tracker.money import cents_to_amount, check_totals
 from tracker.months import last_day, next_month, previous_month
 from tracker.search import plan_search
+from tracker.tags import one_tag_sum, set_tags, tag_conditions, tag_rows, valid_tags, with_tags
 
 SORT_COLUMNS = {"date": "e.date", "amount": "e.amount", "created_at": "e.created_at"}
 ORDERS = {"asc": "asc", "desc": "desc"}
@@ -29,11 +31,12 @@ from expenses e left join categories c on c.id = e.category_id"""
 
 def fetch_expense(conn: Session, expense_id: int) -> dict | None:
     row = conn.execute(f"{EXPENSE_SELECT} where e.id = ?", (expense_id,)).fetchone()
-    return dict(row) if row else None
+    return with_tags(conn, [dict(row)])[0] if row else None
 
 
 def filter_clause(
-    date_from: str | None, date_to: str | None, category_id: int | None
+    date_from: str | None, date_to: str | None, category_id: int | None, tag: Sequence[str] | None = None,
+    drive_tags: bool = False,
 ) -> tuple[list[str], list[Any]]:
     if date_from and date_to and date_from > date_to:
         raise InvalidInput(f"The From date {date_from} is after the To date {date_to} "
@@ -49,7 +52,40 @@ def filter_clause(
     if category_id is not None:
         conditions.append("e.category_id = ?")
         params.append(category_id)
-    return conditions, params
+    tag_where, tag_params = tag_conditions(tag, drive_tags)
+    return conditions + tag_where, params + tag_params
+
+
+TAG_DRIVE_COST = 4
+
+
+def month_rows(conn: Session, date_from: str | None, date_to: str | None, category_id: int | None) -> int:
+    """About how many expenses the dates and category let through: those of the months they touch."""
+    conditions, params = ["1"], []
+    for condition, value in (("month >= ?", date_from and date_from[:7]), ("month <= ?", date_to and date_to[:7]),
+                             ("category_id = ?", category_id)):
+        if value is not None and value != "":
+            conditions.append(condition)
+            params.append(value)
+    return conn.execute(f"select coalesce(sum(count), 0) from monthly_totals where {' and '.join(conditions)}",
+                        params).fetchone()[0]
+
+
+def drive_by_tag(conn: Session, date_from: str | None, date_to: str | None, category_id: int | None,
+                 tag: Sequence[str] | None, wanted: int | None = None) -> bool:
+    """Whether to read all the rows of a tag filter from the tag's side, rather than test the rows of
+    the date range one by one (in the list's order, until `wanted` rows are found; None: all of them)."""
+    if not tag:
+        return False
+    # Measured at 1M rows: a row tested costs about 0.4 µs, a row read from the tag's side about 1.8 µs.
+    # Driven, every row of the first tag is read (in any month); tested, the range's rows until enough
+    # match (the tags taken as independent of each other).
+    in_range = max(month_rows(conn, date_from, date_to, category_id), 1)
+    density = 1.0
+    for name in tag:
+        density *= min(1.0, tag_rows(conn, [name], date_from, date_to) / in_range)
+    tested = in_range if wanted is None else min(in_range, wanted / max(density, 1 / in_range))
+    return tag_rows(conn, tag, None, None) * TAG_DRIVE_COST < tested
 
 
 def encode_cursor(sort: str, order: str, value: Any, row_id: int) -> str:
@@ -86,12 +122,15 @@ def get_expense(conn: Session, expense_id: int) -> dict:
 
 
 def create_expense(conn: Session, expense: ExpenseCreate) -> dict:
+    tags = getattr(expense, "tags", None)
     with conn.write():
         require_category(conn, expense.category_id)
         row_id = conn.execute(
             "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
             (expense.amount, expense.description, expense.category_id, expense.date),
         ).lastrowid
+        if tags:
+            set_tags(conn, row_id, valid_tags(tags))
         check_totals(conn, [expense.date[:7]])
         return fetch_expense(conn, row_id)
 
@@ -101,7 +140,10 @@ EXPENSE_FIELDS = ("amount", "description", "category_id", "date")
 
 
 def update_expense(conn: Session, expense_id: int, fields: dict[str, Any]) -> dict:
-    """Set the given fields (already valid; see ExpenseUpdate and provided_fields); the others stay."""
+    """Set the given fields (already valid; see ExpenseUpdate and provided_fields); the others stay.
+    `tags`, when given, become the expense's tags ([] takes them all away)."""
+    fields = dict(fields)
+    tags = fields.pop("tags", None)
     unknown = set(fields) - set(EXPENSE_FIELDS)
     if unknown:
         raise ValueError(f"not fields of an expense: {sorted(unknown)}")
@@ -114,6 +156,8 @@ def update_expense(conn: Session, expense_id: int, fields: dict[str, Any]) -> di
             # Column names come from EXPENSE_FIELDS, never from the request.
             assignments = ", ".join(f"{name} = ?" for name in fields)
             conn.execute(f"update expenses set {assignments} where id = ?", [*fields.values(), expense_id])
+        if tags is not None:
+            set_tags(conn, expense_id, valid_tags(tags))
         updated = fetch_expense(conn, expense_id)
         check_totals(conn, [updated["date"][:7]])
         return updated
@@ -148,6 +192,7 @@ def list_expenses(
     offset: int = 0,
     cursor: str | None = None,
     q: str | None = None,
+    tag: Sequence[str] | None = None,
 ) -> tuple[list[dict], str | None]:
     """One page of expenses and the cursor of the next page (None on the last page).
 
@@ -155,11 +200,12 @@ def list_expenses(
     """
     if cursor is not None and offset:
         raise InvalidInput("Invalid query parameter 'cursor': use either cursor or offset, not both.")
-    conditions, params = filter_clause(date_from, date_to, category_id)
+    conditions, params = filter_clause(date_from, date_to, category_id, tag,
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag, offset + limit + 1))
     column, direction = SORT_COLUMNS[sort], ORDERS[order]
     if cursor is not None:
         value, last_id = decode_cursor(cursor, sort, order)
-    search = plan_search(conn, q, offset + limit + 1, lambda: count_expenses(conn, date_from, date_to, category_id))
+    search = plan_search(conn, q, offset + limit + 1, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     conditions += search.conditions
     params += search.params
     if cursor is not None:
@@ -175,7 +221,7 @@ def list_expenses(
         ) {ordering}""",
         [*params, limit + 1, offset],
     ).fetchall()
-    page = [dict(row) for row in rows[:limit]]
+    page = with_tags(conn, [dict(row) for row in rows[:limit]])
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
@@ -192,15 +238,19 @@ def count_expenses(
     date_to: str | None = None,
     category_id: int | None = None,
     q: str | None = None,
+    tag: Sequence[str] | None = None,
 ) -> int:
     """How many expenses match: whole months from monthly_totals, and only the partial months at
     the edges of the date range through the date index, so it stays fast at a million rows.
-    With a search q, the rows that match it (see search_filter)."""
-    conditions, params = filter_clause(date_from, date_to, category_id)
-    search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id))
+    With a search q, the rows that match it (see search_filter); with tags, the rows that have them."""
+    if tag and len(tag) == 1 and category_id is None and not (q and q.strip()):
+        return one_tag_sum(conn, tag, date_from, date_to)[0]
+    conditions, params = filter_clause(date_from, date_to, category_id, tag,
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag))
+    search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     if search.conditions and not conditions:
         return conn.execute(search.count_sql, search.count_params).fetchone()[0]
-    if search.conditions:
+    if search.conditions or tag:
         where = " and ".join([*conditions, *search.conditions])
         return conn.execute(f"select count(*) from expenses e where {where}", [*params, *search.params]).fetchone()[0]
     if date_from and date_to and date_from[:7] == date_to[:7]:
@@ -254,16 +304,21 @@ def expense_totals(
     date_to: str | None = None,
     category_id: int | None = None,
     q: str | None = None,
+    tag: Sequence[str] | None = None,
 ) -> dict:
     """How many expenses match the same filters as `list_expenses`, and their total: `count`, `total`.
 
     Whole months come from monthly_totals and only the partial months at the edges of the date
     range are read, through the (date, amount) and (category_id, date, amount) indexes, so that
     it stays fast at a million rows. With a search q, the matching rows are read as the search
-    plan finds them."""
-    conditions, params = filter_clause(date_from, date_to, category_id)
-    search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id))
-    if search.conditions:
+    plan finds them; with tags, the rows that have them (one tag alone: as tracker.tags adds them up)."""
+    if tag and len(tag) == 1 and category_id is None and not (q and q.strip()):
+        count, cents = one_tag_sum(conn, tag, date_from, date_to)
+        return {"count": count, "total": cents_to_amount(cents)}
+    conditions, params = filter_clause(date_from, date_to, category_id, tag,
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag))
+    search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
+    if search.conditions or tag:
         count, cents = sum_rows(conn, [*conditions, *search.conditions], [*params, *search.params])
         return {"count": count, "total": cents_to_amount(cents)}
     if date_from and date_to and date_from[:7] == date_to[:7]:

@@ -1,10 +1,10 @@
 """CSV export: streamed in batches, cells that a spreadsheet would run as formulas neutralised."""
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from tracker.config import EXPORT_BATCH_ROWS, EXPORT_MMAP_BYTES
-from tracker.expenses import count_expenses, filter_clause
+from tracker.expenses import count_expenses, drive_by_tag, filter_clause
 from tracker.search import plan_search
 
 # What a spreadsheet would run as a formula if a cell started with it.
@@ -76,14 +76,16 @@ def export_csv(
     date_to: str | None = None,
     category_id: int | None = None,
     q: str | None = None,
+    tag: Sequence[str] | None = None,
 ) -> Iterator[bytes]:
     """The CSV export in chunks of rows as they are read; closes the connection when done.
 
     The query starts before this returns, so a database error surfaces here, not mid-stream.
-    q: search text, as for list_expenses.
+    q: search text, tag: tags, as for list_expenses.
     """
-    conditions, params = filter_clause(date_from, date_to, category_id)
-    search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id))
+    conditions, params = filter_clause(date_from, date_to, category_id, tag,
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag))
+    search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     conditions += search.conditions
     params += search.params
     where = f"where {' and '.join(conditions)}" if conditions else ""

@@ -246,11 +246,21 @@ def migrate_rules_and_learning(conn: sqlite3.Connection, is_new: bool, progress:
     create_learning(conn)
 
 
+def migrate_tags(conn: sqlite3.Connection, is_new: bool, progress: Progress | None = None) -> None:
+    # New tables only (and the small edits table rebuilt for its new actions): instant on any file.
+    from tracker.bulk import create_tag_edits
+    from tracker.tags import create_tags
+
+    create_tags(conn)
+    create_tag_edits(conn)
+
+
 MIGRATIONS = [
     migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports,
     migrate_budgets_recurring_search, migrate_recurring_pause, migrate_rules_and_learning,
+    migrate_tags,
 ]
 
 # Each migration's weight in an upgrade (see Progress); the search index's are in search_index.py.
-MIGRATION_WEIGHTS = [0.0, sum(MONTHLY_TOTALS_WEIGHTS.values()), 0.0, 0.05, SEARCH_INDEX_WEIGHT, 0.0, LEARNING_WEIGHT]
+MIGRATION_WEIGHTS = [0.0, sum(MONTHLY_TOTALS_WEIGHTS.values()), 0.0, 0.05, SEARCH_INDEX_WEIGHT, 0.0, LEARNING_WEIGHT, 0.0]
 assert len(MIGRATION_WEIGHTS) == len(MIGRATIONS)

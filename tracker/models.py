@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from tracker.config import MAX_AMOUNT, MAX_ID
 from tracker.errors import InvalidInput
+from tracker.tags import TAG_MAX, TAGS_PER_EXPENSE_MAX, check_tag
 from tracker.validation import (
     check_cents,
     check_date,
@@ -44,6 +45,9 @@ Month = Annotated[
     AfterValidator(check_month),
 ]
 Color = Annotated[str, Field(strict=True, pattern=r"^#[0-9a-fA-F]{6}$", examples=["#2a9d8f"])]
+TagName = Annotated[str, Field(strict=True, max_length=200, examples=["holiday"]), AfterValidator(check_tag)]
+TAGS_DESCRIPTION = (f"Tags: letters, digits, '-' and '_', at most {TAG_MAX} characters each; a leading '#' is "
+                    "dropped and a tag is stored in lower case (#Holiday is holiday).")
 
 
 SearchText = Annotated[Annotated[str, Field(max_length=200)] | None, AfterValidator(check_search), Field(
@@ -61,12 +65,17 @@ class ExpenseFilters(BaseModel):
     date_to: IsoDate | None = Field(None, description="Last date included (YYYY-MM-DD).")
     category_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
     q: SearchText = None
+    tag: Annotated[list[TagName], Field(max_length=TAGS_PER_EXPENSE_MAX)] = Field(
+        default_factory=list, description="Only expenses that have this tag (repeat it: expenses with all of them).")
 
     @classmethod
     def from_query(cls, query: str) -> "ExpenseFilters":
         """Parse a query string (`?date_from=…&q=…`) as the API does: the last of repeated
         parameters counts, unknown ones are ignored; invalid values are refused in the same words."""
-        params = {key: values[-1] for key, values in parse_qs(query.lstrip("?"), keep_blank_values=True).items()}
+        params: dict[str, Any] = {
+            key: values if key == "tag" else values[-1]
+            for key, values in parse_qs(query.lstrip("?"), keep_blank_values=True).items()
+        }
         try:
             return cls.model_validate(params)
         except ValidationError as exc:
@@ -96,7 +105,8 @@ class ExpenseCreate(StrictModel):
     description: Description
     category_id: RowId
     date: IsoDate
-
+    tags: Annotated[list[TagName], Field(max_length=TAGS_PER_EXPENSE_MAX)] | None = Field(
+        None, description=TAGS_DESCRIPTION)
 
 
 class ExpenseUpdate(StrictModel):
@@ -106,6 +116,8 @@ class ExpenseUpdate(StrictModel):
     description: Description | None = Field(None, description=UNCHANGED)
     category_id: RowId | None = Field(None, description=UNCHANGED)
     date: IsoDate | None = Field(None, description=UNCHANGED)
+    tags: Annotated[list[TagName], Field(max_length=TAGS_PER_EXPENSE_MAX)] | None = Field(
+        None, description="The expense's tags from now on ([] takes them all away). " + UNCHANGED)
 
 
 class SettingsUpdate(StrictModel):
@@ -269,9 +281,12 @@ class ExpenseSelection(StrictModel):
 
 
 class BulkEdit(ExpenseSelection):
-    action: Literal["category", "delete", "restore"] = Field(description=(
-        "`category`: move them to `category_id`; `delete`: to the trash; `restore`: the listed `ids` back from the trash."))
+    action: Literal["category", "delete", "restore", "add_tags", "remove_tags"] = Field(description=(
+        "`category`: move them to `category_id`; `delete`: to the trash; `restore`: the listed `ids` back from the trash; "
+        "`add_tags` / `remove_tags`: put `tags` on them / take `tags` off them."))
     category_id: RowId | None = Field(None, description="For `category`.")
+    tags: Annotated[list[TagName], Field(max_length=TAGS_PER_EXPENSE_MAX)] | None = Field(
+        None, description="For `add_tags` and `remove_tags`.")
     dry_run: bool = Field(False, description="Only say how many rows it would change.")
 
 

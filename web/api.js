@@ -12,7 +12,7 @@ const UNREACHABLE = "The Expense Tracker API cannot be reached. Is the app still
 // "Invalid field 'amount': …" and "Unknown category_id 4: …" name the field; forms show the
 // message next to it.
 function fieldOf(detail) {
-  const match = /^(?:Invalid field|The field) '([a-z_]+)'|^Unknown (category_id) /.exec(detail);
+  const match = /^(?:Invalid field|The field) '([a-z_]+)(?:\.\d+)?'|^Unknown (category_id) /.exec(detail);
   return match ? match[1] || match[2] : null;
 }
 
@@ -81,7 +81,8 @@ export async function stream(path, options, onLine) {
 export function query(params) {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
-    if (value !== null && value !== undefined && value !== "") search.set(key, value);
+    if (Array.isArray(value)) for (const item of value) search.append(key, item); // repeated: ?tag=a&tag=b
+    else if (value !== null && value !== undefined && value !== "") search.set(key, value);
   }
   const text = search.toString();
   return text ? `?${text}` : "";

@@ -15,6 +15,7 @@ import { setupRules } from "./rules.js";
 import { renderSearch, setupSearch } from "./search.js";
 import { loadSettings, setupSettings, showDatabase } from "./settings.js";
 import { setupShortcuts } from "./shortcuts.js";
+import { renderTagFilters, setupTagFilters } from "./tags.js";
 import { inMonthMode, monthRange, monthView, onViewChange, openedOnChosenDates, presetView, setView, state, thisMonth } from "./state.js";
 import { loadExpenses, resetPaging, setupTable } from "./table.js";
 import { setupTrash } from "./trash.js";
@@ -47,6 +48,7 @@ function renderFilters() {
   const allDates = !state.view.from && !state.view.to;
   $("#filter-all").setAttribute("aria-pressed", String(allDates));
   $("#filter-month").setAttribute("aria-pressed", String(inMonthMode() && state.view.month === thisMonth()));
+  renderTagFilters();
 }
 
 async function refreshAll() {
@@ -72,8 +74,8 @@ async function reloadEverything() {
 }
 
 async function exportCsv() {
-  const { q, from, to, category } = state.view;
-  const params = query({ q: q.trim(), date_from: from, date_to: to, category_id: category });
+  const { q, from, to, category, tag } = state.view;
+  const params = query({ q: q.trim(), date_from: from, date_to: to, category_id: category, tag });
   const desktop = window.pywebview && window.pywebview.api && window.pywebview.api.save_export;
   if (desktop) {
     // In the app window the file is written by the app itself, after a native save dialog.
@@ -122,7 +124,7 @@ function setupFilters() {
   }
   $("#filter-category").addEventListener("change", apply);
   // Back to the list as it opens: the month shown, no search, every category.
-  $("#filter-clear").addEventListener("click", () => setView({ q: "", category: "", ...monthRange(state.view.month) }));
+  $("#filter-clear").addEventListener("click", () => setView({ q: "", category: "", tag: [], ...monthRange(state.view.month) }));
   $("#filter-all").addEventListener("click", () => setView({ from: "", to: "" }));
   $("#filter-week").addEventListener("click", () => setView({ from: isoDay(weekStart()), to: isoDay(new Date()) }));
   $("#filter-month").addEventListener("click", () => setView(monthView(thisMonth())));
@@ -170,6 +172,7 @@ async function start() {
   setupImport(reloadEverything);
   setupFilters();
   setupSearch();
+  setupTagFilters();
   setupBudgets(() => guarded(loadMonth));
   setupRecurring(refreshAll);
   setupRules(refreshAll);
@@ -191,7 +194,7 @@ async function start() {
   onViewChange(async (changes) => {
     renderFilters();
     // The list's summary names the month in month mode, so a new month redraws it too.
-    const listChanged = ["q", "from", "to", "category", "sort", "order", "month"].some((key) => key in changes);
+    const listChanged = ["q", "from", "to", "category", "tag", "sort", "order", "month"].some((key) => key in changes);
     if (listChanged) resetPaging();
     await guarded(async () => {
       await Promise.all([listChanged ? loadExpenses() : null, "month" in changes ? loadMonth() : null]);

@@ -5,6 +5,7 @@ import { confirmAction } from "./confirm.js";
 import { $, categoryOptions, el } from "./dom.js";
 import { plural } from "./format.js";
 import { onViewChange, state } from "./state.js";
+import { setupBulkTags } from "./tags.js";
 import { toast } from "./toast.js";
 
 let onChanged = async () => {};
@@ -91,9 +92,11 @@ export function renderSelection() {
 // What the API is to act on: the ticked ids, or the list's own filters and search.
 function chosen() {
   if (!selection().all) return { ids: [...selection().ids] };
-  const { q, from, to, category } = state.view;
+  const { q, from, to, category, tag } = state.view;
   const filter = { q: q.trim(), date_from: from, date_to: to, category_id: category ? Number(category) : "" };
-  return { filter: Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== "")) };
+  const chosenFilter = Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== ""));
+  if (tag.length) chosenFilter.tag = tag;
+  return { filter: chosenFilter };
 }
 
 // Run one bulk edit; the toast says what it did and offers its Undo (the `u` key too).
@@ -162,8 +165,9 @@ export function setupBulk(changed) {
   $("#bulk-move").addEventListener("click", move);
   $("#bulk-delete").addEventListener("click", remove);
   $("#bulk-clear").addEventListener("click", clearSelection);
+  setupBulkTags(count, chosen, clearSelection, (body) => runBulk(body));
   // Another month, filter or search is another list: what was ticked in the last one is let go.
   onViewChange((changes) => {
-    if (["q", "from", "to", "category", "month"].some((key) => key in changes)) clearSelection();
+    if (["q", "from", "to", "category", "tag", "month"].some((key) => key in changes)) clearSelection();
   });
 }

@@ -3,12 +3,14 @@ import { api, query } from "./api.js";
 import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
 import { dateExample, isoDay } from "./format.js";
 import { state } from "./state.js";
+import { loadTagChoices, parseTags } from "./tags.js";
 
 const form = $("#entry");
 const amount = $("#entry-amount");
 const description = $("#entry-description");
 const category = $("#entry-category");
 const date = $("#entry-date");
+const tags = $("#entry-tags");
 let suggestions = [];
 let categoryTouched = false;
 let suggestTimer = null;
@@ -202,12 +204,16 @@ export function setupEntry(onAdded) {
       category_id: Number(category.value),
       date: date.value,
     };
+    const typedTags = parseTags(tags.value);
+    if (typedTags.length) body.tags = typedTags;
     try {
       const created = await api("/expenses", { method: "POST", body });
       amount.value = "";
       description.value = "";
       categoryTouched = false;
+      // The tags stay, as the category and date do: the next expense of the trip is likely tagged alike.
       focusEntry();
+      if (typedTags.length) loadTagChoices();
       await onAdded(created);
     } catch (error) {
       // The API speaks of YYYY-MM-DD; the person sees the date as their field shows it.

@@ -4,6 +4,7 @@
 // last day ("month mode"). A From/To typed by hand leaves month mode; "All dates" empties both.
 // In the URL, month mode is the month alone, all dates is `dates=all`, any other range is from/to.
 const URL_KEYS = ["q", "from", "to", "category", "sort", "order", "month"];
+// The tags the list is filtered by are `tag` in the URL, once for each: ?tag=holiday&tag=lisbon.
 const listeners = new Set();
 
 function thisMonth() {
@@ -36,7 +37,8 @@ function fromUrl() {
   const month = /^\d{4}-(0[1-9]|1[0-2])$/.test(value("month")) ? value("month") : thisMonth();
   const custom = value("from") || value("to") || value("dates") === "all";
   const range = custom ? { from: value("from"), to: value("to") } : monthRange(month);
-  return { q: value("q"), ...range, category: value("category"), sort, order, month };
+  const tag = [...new Set(params.getAll("tag").map((name) => name.replace(/^#/, "").trim()).filter(Boolean))];
+  return { q: value("q"), ...range, category: value("category"), tag, sort, order, month };
 }
 
 // Whether the URL the page was opened with chose a month or a date range (else: the current month).
@@ -67,6 +69,7 @@ function writeUrl() {
       || (key === "month" && value === thisMonth()) || ((key === "from" || key === "to") && monthMode);
     if (value && !isDefault) params.set(key, value);
   }
+  for (const name of state.view.tag) params.append("tag", name);
   if (!state.view.from && !state.view.to) params.set("dates", "all");
   const search = params.toString();
   history.replaceState(null, "", search ? `?${search}` : location.pathname);

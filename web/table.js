@@ -9,14 +9,15 @@ import { highlight } from "./search.js";
 import { restoreExpense } from "./trash.js";
 import { renderSelection, selectBox } from "./bulk.js";
 import { offerRule } from "./rules.js";
+import { loadTagChoices, parseTags, tagChip, tagsText } from "./tags.js";
 
 let onChanged = async () => {};
 let runGuarded = (work) => work();
 let loadNumber = 0;
 
 function filterParams() {
-  const { q, from, to, category } = state.view;
-  return { q: q.trim(), date_from: from, date_to: to, category_id: category };
+  const { q, from, to, category, tag } = state.view;
+  return { q: q.trim(), date_from: from, date_to: to, category_id: category, tag };
 }
 
 export function resetPaging() {
@@ -26,10 +27,12 @@ export function resetPaging() {
   state.page.sum = null;
 }
 
-// What the list is of, in words: "December 2026", "Café · All dates", "“coffee” · Mar 1 – Mar 9, 2025".
+// What the list is of, in words: "December 2026", "Café · All dates", "“coffee” · Mar 1 – Mar 9, 2025",
+// "#holiday · July 2025" (with the count and total after it: a tag's total for the period).
 function listName() {
-  const { q, category, from, to, month } = state.view;
+  const { q, category, from, to, month, tag } = state.view;
   const parts = [];
+  if (tag.length) parts.push(tagsText(tag));
   if (q.trim()) parts.push(`“${q.trim()}”`);
   const chosen = category && categoryById(category);
   if (chosen) parts.push(chosen.name);
@@ -51,7 +54,7 @@ export async function loadExpenses({ recount = true } = {}) {
     recount || state.page.total === null ? api(`/expenses/totals${query(filterParams())}`) : null,
   ]);
   // An empty month or range: is the whole file empty (a welcome), or only this part of it?
-  const searched = Boolean(state.view.q.trim() || state.view.category);
+  const searched = Boolean(state.view.q.trim() || state.view.category || state.view.tag.length);
   const nothingAtAll = page.data.length === 0 && !searched && (!state.view.from && !state.view.to
     ? true : (await api("/expenses/count")).count === 0);
   if (number !== loadNumber) return; // a newer load has started
@@ -80,7 +83,8 @@ function row(expense) {
   const category = categoryById(expense.category_id);
   return el("tr", { "data-id": String(expense.id) },
     el("td", { class: "nowrap" }, selectBox(expense), day(expense.date)),
-    el("td", { class: "description" }, ...highlight(expense.description, state.view.q)),
+    el("td", { class: "description" }, ...highlight(expense.description, state.view.q),
+      ...(expense.tags || []).map(tagChip)),
     el("td", { class: "nowrap" }, swatch(category ? category.color : "#6c757d"), expense.category_name),
     el("td", { class: "num", text: money(expense.amount) }),
     el("td", { class: "muted nowrap added", text: expense.created_at.slice(0, 16) }),
@@ -97,7 +101,7 @@ function render(expenses) {
   sortHeaders();
   $("#expenses tbody").replaceChildren(...expenses.map(row));
   const { total, index, size, cursors } = state.page;
-  const filtered = Boolean(state.view.q.trim() || state.view.category) || !(inMonthMode() || (!state.view.from && !state.view.to));
+  const filtered = Boolean(state.view.q.trim() || state.view.category || state.view.tag.length) || !(inMonthMode() || (!state.view.from && !state.view.to));
   const empty = $("#empty");
   empty.hidden = expenses.length > 0;
   $("#expenses").hidden = expenses.length === 0;
@@ -153,6 +157,7 @@ function openEdit(expense) {
   $("#edit-description").value = expense.description;
   categoryOptions($("#edit-category"), state.categories, { selected: expense.category_id });
   $("#edit-date").value = expense.date;
+  $("#edit-tags").value = tagsText(expense.tags || []);
   $("#edit-dialog").showModal();
   $("#edit-amount").focus();
 }
@@ -173,12 +178,15 @@ async function saveEdit(event) {
   };
   // A partial update: only what changed is sent.
   const changes = Object.fromEntries(Object.entries(values).filter(([key, value]) => value !== editing[key]));
+  const tags = parseTags($("#edit-tags").value);
+  if (tagsText(tags.map((name) => name.toLowerCase())) !== tagsText(editing.tags || [])) changes.tags = tags;
   try {
     if (Object.keys(changes).length) {
       await api(`/expenses/${editing.id}`, { method: "PUT", body: changes });
     }
     $("#edit-dialog").close();
     if ("category_id" in changes) offerRule(editing.id); // "Always put REWE in Groceries?"
+    if ("tags" in changes) loadTagChoices();
     await onChanged();
   } catch (error) {
     showFieldError("edit", error);

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from api.deps import DB
 from api.models import Edit, EditId, EditResult, ErrorBody, TidyPreview, UndoResult
-from tracker.bulk import Selection, apply_changes, delete_many, list_edits, restore_many, set_category, undo_edit
+from tracker.bulk import Selection, apply_changes, change_tags, delete_many, list_edits, restore_many, set_category, undo_edit
 from tracker.categorise import preview_tidy
 from tracker.errors import InvalidInput
 from tracker.models import BulkEdit, ExpenseSelection, TidyApply
@@ -21,7 +21,7 @@ def selection_of(body: ExpenseSelection) -> Selection:
     if body.ids is not None:
         return Selection(ids=body.ids)
     return Selection(date_from=body.filter.date_from, date_to=body.filter.date_to,
-                     category_id=body.filter.category_id, q=body.filter.q)
+                     category_id=body.filter.category_id, q=body.filter.q, tag=body.filter.tag)
 
 
 @router.post(
@@ -30,7 +30,8 @@ def selection_of(body: ExpenseSelection) -> Selection:
     responses={404: {"model": ErrorBody, "description": "A listed expense does not exist (or is not in the trash)"}},
 )
 def post_bulk_edit(edit: BulkEdit, conn: DB):
-    """Move the chosen expenses to a category, to the trash, or (by ids) back from the trash."""
+    """Move the chosen expenses to a category, to the trash, or (by ids) back from the trash; or tag or
+    untag them."""
     if edit.action == "restore":
         if edit.ids is None:
             raise InvalidInput("Restore takes ids: the trash's expenses are not in the list's filters.")
@@ -38,6 +39,10 @@ def post_bulk_edit(edit: BulkEdit, conn: DB):
     selection = selection_of(edit)
     if edit.action == "delete":
         return delete_many(conn, selection, dry_run=edit.dry_run)
+    if edit.action in ("add_tags", "remove_tags"):
+        if not edit.tags:
+            raise InvalidInput("Tagging needs tags: at least one.")
+        return change_tags(conn, selection, edit.tags, add=edit.action == "add_tags", dry_run=edit.dry_run)
     if edit.category_id is None:
         raise InvalidInput("Moving to a category needs category_id.")
     return set_category(conn, selection, edit.category_id, dry_run=edit.dry_run)

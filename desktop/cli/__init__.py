@@ -20,6 +20,7 @@ from desktop.cli import (
     serve,
     status,
     summary,
+    tags,
     trash,
 )
 from desktop.cli.common import CONTEXT, UserError, current_db, db_option, setup_logging, user_errors, version_option
@@ -54,6 +55,8 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
       expense-tracker edit 12 --amount 13.20            change only what is given
       expense-tracker category rename Food Groceries    the list and summary follow
       expense-tracker report --from 2025-01             spending by category and month since January 2025
+      expense-tracker add --amount 240 --description Hotel --category Food --tag holiday
+      expense-tracker tags --from 2025-07-01            each tag's count and total
       expense-tracker recurring add --amount 40 --description Internet --category Utilities --every monthly --start 2025-01-31
     """
     if ctx.invoked_subcommand is not None:
@@ -74,7 +77,7 @@ for command in (
     expenses.edit, expenses.export,
     imports.import_command, imports.imports, expenses.list_command, recurring.recurring, report.report_command,
     backups.restore,
-    rules.rule, serve.serve, status.status, summary.summary, trash.trash,
+    rules.rule, serve.serve, status.status, summary.summary, tags.tags, trash.trash,
     desktop_entry.install_desktop, desktop_entry.uninstall_desktop,
 ):
     main.add_command(command)

@@ -28,24 +28,27 @@ def selection_options(command):
         click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Expenses up to this date."),
         click.option("--category", "in_category", metavar="NAME|ID", help="Expenses in this category."),
         click.option("--search", metavar="TEXT", help="Expenses whose description has every word of TEXT."),
+        click.option("--tagged", metavar="TAG", multiple=True, help="Expenses with this tag (repeatable: all of them)."),
         click.option("--all", "everything", is_flag=True, help="Every expense (when no other option chooses)."),
     ]):
         command = option(command)
     return command
 
 
-def chosen(conn, ids, date_from, date_to, in_category, search, everything):
+def chosen(conn, ids, date_from, date_to, in_category, search, everything, tagged=()):
+    from desktop.cli.expenses import checked_tags
     from tracker.bulk import Selection
 
-    filters = (date_from, date_to, in_category, search)
+    filters = (date_from, date_to, in_category, search, tagged or None)
     if ids and any(value is not None for value in filters):
-        raise UserError("Choose expenses either by --id or by --from/--to/--category/--search, not both.")
+        raise UserError("Choose expenses either by --id or by --from/--to/--category/--search/--tagged, not both.")
     if ids:
         return Selection(ids=list(ids))
     if all(value is None for value in filters) and not everything:
-        raise UserError("Say which expenses: --id, --from/--to/--category/--search, or --all for every expense.")
+        raise UserError("Say which expenses: --id, --from/--to/--category/--search/--tagged, or --all for every expense.")
     date_from, date_to = date_range(date_from, date_to)
-    return Selection(date_from=date_from, date_to=date_to, category_id=category_id_of(conn, in_category), q=search)
+    return Selection(date_from=date_from, date_to=date_to, category_id=category_id_of(conn, in_category), q=search,
+                     tag=checked_tags("--tagged", tagged) or None)
 
 
 def report(result: dict, as_json: bool) -> None:
@@ -69,7 +72,7 @@ def bulk() -> None:
     """Change many expenses at once; each change is one edit that `bulk undo` takes back.
 
     Choose the expenses with --id (repeatable) or with the filters `list` takes
-    (--from, --to, --category, --search), or --all.
+    (--from, --to, --category, --search, and --tagged for its --tag), or --all.
 
     \b
     Examples:
@@ -78,6 +81,8 @@ def bulk() -> None:
       expense-tracker bulk delete --from 2026-11-01 --to 2026-11-30 --category Food
       expense-tracker bulk restore 41 42 43
       expense-tracker bulk tidy --all
+      expense-tracker bulk tag holiday --from 2025-07-01 --to 2025-07-14
+      expense-tracker bulk untag holiday --id 12
       expense-tracker bulk list
       expense-tracker bulk undo 7
     """
@@ -91,7 +96,7 @@ def bulk() -> None:
 @dry_run_option
 @json_option
 @user_errors
-def bulk_category(category, ids, date_from, date_to, in_category, search, everything, dry_run, as_json) -> None:
+def bulk_category(category, ids, date_from, date_to, in_category, search, tagged, everything, dry_run, as_json) -> None:
     """Move the chosen expenses to CATEGORY (a name or id).
 
     \b
@@ -104,8 +109,8 @@ def bulk_category(category, ids, date_from, date_to, in_category, search, everyt
     conn = open_existing()
     try:
         target = category_of(conn, category)["id"]
-        result = set_category(conn, chosen(conn, ids, date_from, date_to, in_category, search, everything), target,
-                              dry_run=dry_run)
+        result = set_category(conn, chosen(conn, ids, date_from, date_to, in_category, search, everything, tagged),
+                              target, dry_run=dry_run)
     finally:
         conn.close()
     report(result, as_json)
@@ -119,7 +124,7 @@ def bulk_category(category, ids, date_from, date_to, in_category, search, everyt
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @json_option
 @user_errors
-def bulk_delete(ids, date_from, date_to, in_category, search, everything, dry_run, yes, as_json) -> None:
+def bulk_delete(ids, date_from, date_to, in_category, search, tagged, everything, dry_run, yes, as_json) -> None:
     """Move the chosen expenses to the trash (kept 30 days; `bulk undo` brings them back).
 
     \b
@@ -130,7 +135,7 @@ def bulk_delete(ids, date_from, date_to, in_category, search, everything, dry_ru
 
     conn = open_existing()
     try:
-        selection = chosen(conn, ids, date_from, date_to, in_category, search, everything)
+        selection = chosen(conn, ids, date_from, date_to, in_category, search, everything, tagged)
         planned = delete_many(conn, selection, dry_run=True)
         if dry_run:
             result = planned
@@ -141,6 +146,48 @@ def bulk_delete(ids, date_from, date_to, in_category, search, everything, dry_ru
     finally:
         conn.close()
     report(result, as_json)
+
+
+def tag_command(name: str, add: bool):
+    @bulk.command(name, context_settings=CONTEXT)
+    @db_option
+    @version_option
+    @click.argument("tags", metavar="TAG...", nargs=-1, required=True)
+    @selection_options
+    @dry_run_option
+    @json_option
+    @user_errors
+    def command(tags, ids, date_from, date_to, in_category, search, tagged, everything, dry_run, as_json) -> None:
+        from desktop.cli.expenses import checked_tags
+        from tracker.bulk import change_tags
+
+        names = checked_tags("TAG", tags)
+        conn = open_existing()
+        try:
+            result = change_tags(conn, chosen(conn, ids, date_from, date_to, in_category, search, everything, tagged),
+                                 names, add=add, dry_run=dry_run)
+        finally:
+            conn.close()
+        report(result, as_json)
+
+    return command
+
+
+bulk_tag = tag_command("tag", add=True)
+bulk_tag.help = """Put these tags on the chosen expenses (those that have them already stay as they are).
+
+    \b
+    Examples:
+      expense-tracker bulk tag holiday --from 2025-07-01 --to 2025-07-14
+      expense-tracker bulk tag work-trip client-x --id 12 --id 13
+    """
+bulk_untag = tag_command("untag", add=False)
+bulk_untag.help = """Take these tags off the chosen expenses.
+
+    \b
+    Example:
+      expense-tracker bulk untag holiday --tagged holiday --search lunch
+    """
 
 
 @bulk.command("restore", context_settings=CONTEXT)
@@ -175,7 +222,7 @@ def bulk_restore(ids, dry_run, as_json) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @json_option
 @user_errors
-def bulk_tidy(ids, date_from, date_to, in_category, search, everything, dry_run, yes, as_json) -> None:
+def bulk_tidy(ids, date_from, date_to, in_category, search, tagged, everything, dry_run, yes, as_json) -> None:
     """Run your rules and what was learned over the chosen expenses: lists what would change and
     why, then (after you confirm, or with --yes) makes it one edit.
 
@@ -189,7 +236,7 @@ def bulk_tidy(ids, date_from, date_to, in_category, search, everything, dry_run,
 
     conn = open_existing()
     try:
-        selection = chosen(conn, ids, date_from, date_to, in_category, search, everything)
+        selection = chosen(conn, ids, date_from, date_to, in_category, search, everything, tagged)
         preview = preview_tidy(conn, selection.expense_ids(conn))
         if not as_json:
             for row in preview["rows"]:

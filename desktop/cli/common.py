@@ -187,8 +187,9 @@ def category_of(conn: sqlite3.Connection, category: str) -> dict:
 
 
 def format_row(expense: dict) -> str:
+    tags = "".join(f"  #{tag}" for tag in expense.get("tags", []))
     return (f"{expense['date']}  {expense['amount']:>12,.2f}  {expense['category_name'][:16]:<16}  "
-            f"{expense['description']}")
+            f"{expense['description']}{tags}")
 
 
 def command_hint(*words: str) -> str:

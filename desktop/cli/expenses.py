@@ -39,11 +39,13 @@ from tracker.validation import check_date, check_text
 @click.option("--category", metavar="NAME|ID", help="Only this category.")
 @click.option("--search", metavar="TEXT",
               help="Only expenses whose description has every word of TEXT (any case, any accents).")
+@click.option("--tag", "tags", metavar="TAG", multiple=True,
+              help="Only expenses with this tag (repeatable: with all of them).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Write to this file instead of standard output.")
 @user_errors
 def export(date_from: str | None, date_to: str | None, category: str | None, search: str | None,
-           output: Path | None) -> None:
+           tags: tuple[str, ...], output: Path | None) -> None:
     """Export expenses as CSV, straight from the database (no server needed).
 
     Columns: id,amount,description,category,date, newest first. Streams, so any size takes
@@ -54,11 +56,13 @@ def export(date_from: str | None, date_to: str | None, category: str | None, sea
       expense-tracker export > all.csv
       expense-tracker export --from 2025-01-01 --to 2025-03-31 --category Food -o q1-food.csv
       expense-tracker export --search "coffee shop" > coffee.csv
+      expense-tracker export --tag holiday --from 2025-07-01 -o holiday.csv
     """
     date_from, date_to = date_range(date_from, date_to)
+    tags = checked_tags("--tag", tags)
     conn = open_existing()
     try:
-        chunks = export_csv(conn, date_from, date_to, category_id_of(conn, category), q=search)
+        chunks = export_csv(conn, date_from, date_to, category_id_of(conn, category), q=search, tag=tags)
     except BaseException:
         conn.close()
         raise
@@ -79,20 +83,24 @@ def export(date_from: str | None, date_to: str | None, category: str | None, sea
 @click.option("--description", required=True, help="What it was (1–200 characters).")
 @click.option("--category", required=True, metavar="NAME|ID", help="An existing category.")
 @click.option("--date", "day", metavar="YYYY-MM-DD", default=None, help="The day (default today).")
+@click.option("--tag", "tags", metavar="TAG", multiple=True,
+              help="A tag, with or without '#' (repeatable; letters, digits, '-' and '_').")
 @click.option("--json", "as_json", is_flag=True, help="Print the new expense as JSON.")
 @user_errors
-def add(amount: float, description: str, category: str, day: str | None, as_json: bool) -> None:
+def add(amount: float, description: str, category: str, day: str | None, tags: tuple[str, ...], as_json: bool) -> None:
     """Add an expense.
 
     \b
     Example:
       expense-tracker add --amount 12.50 --description "Lunch, with Sam" --category Food --date 2025-03-14
+      expense-tracker add --amount 240 --description Hotel --category Travel --tag holiday --tag lisbon
     """
+    tags = checked_tags("--tag", tags)
     conn = open_existing(create=True)
     try:
         expense = checked_expense(
             amount=amount, description=description, category_id=category_id_of(conn, category),
-            date=day or date.today().isoformat(),
+            date=day or date.today().isoformat(), tags=tags,
         )
         created = create_expense(conn, expense)
     finally:
@@ -110,12 +118,14 @@ class CheckedExpense(NamedTuple):
     description: str
     category_id: int
     date: str
+    tags: list[str] | None = None
 
 
 DESCRIPTION_MAX = 200  # ExpenseCreate's Description: at most 200 characters once trimmed
 
 
-def checked_expense(amount: float, description: str, category_id: int, date: str) -> CheckedExpense:
+def checked_expense(amount: float, description: str, category_id: int, date: str,
+                    tags: list[str] | None = None) -> CheckedExpense:
     """ExpenseCreate's rules and first complaint, in its words, without loading Pydantic (~90 ms here,
     longer than the rest of the start).
 
@@ -123,7 +133,17 @@ def checked_expense(amount: float, description: str, category_id: int, date: str
     """
     amount = checked_amount("--amount", amount)
     description = checked_description(description)
-    return CheckedExpense(amount, description, category_id, checked("--date", date, check_date))
+    return CheckedExpense(amount, description, category_id, checked("--date", date, check_date), tags or None)
+
+
+def checked_tags(option: str, tags: tuple[str, ...]) -> list[str]:
+    """The tags given with a repeatable option, each once, checked."""
+    from tracker.tags import check_tags
+
+    try:
+        return check_tags(tags)
+    except ValueError as exc:
+        raise UserError(f"Invalid {option}: {exc}.") from None
 
 
 def checked_description(description: str) -> str:
@@ -146,19 +166,23 @@ def no_expense(expense_id: int) -> UserError:
 @click.option("--description", help="What it was (1–200 characters).")
 @click.option("--category", metavar="NAME|ID", help="An existing category.")
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The day.")
+@click.option("--tag", "tags", metavar="TAG", multiple=True, help="Add this tag (repeatable).")
+@click.option("--untag", "untags", metavar="TAG", multiple=True, help="Take this tag off (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the changed expense as JSON.")
 @user_errors
 def edit(expense_id: int, amount: float | None, description: str | None, category: str | None, day: str | None,
-         as_json: bool) -> None:
+         tags: tuple[str, ...], untags: tuple[str, ...], as_json: bool) -> None:
     """Change an expense: only the options given change. `list` shows the ids.
 
     \b
     Examples:
       expense-tracker edit 12 --amount 13.20
       expense-tracker edit 12 --category Transport --date 2025-03-15
+      expense-tracker edit 12 --tag holiday --untag work
     """
-    if amount is None and description is None and category is None and day is None:
-        raise UserError("Nothing to change: give --amount, --description, --category or --date.")
+    if amount is None and description is None and category is None and day is None and not tags and not untags:
+        raise UserError("Nothing to change: give --amount, --description, --category, --date, --tag or --untag.")
+    added, removed = checked_tags("--tag", tags), checked_tags("--untag", untags)
     given: dict[str, Any] = {}
     if amount is not None:
         given["amount"] = checked_amount("--amount", amount)
@@ -173,6 +197,9 @@ def edit(expense_id: int, amount: float | None, description: str | None, categor
             given["category_id"] = category_id_of(conn, category)
         try:
             before = get_expense(conn, expense_id)
+            if added or removed:
+                kept = [tag for tag in before["tags"] if tag not in removed]
+                given["tags"] = kept + [tag for tag in added if tag not in kept]
             updated = update_expense(conn, expense_id, given)
         except NotFound:
             raise no_expense(expense_id) from None
@@ -203,12 +230,14 @@ def edit(expense_id: int, amount: float | None, description: str | None, categor
 @click.option("--category", metavar="NAME|ID", help="Only this category.")
 @click.option("--search", metavar="TEXT",
               help="Only expenses whose description has every word of TEXT (any case, any accents).")
+@click.option("--tag", "tags", metavar="TAG", multiple=True,
+              help="Only expenses with this tag (repeatable: with all of them).")
 @click.option("--sort", type=click.Choice(["date", "amount", "created_at"]), default="date", show_default=True)
 @click.option("--order", type=click.Choice(["asc", "desc"]), default="desc", show_default=True)
 @click.option("--limit", type=click.IntRange(1, PAGE_LIMIT_MAX), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @user_errors
-def list_command(date_from, date_to, category, search, sort, order, limit, as_json) -> None:
+def list_command(date_from, date_to, category, search, tags, sort, order, limit, as_json) -> None:
     """List expenses, newest first.
 
     Columns: id, date, amount, category, description.
@@ -217,13 +246,17 @@ def list_command(date_from, date_to, category, search, sort, order, limit, as_js
     Example:
       expense-tracker list --from 2025-03-01 --category Food --sort amount --limit 5
       expense-tracker list --search cafe
+      expense-tracker list --tag holiday --from 2025-07-01
+
+    Tags follow the description, as #holiday.
     """
     date_from, date_to = date_range(date_from, date_to)
+    tags = checked_tags("--tag", tags)
     conn = open_existing()
     try:
         page, _ = list_expenses(conn, date_from=date_from, date_to=date_to,
                                    category_id=category_id_of(conn, category),
-                                   sort=sort, order=order, limit=limit, q=search)
+                                   sort=sort, order=order, limit=limit, q=search, tag=tags)
     finally:
         conn.close()
     for expense in page:

@@ -166,14 +166,6 @@ CREATE TABLE rules (
 CREATE TRIGGER categories_rules_delete after delete on categories begin
     delete from rules where category_id = old.id;
 end;
-CREATE TABLE edits (
-    id integer primary key autoincrement,
-    action text not null check (action in ('category', 'delete', 'restore', 'tidy')),
-    summary text not null,
-    rows integer not null,
-    made_at text not null default (datetime('now')),
-    undone_at text
-);
 CREATE TABLE edit_rows (
     edit_id integer not null,
     expense_id integer not null,
@@ -210,8 +202,73 @@ end;
 CREATE TRIGGER categories_learning_delete after delete on categories begin
     delete from learned_words where category_id = old.id;
 end;
+CREATE TABLE tags (id integer primary key, name text not null unique collate nocase);
+CREATE TABLE expense_tags (
+    expense_id integer not null,
+    tag_id integer not null,
+    primary key (expense_id, tag_id)
+) without rowid;
+CREATE INDEX idx_expense_tags_tag on expense_tags(tag_id, expense_id);
+CREATE TABLE tag_monthly_totals (
+    tag_id integer not null,
+    month text not null,
+    total_cents integer not null,
+    count integer not null,
+    primary key (tag_id, month)
+) without rowid;
+CREATE TRIGGER expense_tags_totals_insert after insert on expense_tags begin
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select new.tag_id, substr(e.date, 1, 7), cast(round(e.amount * 100) as integer), 1 from expenses e where e.id = new.expense_id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE TRIGGER expense_tags_totals_delete after delete on expense_tags begin
+    update tag_monthly_totals
+        set total_cents = total_cents - (select cast(round(e.amount * 100) as integer) from expenses e where e.id = old.expense_id), count = count - 1
+        where tag_id = old.tag_id and month = (select substr(e.date, 1, 7) from expenses e where e.id = old.expense_id);
+end;
+CREATE TRIGGER expenses_tag_totals_insert after insert on expenses
+when exists (select 1 from expense_tags where expense_id = new.id)
+begin
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select tag_id, substr(new.date, 1, 7), cast(round(new.amount * 100) as integer), 1 from expense_tags where expense_id = new.id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE TRIGGER expenses_tag_totals_delete after delete on expenses
+when exists (select 1 from expense_tags where expense_id = old.id)
+begin
+    update tag_monthly_totals set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
+end;
+CREATE TRIGGER expenses_tag_totals_update after update of amount, date on expenses
+when exists (select 1 from expense_tags where expense_id = new.id)
+begin
+    update tag_monthly_totals set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select tag_id, substr(new.date, 1, 7), cast(round(new.amount * 100) as integer), 1 from expense_tags where expense_id = new.id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE TRIGGER deleted_expenses_tags_delete after delete on deleted_expenses
+when not exists (select 1 from expenses where id = old.id)
+begin
+    delete from expense_tags where expense_id = old.id;
+end;
+CREATE TABLE "edits" (
+    id integer primary key autoincrement,
+    action text not null check (action in ('category', 'delete', 'restore', 'tidy', 'add_tags', 'remove_tags')),
+    summary text not null,
+    rows integer not null,
+    made_at text not null default (datetime('now')),
+    undone_at text
+);
+CREATE TABLE edit_tags (
+    edit_id integer not null,
+    expense_id integer not null,
+    tag_id integer not null,
+    primary key (edit_id, expense_id, tag_id)
+) without rowid;
 pragma application_id = 1163423828;
-pragma user_version = 7;
+pragma user_version = 8;
 pragma journal_mode = wal;
 -- category 1 Food #e67e22
 -- category 2 Transport #3498db
