@@ -4,8 +4,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import TypeAdapter
 
-from api.deps import DB
+from api.deps import DB, connection, model_json
 from api.models import (
     BAD_CATEGORY,
     Count,
@@ -32,6 +33,9 @@ from tracker.validation import provided_fields
 
 router = APIRouter()
 
+EXPENSE_LIST = TypeAdapter(list[ExpenseResponse])
+EXPENSE = TypeAdapter(ExpenseResponse)
+
 
 @router.get(
     "/expenses",
@@ -42,8 +46,7 @@ router = APIRouter()
     }}}},
 )
 def get_expenses(
-    conn: DB,
-    response: Response,
+    request: Request,
     filters: Annotated[ExpenseFilters, Query()],
     sort: Literal["date", "amount", "created_at"] = "date",
     order: Literal["asc", "desc"] = "desc",
@@ -55,12 +58,14 @@ def get_expenses(
         "fast at any depth. Use instead of offset.",
     )] = None,
 ):
-    page, next_cursor = list_expenses(
-        conn, **filters.model_dump(), sort=sort, order=order, limit=limit, offset=offset, cursor=cursor,
-    )
+    with connection(request) as conn:
+        page, next_cursor = list_expenses(
+            conn, **filters.model_dump(), sort=sort, order=order, limit=limit, offset=offset, cursor=cursor,
+        )
+    answer = model_json(EXPENSE_LIST, page)
     if next_cursor is not None:
-        response.headers["X-Next-Cursor"] = next_cursor
-    return page
+        answer.headers["X-Next-Cursor"] = next_cursor
+    return answer
 
 
 @router.get(
@@ -109,8 +114,9 @@ def get_one_expense(expense_id: ExpenseId, conn: DB):
 
 
 @router.post("/expenses", status_code=201, response_model=ExpenseResponse, responses=BAD_CATEGORY)
-def post_expense(expense: ExpenseCreate, conn: DB, request: Request):
-    return create_expense(conn, expense)
+def post_expense(expense: ExpenseCreate, request: Request):
+    with connection(request) as conn:
+        return model_json(EXPENSE, create_expense(conn, expense), 201)
 
 
 @router.put(

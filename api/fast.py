@@ -1,0 +1,199 @@
+"""The two requests scripts and polling spreadsheets send most, answered without FastAPI's
+per-request machinery: a page of `GET /expenses` and `POST /expenses`.
+
+FastAPI's routing, parameter solving and dependency handling cost more per request than the
+query itself (see bench/README.md). This route comes first in the app's routes and takes only
+requests it can answer exactly as the FastAPI routes in api/routes/expenses.py do, with the same
+functions, models and bytes; anything else — a parameter it does not know, a repeated or empty
+one, a value the API would refuse, a search, a body that is not plainly valid JSON, any error —
+goes to the FastAPI route, which answers it (its error in the API's words). The FastAPI routes
+stay the documented ones (OpenAPI), and the middleware (Host check, origin check, CORS, body
+limit, upgrade) runs before this route as before any other.
+"""
+
+import json
+import re
+from collections.abc import Callable
+from datetime import date
+from urllib.parse import parse_qsl
+
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import Message, Receive, Scope, Send
+
+from api.deps import connection, model_json
+from api.errors import api_routes
+from api.routes.expenses import EXPENSE, EXPENSE_LIST
+from tracker.config import MAX_ID, PAGE_LIMIT_MAX
+from tracker.expenses import SORT_COLUMNS, create_expense, list_expenses
+from tracker.models import ExpenseCreate
+
+PATH = "/expenses"
+DIGITS = re.compile(r"[0-9]{1,19}")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def real_date(text: str) -> bool:
+    if not DATE.fullmatch(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def whole(text: str, low: int, high: int) -> int | None:
+    """`text` as an int within [low, high] if it is plain digits (no sign, no spaces, no leading 0)."""
+    if DIGITS.fullmatch(text) and (text == "0" or not text.startswith("0")):
+        value = int(text)
+        if low <= value <= high:
+            return value
+    return None
+
+
+def list_arguments(query_string: bytes) -> dict | None:
+    """list_expenses's arguments for a query that the FastAPI route would accept as it is; else None."""
+    try:
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, strict_parsing=False)
+    except ValueError:
+        return None
+    given = dict(pairs)
+    if len(given) != len(pairs) or any(value == "" for value in given.values()):
+        return None
+    arguments = {"date_from": None, "date_to": None, "category_id": None, "sort": "date", "order": "desc",
+                 "limit": 50, "offset": 0}
+    for name, text in given.items():
+        if name in ("date_from", "date_to"):
+            if not real_date(text):
+                return None
+            arguments[name] = text
+        elif name == "category_id":
+            value = whole(text, 1, MAX_ID)
+            if value is None:
+                return None
+            arguments[name] = value
+        elif name == "sort":
+            if text not in SORT_COLUMNS:
+                return None
+            arguments[name] = text
+        elif name == "order":
+            if text not in ("asc", "desc"):
+                return None
+            arguments[name] = text
+        elif name in ("limit", "offset"):
+            value = whole(text, 1, PAGE_LIMIT_MAX) if name == "limit" else whole(text, 0, MAX_ID)
+            if value is None:
+                return None
+            arguments[name] = value
+        else:
+            return None  # a search, a cursor, anything else: the FastAPI route
+    date_from, date_to = arguments["date_from"], arguments["date_to"]
+    if date_from is not None and date_to is not None and date_from > date_to:
+        return None  # refused in words by the FastAPI route
+    return arguments
+
+
+def page_response(request: Request, arguments: dict) -> Response:
+    with connection(request) as conn:
+        page, next_cursor = list_expenses(conn, **arguments)
+    answer = model_json(EXPENSE_LIST, page)
+    if next_cursor is not None:
+        answer.headers["X-Next-Cursor"] = next_cursor
+    return answer
+
+
+def created_response(request: Request, expense: ExpenseCreate) -> Response:
+    with connection(request) as conn:
+        return model_json(EXPENSE, create_expense(conn, expense), 201)
+
+
+def header(scope: Scope, name: bytes) -> bytes | None:
+    found = None
+    for key, value in scope["headers"]:
+        if key == name:
+            if found is not None:
+                return None
+            found = value
+    return found
+
+
+class FastExpenses(BaseRoute):
+    """`GET /expenses` (a page, with the plain filters) and `POST /expenses` in one step each;
+    every other case is handed to the FastAPI route of the same method."""
+
+    def __init__(self, routes: list[BaseRoute]):
+        self.routes = routes  # the app's own list, read when the first request comes
+        self.fallbacks: dict[str, BaseRoute] = {}
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["path"] == PATH and scope["method"] in ("GET", "POST"):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    def fallback(self, method: str) -> BaseRoute:
+        route = self.fallbacks.get(method)
+        if route is None:
+            route = self.fallbacks[method] = next(
+                r for r in api_routes(self.routes)
+                if r is not self and getattr(r, "path", None) == PATH and method in getattr(r, "methods", ())
+            )
+        return route
+
+    async def hand_over(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = self.fallback(scope["method"])
+        _, child_scope = route.matches(scope)
+        scope.update(child_scope)
+        await route.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if scope["method"] == "GET":
+            arguments = list_arguments(scope["query_string"])
+            if arguments is not None:
+                try:
+                    response = await run_in_threadpool(page_response, request, arguments)
+                except Exception:
+                    response = None
+                if response is not None:
+                    await response(scope, receive, send)
+                    return
+            await self.hand_over(scope, receive, send)
+            return
+        body = await request.body()
+        expense = self.plain_expense(scope, body)
+        if expense is None:
+            await self.hand_over(scope, replay(body), send)
+            return
+        # Errors (an unknown category, a locked file) go to the app's handlers, as from the route.
+        response = await run_in_threadpool(created_response, request, expense)
+        await response(scope, receive, send)
+
+    @staticmethod
+    def plain_expense(scope: Scope, body: bytes) -> ExpenseCreate | None:
+        if scope["query_string"] or header(scope, b"content-type") != b"application/json":
+            return None
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict):
+                return None
+            return ExpenseCreate.model_validate(data)
+        except (ValueError, ValidationError, RecursionError):
+            return None  # the FastAPI route says what is wrong
+
+
+def replay(body: bytes) -> Callable[[], "Message"]:
+    """A receive that gives the body already read, once, as one message."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive

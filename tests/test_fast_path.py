@@ -1,0 +1,85 @@
+"""The one-step answers to GET /expenses and POST /expenses (api/fast.py) are the FastAPI routes' answers."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.fast import FastExpenses
+from tests.conftest import BASE_URL, expense
+
+
+@pytest.fixture
+def clients(db_path):
+    """(with the fast path, without it) over the same file."""
+    fast_app, plain_app = create_app(db_path), create_app(db_path)
+    plain_app.router.routes[:] = [r for r in plain_app.router.routes if not isinstance(r, FastExpenses)]
+    with TestClient(fast_app, base_url=BASE_URL) as fast, TestClient(plain_app, base_url=BASE_URL) as plain:
+        for day in range(1, 29):
+            response = fast.post("/expenses", json=expense(date=f"2025-02-{day:02d}", amount=day + 0.25,
+                                                           description=f"Café n°{day}", category_id=1 + day % 3))
+            assert response.status_code == 201
+        yield fast, plain
+
+
+@pytest.mark.parametrize("query", [
+    "", "limit=50", "limit=1", "limit=200", "sort=amount&order=asc", "sort=created_at", "order=asc",
+    "date_from=2025-02-03&date_to=2025-02-10", "date_from=2025-02-10", "category_id=2", "offset=3&limit=4",
+    "offset=100", "category_id=99",
+    # Handed to the FastAPI route:
+    "limit=0", "limit=201", "limit=050", "limit=-1", "limit=1.0", "sort=bogus", "order=up", "date_from=2025-02-30",
+    "date_from=2025-2-3", "date_from=2025-03-01&date_to=2025-01-01", "limit=5&limit=6", "q=caf", "cursor=abc",
+    "category_id=", "category_id=0", "unknown=1", "offset=99999999999999999999", "limit=%35",
+])
+def test_list_fast_path_same_answer(clients, query):
+    fast, plain = clients
+    got, expected = fast.get(f"/expenses?{query}"), plain.get(f"/expenses?{query}")
+    assert got.status_code == expected.status_code
+    assert got.content == expected.content
+    for name in ("content-type", "content-length", "x-next-cursor"):
+        assert got.headers.get(name) == expected.headers.get(name)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (json.dumps(expense()), "application/json"),
+    (json.dumps(expense(description="Crème brûlée ☕", amount=1 + 14 / 100)), "application/json"),
+    (json.dumps(expense(amount="12.5")), "application/json"),
+    (json.dumps(expense(category_id=99)), "application/json"),
+    (json.dumps(expense(date="2025-02-30")), "application/json"),
+    (json.dumps(expense(amount=12.345)), "application/json"),
+    (json.dumps(expense(extra=1)), "application/json"),
+    (json.dumps([expense()]), "application/json"),
+    ("{", "application/json"),
+    (json.dumps(expense()), "text/plain"),
+    (json.dumps(expense()), "application/json; charset=utf-8"),
+    ("[" * 100_000, "application/json"),
+])
+def test_create_fast_path_same_answer(clients, body, content_type):
+    fast, plain = clients
+    got = fast.post("/expenses", content=body, headers={"Content-Type": content_type})
+    expected = plain.post("/expenses", content=body, headers={"Content-Type": content_type})
+    assert got.status_code == expected.status_code
+    if got.status_code == 201:
+        mine, theirs = got.json(), expected.json()
+        assert mine["id"] != theirs["id"]
+        for answer in (mine, theirs):
+            answer.pop("id"), answer.pop("created_at")
+        assert mine == theirs
+        assert got.headers["content-type"] == expected.headers["content-type"]
+    else:
+        assert got.content == expected.content
+
+
+def test_list_fast_path_taken(clients, monkeypatch):
+    """The common requests do not reach FastAPI's routes (which is what makes them cheap)."""
+    import api.routes.expenses as routes
+
+    def unreachable(*args, **kwargs):
+        raise AssertionError("the FastAPI route was used")
+
+    monkeypatch.setattr(routes, "list_expenses", unreachable)
+    monkeypatch.setattr(routes, "create_expense", unreachable)
+    fast, _ = clients
+    assert len(fast.get("/expenses?limit=50").json()) == 28
+    assert fast.post("/expenses", json=expense()).status_code == 201
