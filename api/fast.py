@@ -4,17 +4,15 @@ per-request machinery: a page of `GET /expenses` and `POST /expenses`.
 FastAPI's routing, parameter solving and dependency handling cost more per request than the
 query itself (see bench/README.md). This route comes first in the app's routes and takes only
 requests it can answer exactly as the FastAPI routes in api/routes/expenses.py do, with the same
-functions, models and bytes; anything else — a parameter it does not know, a repeated or empty
-one, a value the API would refuse, a search, a body that is not plainly valid JSON, any error —
+functions, models and bytes; anything else — a parameter it does not know, a repeated one, a
+value the API would refuse, a body that is not plainly valid JSON, any error —
 goes to the FastAPI route, which answers it (its error in the API's words). The FastAPI routes
 stay the documented ones (OpenAPI), and the middleware (Host check, origin check, CORS, body
 limit, upgrade) runs before this route as before any other.
 """
 
 import json
-import re
 from collections.abc import Callable
-from datetime import date
 from urllib.parse import parse_qsl
 
 from fastapi.concurrency import run_in_threadpool
@@ -26,75 +24,34 @@ from starlette.types import Message, Receive, Scope, Send
 
 from api.deps import connection, model_json
 from api.errors import api_routes
-from api.routes.expenses import EXPENSE, EXPENSE_LIST
-from tracker.config import MAX_ID, PAGE_LIMIT_MAX
-from tracker.expenses import SORT_COLUMNS, create_expense, list_expenses
+from api.routes.expenses import EXPENSE, EXPENSE_LIST, ExpensePage
+from tracker.expenses import create_expense, list_expenses
 from tracker.models import ExpenseCreate
 
 PATH = "/expenses"
-DIGITS = re.compile(r"[0-9]{1,19}")
-DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def real_date(text: str) -> bool:
-    if not DATE.fullmatch(text):
-        return False
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def whole(text: str, low: int, high: int) -> int | None:
-    """`text` as an int within [low, high] if it is plain digits (no sign, no spaces, no leading 0)."""
-    if DIGITS.fullmatch(text) and (text == "0" or not text.startswith("0")):
-        value = int(text)
-        if low <= value <= high:
-            return value
-    return None
+# Parameters that may be given more than once (the rest: FastAPI takes the last; handed over).
+REPEATABLE = ("tag",)
 
 
 def list_arguments(query_string: bytes) -> dict | None:
-    """list_expenses's arguments for a query that the FastAPI route would accept as it is; else None."""
+    """list_expenses's arguments for a query the FastAPI route accepts as it is, validated by the
+    same model (ExpensePage: the filters' and the page's parameters, declared once); else None."""
     try:
         pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, strict_parsing=False)
     except ValueError:
         return None
-    given = dict(pairs)
-    if len(given) != len(pairs) or any(value == "" for value in given.values()):
-        return None
-    arguments = {"date_from": None, "date_to": None, "category_id": None, "sort": "date", "order": "desc",
-                 "limit": 50, "offset": 0}
-    for name, text in given.items():
-        if name in ("date_from", "date_to"):
-            if not real_date(text):
-                return None
-            arguments[name] = text
-        elif name == "category_id":
-            value = whole(text, 1, MAX_ID)
-            if value is None:
-                return None
-            arguments[name] = value
-        elif name == "sort":
-            if text not in SORT_COLUMNS:
-                return None
-            arguments[name] = text
-        elif name == "order":
-            if text not in ("asc", "desc"):
-                return None
-            arguments[name] = text
-        elif name in ("limit", "offset"):
-            value = whole(text, 1, PAGE_LIMIT_MAX) if name == "limit" else whole(text, 0, MAX_ID)
-            if value is None:
-                return None
-            arguments[name] = value
+    given: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        if name in REPEATABLE:
+            given.setdefault(name, []).append(value)
+        elif name in given:
+            return None
         else:
-            return None  # a search, a cursor, anything else: the FastAPI route
-    date_from, date_to = arguments["date_from"], arguments["date_to"]
-    if date_from is not None and date_to is not None and date_from > date_to:
-        return None  # refused in words by the FastAPI route
-    return arguments
+            given[name] = value
+    try:
+        return ExpensePage.model_validate(given).model_dump()
+    except (ValidationError, ValueError):
+        return None  # refused in the API's words by the FastAPI route
 
 
 def page_response(request: Request, arguments: dict) -> Response:

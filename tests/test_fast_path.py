@@ -20,16 +20,18 @@ def clients(db_path):
             response = fast.post("/expenses", json=expense(date=f"2025-02-{day:02d}", amount=day + 0.25,
                                                            description=f"Café n°{day}", category_id=1 + day % 3))
             assert response.status_code == 201
+        fast.put("/expenses/3", json={"tags": ["trip", "work"]})
+        fast.put("/expenses/4", json={"tags": ["trip"]})
         yield fast, plain
 
 
 @pytest.mark.parametrize("query", [
     "", "limit=50", "limit=1", "limit=200", "sort=amount&order=asc", "sort=created_at", "order=asc",
     "date_from=2025-02-03&date_to=2025-02-10", "date_from=2025-02-10", "category_id=2", "offset=3&limit=4",
-    "offset=100", "category_id=99",
+    "offset=100", "category_id=99", "q=caf", "q=caf&limit=3", "tag=trip", "tag=trip&tag=work", "date_from=",
     # Handed to the FastAPI route:
     "limit=0", "limit=201", "limit=050", "limit=-1", "limit=1.0", "sort=bogus", "order=up", "date_from=2025-02-30",
-    "date_from=2025-2-3", "date_from=2025-03-01&date_to=2025-01-01", "limit=5&limit=6", "q=caf", "cursor=abc",
+    "date_from=2025-2-3", "date_from=2025-03-01&date_to=2025-01-01", "limit=5&limit=6", "cursor=abc", "tag=no%20spaces",
     "category_id=", "category_id=0", "unknown=1", "offset=99999999999999999999", "limit=%35",
 ])
 def test_list_fast_path_same_answer(clients, query):

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 
 from api.deps import DB, connection, model_json
 from api.models import (
@@ -36,6 +36,29 @@ router = APIRouter()
 EXPENSE_LIST = TypeAdapter(list[ExpenseResponse])
 EXPENSE = TypeAdapter(ExpenseResponse)
 
+# A page's parameters besides the filters, declared once: the route below takes them one by one
+# (so that the OpenAPI document lists them), and api/fast.py validates a query with ExpensePage.
+Sort = Literal["date", "amount", "created_at"]
+Order = Literal["asc", "desc"]
+Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+Cursor = Annotated[str | None, Query(
+    max_length=500,
+    description="Keyset cursor from the previous page's X-Next-Cursor header; fast at any depth. Use instead of offset.",
+)]
+
+
+class ExpensePage(ExpenseFilters):
+    """Every parameter of `GET /expenses`; an unknown one is refused (and then answered by the route)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sort: Sort = "date"
+    order: Order = "desc"
+    limit: Limit = 50
+    offset: Offset = 0
+    cursor: Cursor = None
+
 
 @router.get(
     "/expenses",
@@ -48,15 +71,11 @@ EXPENSE = TypeAdapter(ExpenseResponse)
 def get_expenses(
     request: Request,
     filters: Annotated[ExpenseFilters, Query()],
-    sort: Literal["date", "amount", "created_at"] = "date",
-    order: Literal["asc", "desc"] = "desc",
-    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-    cursor: Annotated[str | None, Query(
-        max_length=500,
-        description="Keyset cursor from the previous page's X-Next-Cursor header; "
-        "fast at any depth. Use instead of offset.",
-    )] = None,
+    sort: Sort = "date",
+    order: Order = "desc",
+    limit: Limit = 50,
+    offset: Offset = 0,
+    cursor: Cursor = None,
 ):
     with connection(request) as conn:
         page, next_cursor = list_expenses(
