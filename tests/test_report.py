@@ -44,6 +44,20 @@ def test_report_year_by_category_is_exact(client, year):
     }
 
 
+def test_report_by_tag_counts_an_expense_under_each_of_its_tags(client, add):
+    add(amount=240, category_id=UTILITIES, date="2025-07-02", tags=["holiday", "lisbon"])
+    add(amount=12.5, category_id=FOOD, date="2025-07-03", tags=["holiday"])
+    add(amount=30, category_id=TRANSPORT, date="2025-08-01", tags=["#Holiday"])
+    add(amount=99, category_id=FOOD, date="2025-07-04")
+    body = client.get("/report", params={"from": "2025-07", "to": "2025-08", "by": "tag"}).json()
+    assert [(row["name"], row["totals"], row["total"]) for row in body["rows"]] == [
+        ("#holiday", [252.5, 30.0], 282.5), ("#lisbon", [240.0, 0.0], 240.0)]
+    assert body["by"] == "tag" and body["month_totals"] == [492.5, 30.0]
+    csv_text = client.get("/report/export", params={"from": "2025-07", "to": "2025-08", "by": "tag"}).text
+    assert csv_text == ("Tag,2025-07,2025-08,Total\r\n#holiday,252.50,30.00,282.50\r\n"
+                        "#lisbon,240.00,0.00,240.00\r\nTotal,492.50,30.00,522.50\r\n")
+
+
 def test_report_empty_period_is_all_zeros(client, year):
     body = client.get("/report", params={"from": "2023-01", "to": "2023-03"}).json()
     assert body["months"] == ["2023-01", "2023-02", "2023-03"]
@@ -114,7 +128,7 @@ def test_report_period_defaults(db_path, client, first, last, today, months):
      "From 2015-01 to 2025-01 is 121 months; a report covers at most 120 months."),
     ({"from": "2025-13"}, "Invalid query parameter 'from': must be a month in the form YYYY-MM, got '2025-13'."),
     ({"to": "2025-1"}, "Invalid query parameter 'to': must be a month in the form YYYY-MM, got '2025-1'."),
-    ({"by": "colour"}, "Invalid query parameter 'by': input should be 'category'."),
+    ({"by": "colour"}, "Invalid query parameter 'by': input should be 'category' or 'tag'."),
 ])
 @pytest.mark.parametrize("path", ["/report", "/report/export"])
 def test_report_bad_period_is_refused_in_words(client, path, params, detail):

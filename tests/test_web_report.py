@@ -176,3 +176,24 @@ def test_year_is_listed_in_the_shortcuts_and_has_no_axe_problems(open_page, api)
         problems += serious_violations(page, f"{scheme}: A year at a glance", "#report-dialog")
         page.keyboard.press("Escape")
     assert problems == []
+
+
+def test_year_by_tag_chosen_by_keyboard_shows_each_trip(open_page, api):
+    spend(api)
+    hotel = api.add(240, "Hotel", TRANSPORT, "2025-01-10")
+    api.put(f"/expenses/{hotel['id']}", {"tags": ["holiday", "lisbon"]})
+    train = api.add(30, "Train", TRANSPORT, "2025-03-02")
+    api.put(f"/expenses/{train['id']}", {"tags": ["holiday"]})
+    page = open_page()
+    leave_fields(page)
+    page.keyboard.press("y")
+    dialog = year_dialog(page)
+    expect(year_table(page).locator("tbody tr")).to_have_count(2)  # by category, as it opens
+    dialog.get_by_label("By", exact=True).focus()
+    page.keyboard.press("ArrowDown")  # Category → Tag
+    expect(dialog.get_by_label("By", exact=True)).to_have_value("tag")
+    expect(year_table(page).locator("thead th").first).to_have_text("Tag")
+    rows = table_text(page)
+    assert rows[1][0] == "#holiday" and rows[1][-1] == "270.00"
+    assert rows[2][0] == "#lisbon" and rows[2][-1] == "240.00"
+    expect(dialog.locator("#report-summary")).to_contain_text("an expense with two tags is in both rows")

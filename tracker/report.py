@@ -38,9 +38,28 @@ def by_category(conn: sqlite3.Connection, first: str, last: str) -> list[GroupRo
     return list(groups.values())
 
 
-# What `by` may be: another grouping (tags) is one function more here; the API's and the CLI's
-# choices follow this dict.
-GROUPINGS: dict[str, Grouping] = {"category": by_category}
+# Tags have no colour of their own: the chart gives each one of these, by its id.
+TAG_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+              "#bcbd22", "#17becf")
+
+
+def by_tag(conn: sqlite3.Connection, first: str, last: str) -> list[GroupRow]:
+    """Each tag with spending in the months first..last (from tag_monthly_totals). An expense with
+    two tags is in both rows, so the month totals add up the rows, not the spending."""
+    groups: dict[int, GroupRow] = {}
+    for tag_id, name, month, cents in conn.execute(
+        """select t.tag_id, g.name, t.month, t.total_cents from tag_monthly_totals t
+        join tags g on g.id = t.tag_id
+        where t.month >= ? and t.month <= ? and t.count > 0""",
+        (first, last),
+    ):
+        group = groups.setdefault(tag_id, (tag_id, f"#{name}", TAG_COLORS[tag_id % len(TAG_COLORS)], {}))
+        group[3][month] = group[3].get(month, 0) + cents
+    return list(groups.values())
+
+
+# What `by` may be; the API's and the CLI's choices follow this dict.
+GROUPINGS: dict[str, Grouping] = {"category": by_category, "tag": by_tag}
 ReportBy = Literal[tuple(GROUPINGS)]  # Literal["category", …]
 
 

@@ -87,7 +87,7 @@ function renderLegend(report) {
 function renderTable(report) {
   const amountCells = (amounts) => amounts.map((amount) => el("td", { class: amount ? "num" : "num zero", text: plain(amount) }));
   const head = el("tr", {},
-    el("th", { scope: "col", text: report.by === "category" ? "Category" : report.by }),
+    el("th", { scope: "col", text: report.by === "tag" ? "Tag" : "Category" }),
     ...report.months.map((month) => el("th", { scope: "col", class: "num" },
       el("abbr", { title: monthName(month) }, shortMonth(month), " ", el("span", { class: "year", text: month.slice(0, 4) })))),
     el("th", { scope: "col", class: "num", text: "Total" }));
@@ -101,27 +101,36 @@ function renderTable(report) {
     el("td", { class: "num total", text: plain(report.total) }));
   return el("table", { id: "report-table", "aria-labelledby": "report-caption" },
     el("caption", { id: "report-caption", class: "visually-hidden",
-      text: `Spending by category and month, ${monthName(report.from)} to ${monthName(report.to)}` }),
+      text: `Spending by ${report.by} and month, ${monthName(report.from)} to ${monthName(report.to)}` }),
     el("thead", {}, head), el("tbody", {}, ...rows), el("tfoot", {}, foot));
 }
 
+// Loads in the order asked: one answering after a later one was shown must not replace it.
+let loading = 0;
+let shown = 0;
+
 async function load(from, to) {
   $("#report-error").textContent = "";
-  let report;
-  try {
-    report = await api(`/report${query({ from, to, by: "category" })}`);
-  } catch (error) {
-    $("#report-error").textContent = error.message;
-    return;
-  }
-  period = { from: report.from, to: report.to };
-  $("#report-from").value = report.from;
-  $("#report-to").value = report.to;
+  // The fields show the period asked for at once: typing a new one while a report loads is not undone.
+  $("#report-from").value = from;
+  $("#report-to").value = to;
   $("#report-from").removeAttribute("aria-invalid");
   $("#report-to").removeAttribute("aria-invalid");
+  const mine = ++loading;
+  let report;
+  try {
+    report = await api(`/report${query({ from, to, by: $("#report-by").value })}`);
+  } catch (error) {
+    if (mine === loading) $("#report-error").textContent = error.message;
+    return;
+  }
+  if (mine < shown) return;
+  shown = mine;
+  period = { from: report.from, to: report.to, by: report.by };
   const count = report.months.length;
   $("#report-summary").textContent = `${money(report.total)} from ${monthName(report.from)} to ${monthName(report.to)}`
-    + ` (${count} month${count === 1 ? "" : "s"}); amounts in ${state.settings.currency}`;
+    + ` (${count} month${count === 1 ? "" : "s"}); amounts in ${state.settings.currency}`
+    + (report.by === "tag" ? "; an expense with two tags is in both rows" : "");
   $("#report-chart").replaceChildren(report.rows.length
     ? renderChart(report)
     : el("p", { class: "muted", text: "Nothing was spent in these months." }), renderLegend(report));
@@ -150,7 +159,7 @@ function shift(direction) {
 
 async function exportCsv() {
   if (!period) return;
-  const params = query({ ...period, by: "category" });
+  const params = query(period);
   const desktop = window.pywebview && window.pywebview.api && window.pywebview.api.save_report;
   if (desktop) {
     // In the app window the file is written by the app itself, after a native save dialog.
@@ -186,4 +195,7 @@ export function setupReport() {
   $("#report-later").addEventListener("click", () => shift(1));
   $("#report-last-12").addEventListener("click", () => load(shiftMonth(thisMonth(), -11), thisMonth()));
   $("#report-export").addEventListener("click", exportCsv);
+  $("#report-by").addEventListener("change", () => {
+    if (period) load(period.from, period.to);
+  });
 }

@@ -22,17 +22,19 @@ from tracker.validation import check_month
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (as GET /report).")
 @user_errors
 def report_command(first: str | None, last: str | None, by: str, as_csv: bool, as_json: bool) -> None:
-    """Show spending by category and month: a table of the months from --from to --to.
+    """Show spending by category (or tag) and month: a table of the months from --from to --to.
 
     Without --from and --to: the last 12 months, this one included. Each category with
     spending is a row, each month a column (0.00 where nothing was spent), with the totals
-    of each row, each month and the whole period. At most 120 months at once.
+    of each row, each month and the whole period. At most 120 months at once. With --by tag
+    each tag is a row: an expense with two tags is in both rows.
 
     \b
     Examples:
       expense-tracker report                                  the last 12 months
       expense-tracker report --from 2025-01 --to 2025-12
       expense-tracker report --from 2025-01 --to 2025-12 --csv > 2025.csv
+      expense-tracker report --by tag --from 2025-07 --to 2025-08    what each trip cost
     """
     if as_csv and as_json:
         raise UserError("Choose one of --csv and --json.")
