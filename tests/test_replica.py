@@ -390,3 +390,61 @@ def test_replica_cross_site_no_cors_post_is_refused(client, tmp_path):
     assert client.get("/replica").json()["destinations"] == []
     for path in ("/replica/take-over", "/replica/restore"):
         assert client.post(path, headers={"Origin": "https://evil.example"}).status_code == 403
+
+
+# --- the command line ------------------------------------------------------------------------------------
+
+
+def test_replica_cli_add_list_status_remove(run, db_path, tmp_path, monkeypatch):
+    assert run("add", "--amount", 5, "--description", "Tea", "--category", "Food").exit_code == 0
+    added = run("replica", "add", "folder", tmp_path / "nas", "--name", "nas")
+    assert added.exit_code == 0, added.output
+    assert added.output == (f"Replicating {db_path} to {tmp_path / 'nas'} (named 'nas') while the window or `serve` "
+                            "runs.\n")
+    assert run("replica", "list").output == f"  nas           folder  {tmp_path / 'nas'}\n"
+    status = run("replica", "status")
+    assert status.exit_code == 0
+    assert "last written from here: never" in status.output
+    assert f"The replica at {tmp_path / 'nas'} is this computer's to write to." in status.output
+    assert run("replica", "remove", "nas").output == "Removed the replica 'nas'; the copy already there is left as it is.\n"
+    assert run("replica", "list").output.startswith("  none")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "cli-secret")
+    assert run("replica", "add", "s3", "--bucket", "b", "--access-key-id", "KEY").exit_code == 0
+    listed = json.loads(run("replica", "list", "--json").output)
+    assert listed[0]["secret_access_key"] == replica.MASK
+    assert stat.S_IMODE(replica.config_path(db_path).stat().st_mode) == 0o600
+    assert "cli-secret" in replica.config_path(db_path).read_text()
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("replica", "add", "folder"), "Give the folder, e.g. expense-tracker replica add folder /mnt/nas/expenses."),
+    (("replica", "add", "sftp", "--host", "nas"), "A sftp replica needs its user."),
+    (("replica", "remove", "nas"), "There is no replica named 'nas'."),
+    (("restore", "--at", "2026-12-03 18:00"), "--at goes with --from-replica REPLICA."),
+    (("restore",), "Give the backup to restore (PATH or NAME, see `backups`), or --from-replica REPLICA."),
+    (("restore", "--from-replica", "nas", "--yes"), "There is no replica named 'nas' and no folder nas; "
+                                                     "add it first with `expense-tracker replica add`."),
+])
+def test_replica_cli_user_errors_are_one_line(run, args, said):
+    result = run(*args)
+    assert result.exit_code != 0
+    assert result.output == f"Error: {said}\n"
+
+
+def test_replica_cli_restore_from_replica_on_a_fresh_machine(run, db_path, tmp_path):
+    usb = {"kind": "folder", "name": "usb", "path": str(tmp_path / "usb")}
+    first = tmp_path / "laptop" / "expenses.db"
+    with replicating_app(first) as client:
+        client.post("/replica", json=usb)
+        for n in range(5):
+            client.post("/expenses", json=expense(description=f"Lunch {n}"))
+        wait_for(lambda: len(replica_rows(usb, tmp_path / "peek")) == 5, what="replication")
+    early = run("restore", "--from-replica", usb["path"], "--at", "2001-01-01 00:00", "--yes")
+    assert early.exit_code != 0
+    assert early.output == (f"Error: The replica at {usb['path']} holds nothing as early as 2001-01-01 00:00; "
+                            "nothing was restored.\n")
+    restored = run("restore", "--from-replica", usb["path"], "--yes")
+    assert restored.exit_code == 0, restored.output
+    assert restored.output == f"Restored {db_path} from {usb['path']} (there was no database before).\n"
+    assert rows(db_path) == rows(first)
+    assert integrity(db_path) == "ok"

@@ -422,7 +422,7 @@ def restore_from_replica(dest: dict, target_path: Path, at: str | datetime | Non
         done = run_litestream([*args, str(target_path)], timeout=600)
         if done.returncode != 0 or not restored.is_file():
             reason = engine_error(done.stderr or done.stdout)
-            if moment is not None and "no" in reason.lower() and "found" in reason.lower():
+            if moment is not None and ("no matching" in reason.lower() or "not found" in reason.lower()):
                 raise NotFound(f"The replica at {url_of(dest)} holds nothing as early as {at}; nothing was restored.")
             raise AppError(f"The replica at {url_of(dest)} could not be restored ({short_reason(reason)}); "
                            "nothing was restored.")
@@ -430,6 +430,26 @@ def restore_from_replica(dest: dict, target_path: Path, at: str | datetime | Non
     record_position(target_path, dest, txid)
     result["restored"] = url_of(dest)
     return result
+
+
+def position_verdict(db_path: Path, dest: dict) -> tuple[str, str, int]:
+    """("ok" | "unreachable" | "moved-on", in words, the replica's position): may this computer write to it?"""
+    try:
+        remote = replica_position(db_path, dest)
+    except AppError as exc:
+        return "unreachable", str(exc), 0
+    ours = local_position(db_path, dest)
+    if remote == 0 or (ours is not None and remote <= ours) or (ours is None and not db_path.exists()):
+        return "ok", f"The replica at {url_of(dest)} is this computer's to write to.", remote
+    if ours is None:
+        said = (f"The replica at {url_of(dest)} already holds expenses written from another computer, so this "
+                "one does not write to it. Restore from it to use that data (what is here is kept as a "
+                "backup first), or take over to replace it with what is here.")
+    else:
+        said = (f"The replica at {url_of(dest)} has changes made on another computer since this one last wrote "
+                "to it, so this computer does not write to it. Restore from it to get the newer data (what "
+                "is here is kept as a backup first), or take over to replace it with what is here.")
+    return "moved-on", said, remote
 
 
 # --- the supervisor -----------------------------------------------------------------------------------
@@ -543,27 +563,12 @@ class ReplicaSupervisor:
 
     def _check_position(self) -> bool:
         """Whether this computer may write to the replica; sets the status when it may not."""
-        dest = self.dest
-        try:
-            remote = replica_position(self.db_path, dest)
-        except AppError as exc:
-            self._set(state="unreachable", message=str(exc))
-            return False
-        ours = local_position(self.db_path, dest)
-        if remote == 0 or (ours is not None and remote <= ours):
+        state, said, remote = position_verdict(self.db_path, self.dest)
+        if state == "ok":
             return True
-        if ours is None and not self.db_path.exists():
-            return True
-        if ours is None:
-            said = (f"The replica at {url_of(dest)} already holds expenses written from another computer, so this "
-                    "one does not write to it. Restore from it to use that data (what is here is kept as a "
-                    "backup first), or take over to replace it with what is here.")
-        else:
-            said = (f"The replica at {url_of(dest)} has changes made on another computer since this one last wrote "
-                    "to it, so this computer does not write to it. Restore from it to get the newer data (what "
-                    "is here is kept as a backup first), or take over to replace it with what is here.")
-        log.warning("%s", said)
-        self._set(state="moved-on", message=said, replica_txid=remote)
+        if state == "moved-on":
+            log.warning("%s", said)
+        self._set(state=state, message=said, replica_txid=remote)
         return False
 
     def _run_child(self) -> int:

@@ -15,6 +15,7 @@ from desktop.cli import (
     expenses,
     imports,
     recurring,
+    replica,
     rules,
     serve,
     status,
@@ -71,7 +72,7 @@ for command in (
     backups.backup, backups.backups, budgets.budget, bulk.bulk, categories.category, expenses.add, expenses.delete,
     expenses.edit, expenses.export,
     imports.import_command, imports.imports, expenses.list_command, recurring.recurring, backups.restore,
-    rules.rule, serve.serve, status.status, summary.summary, trash.trash,
+    replica.replica, rules.rule, serve.serve, status.status, summary.summary, trash.trash,
     desktop_entry.install_desktop, desktop_entry.uninstall_desktop,
 ):
     main.add_command(command)
