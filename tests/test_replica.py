@@ -108,6 +108,23 @@ def test_replica_folder_restores_every_row_on_another_machine(db_path, tmp_path)
 # --- SFTP: Debian's openssh-server on 127.0.0.1 with keys the test makes -------------------------------
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes `pid` started, and theirs (sshd's sessions start sessions of their own)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
 class Sshd:
     def __init__(self, folder: Path, port: int):
         self.folder, self.port, self.process = folder, port, None
@@ -145,8 +162,13 @@ class Sshd:
         return self
 
     def stop(self) -> None:
+        """The server and its open sessions go away (as when the NAS is switched off)."""
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            for pid in [*descendants(self.process.pid), self.process.pid]:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             self.process.wait(10)
 
     def destination(self, remote: Path) -> dict:
@@ -448,3 +470,35 @@ def test_replica_cli_restore_from_replica_on_a_fresh_machine(run, db_path, tmp_p
     assert restored.output == f"Restored {db_path} from {usb['path']} (there was no database before).\n"
     assert rows(db_path) == rows(first)
     assert integrity(db_path) == "ok"
+
+
+def test_replica_server_gone_midway_is_said_in_words_and_caught_up(db_path, tmp_path, sshd):
+    dest = sshd.destination(tmp_path / "remote")
+    sshd.start()
+    with replicating_app(db_path) as client:
+        client.post("/replica", json=dest)
+        client.post("/expenses", json=expense(description="Online"))
+        wait_for(lambda: len(replica_rows(dest, tmp_path / "peek")) == 1, what="replication")
+        sshd.stop()
+        assert client.post("/expenses", json=expense(description="Offline")).status_code == 201
+        status = wait_for(lambda: (s := client.get("/replica").json())["state"] == "unreachable" and s,
+                          what="the unreachable status")
+        assert status["message"].startswith(f"The replica at sftp://{dest['user']}@127.0.0.1:{sshd.port}")
+        assert status["message"].endswith("Your expenses are safe here; it will catch up when it is back.")
+        sshd.start()
+        wait_for(lambda: len(replica_rows(dest, tmp_path / "peek")) == 2, timeout=30, what="catching up")
+        wait_for(lambda: client.get("/replica").json()["state"] == "replicating", what="the status after")
+
+
+def test_replica_child_that_dies_is_started_again_and_stopped_on_close(db_path, tmp_path):
+    usb = {"kind": "folder", "name": "usb", "path": str(tmp_path / "usb")}
+    with replicating_app(db_path) as client:
+        client.post("/replica", json=usb)
+        supervisor = client.app.state.replica
+        first = wait_for(lambda: supervisor.proc, what="the child")
+        first.kill()
+        second = wait_for(lambda: supervisor.proc is not first and supervisor.proc, what="a new child")
+        assert client.get("/replica").json()["restarts"] == 1
+        client.post("/expenses", json=expense(description="After the restart"))
+        wait_for(lambda: len(replica_rows(usb, tmp_path / "peek")) == 1, what="replication by the new child")
+    assert second.poll() is not None  # stopped with the app

@@ -600,12 +600,15 @@ class ReplicaSupervisor:
             proc = self.proc
         if proc is None or proc.poll() is not None:
             return
-        proc.terminate()  # Litestream sends what it has, then exits
-        try:
-            proc.wait(STOP_WAIT_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        # Litestream sends what it has, then exits; with the replica unreachable it keeps trying for
+        # 30 s, and a second signal tells it to give up (the changes are safe in the local file).
+        for send, wait in ((proc.terminate, STOP_WAIT_S / 2), (proc.terminate, STOP_WAIT_S / 2), (proc.kill, None)):
+            send()
+            try:
+                proc.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
 
     # -- reading Litestream's log --
 
