@@ -1,6 +1,6 @@
 """Replication with Litestream on a database of 1M expenses (issue 17's targets).
 
-Usage: python bench/replication.py [--rows 1000000] [--seconds 10] [--requests 300] [--data DIR]
+Usage: python bench/replication.py [--rows 1000000] [--seconds 20] [--requests 300] [--data DIR]
 
 On a copy of the current-schema database (bench/export_start.py's current_db, kept in bench/.data/ or
 --data), with Litestream's production intervals (1 s) and a folder replica:
@@ -183,7 +183,7 @@ def latencies(db_path: Path, replicate: bool, requests: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--data", type=Path, help="where the cached databases are (default bench/.data)")
     args = parser.parse_args()

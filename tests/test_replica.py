@@ -193,8 +193,9 @@ def test_replica_sftp_restores_every_row(db_path, tmp_path, sshd):
 # --- S3: moto's standalone server on 127.0.0.1 ----------------------------------------------------------
 
 
-@pytest.fixture
-def s3(tmp_path):
+@pytest.fixture(scope="module")
+def moto():
+    """moto's S3 server on 127.0.0.1, once for the module (it takes a second to start); its endpoint."""
     binary = Path(sys.executable).parent / "moto_server"
     if not binary.is_file():
         pytest.fail("moto_server is missing: pip install 'moto[server]'")
@@ -214,15 +215,22 @@ def s3(tmp_path):
 
     try:
         wait_for(answers, timeout=30, what="moto_server")
-        import boto3
-
-        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test-key",
-                     aws_secret_access_key="test-secret").create_bucket(Bucket="expenses")
-        yield {"kind": "s3", "name": "cloud", "endpoint": endpoint, "bucket": "expenses", "path": "laptop",
-               "region": "us-east-1", "access_key_id": "test-key", "secret_access_key": "test-secret"}
+        yield endpoint
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture
+def s3(moto):
+    """A new bucket for the test; the destination for it."""
+    import boto3
+
+    bucket = f"expenses-{time.monotonic_ns()}"
+    boto3.client("s3", endpoint_url=moto, region_name="us-east-1", aws_access_key_id="test-key",
+                 aws_secret_access_key="test-secret").create_bucket(Bucket=bucket)
+    return {"kind": "s3", "name": "cloud", "endpoint": moto, "bucket": bucket, "path": "laptop",
+            "region": "us-east-1", "access_key_id": "test-key", "secret_access_key": "test-secret"}
 
 
 def test_replica_s3_restores_every_row(db_path, tmp_path, s3):
@@ -235,7 +243,7 @@ def test_replica_secrets_are_masked_and_private(db_path, tmp_path, s3, client, c
     assert added.json()["secret_access_key"] == replica.MASK
     shown = client.get("/replica").json()
     assert "test-secret" not in json.dumps(shown)
-    assert shown["destinations"][0]["url"] == f"s3://expenses/laptop at {s3['endpoint']}"
+    assert shown["destinations"][0]["url"] == f"s3://{s3['bucket']}/laptop at {s3['endpoint']}"
     assert stat.S_IMODE(replica.config_path(db_path).stat().st_mode) == 0o600
     with closing(sqlite3.connect(db_path)) as conn:
         dumped = "\n".join(conn.iterdump())
@@ -502,3 +510,22 @@ def test_replica_child_that_dies_is_started_again_and_stopped_on_close(db_path, 
         client.post("/expenses", json=expense(description="After the restart"))
         wait_for(lambda: len(replica_rows(usb, tmp_path / "peek")) == 1, what="replication by the new child")
     assert second.poll() is not None  # stopped with the app
+
+
+def test_replica_binary_is_found_or_named_by_the_override(monkeypatch, tmp_path):
+    assert replica.find_binary().name == "litestream"
+    copy = tmp_path / "bundled" / "litestream"
+    copy.parent.mkdir()
+    shutil.copy(replica.find_binary(), copy)
+    monkeypatch.setenv(replica.BINARY_ENV, str(copy))
+    assert replica.find_binary() == copy
+    monkeypatch.setenv(replica.BINARY_ENV, str(tmp_path / "missing"))
+    with pytest.raises(replica.AppError) as refused:
+        replica.find_binary()
+    assert str(refused.value) == f"EXPENSE_TRACKER_LITESTREAM names {tmp_path / 'missing'}, which is not a file."
+
+
+def test_replica_litestream_config_is_private(db_path, tmp_path, s3):
+    config = replica.write_litestream_config(db_path, replica.check_destination(s3), replica.Intervals())
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert json.loads(config.read_text())["dbs"][0]["replica"]["endpoint"] == s3["endpoint"]

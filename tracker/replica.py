@@ -668,7 +668,10 @@ class ReplicaSupervisor:
                 message = f"Replicating to {url_of(self.dest)}; the copy is {now - s.behind_since:.0f} s behind."
             else:
                 message = s.message
-            lag = 0.0 if s.behind_since is None else round(now - s.behind_since, 1)
+            if s.behind_since is not None:
+                lag = round(now - s.behind_since, 1)
+            else:  # unreachable before anything was sent: how far behind is not known
+                lag = 0.0 if s.state in ("replicating", "behind") else None
             last = (datetime.fromtimestamp(s.last_replicated, UTC).isoformat(timespec="seconds")
                     if s.last_replicated else None)
             return {
