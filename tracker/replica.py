@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -491,6 +492,10 @@ class ReplicaSupervisor:
         self.thread: threading.Thread | None = None
         self.dest: dict | None = None
         self._status = ReplicaStatus()
+        # Each start() is a new generation: a thread of an earlier one (still waiting for a slow
+        # replica's answer when it was stopped) ends instead of starting a second child.
+        self.generation = 0
+        self.recent: deque[str] = deque(maxlen=200)  # Litestream's last lines, for a bug report
 
     # -- control --
 
@@ -500,9 +505,11 @@ class ReplicaSupervisor:
             self._set(state="off", message="Replication is off.")
             return self
         self.dest = destinations[0]
-        self.stopping.clear()
+        with self.lock:
+            self.generation += 1
+            self.stopping.clear()
         self._set(state="starting", message=f"Starting replication to {url_of(self.dest)}.")
-        self.thread = threading.Thread(target=self._run, name="replica", daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(self.generation,), name="replica", daemon=True)
         self.thread.start()
         return self
 
@@ -510,7 +517,8 @@ class ReplicaSupervisor:
         self.stopping.set()
         self._end_child()
         if self.thread is not None and self.thread is not threading.current_thread():
-            self.thread.join(STOP_WAIT_S * 2)
+            # Not longer: a thread still asking an unreachable replica ends by itself (see generation).
+            self.thread.join(STOP_WAIT_S + 1)
         self.thread = None
         if self.dest is not None and self._status.state not in ("moved-on",):
             self._set(state="stopped", message=f"Replication to {url_of(self.dest)} is stopped.")
@@ -533,12 +541,17 @@ class ReplicaSupervisor:
 
     # -- the loop --
 
-    def _run(self) -> None:
+    def _current_generation(self, generation: int) -> bool:
+        return generation == self.generation and not self.stopping.is_set()
+
+    def _run(self, generation: int) -> None:
         attempt = 0
         checked = False
-        while not self.stopping.is_set():
+        while self._current_generation(generation):
             if not checked:
-                checked = self._check_position()
+                checked = self._check_position(generation)
+                if not self._current_generation(generation):
+                    return
                 if self._status.state == "moved-on":
                     return
                 if not checked:
@@ -546,8 +559,8 @@ class ReplicaSupervisor:
                     attempt += 1
                     continue
             started = time.monotonic()
-            code = self._run_child()
-            if self.stopping.is_set():
+            code = self._run_child(generation)
+            if not self._current_generation(generation):
                 return
             if time.monotonic() - started > 60:
                 attempt = 0  # it ran a good while: start counting anew
@@ -561,17 +574,17 @@ class ReplicaSupervisor:
             self.stopping.wait(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
             attempt += 1
 
-    def _check_position(self) -> bool:
+    def _check_position(self, generation: int) -> bool:
         """Whether this computer may write to the replica; sets the status when it may not."""
         state, said, remote = position_verdict(self.db_path, self.dest)
-        if state == "ok":
-            return True
+        if state == "ok" or not self._current_generation(generation):
+            return state == "ok"
         if state == "moved-on":
             log.warning("%s", said)
         self._set(state=state, message=said, replica_txid=remote)
         return False
 
-    def _run_child(self) -> int:
+    def _run_child(self, generation: int) -> int:
         config = write_litestream_config(self.db_path, self.dest, self.intervals)
         try:
             binary = find_binary()
@@ -583,7 +596,7 @@ class ReplicaSupervisor:
         if sys.platform.startswith("linux"):
             kwargs["preexec_fn"] = die_with_parent
         with self.lock:
-            if self.stopping.is_set():
+            if not self._current_generation(generation):
                 return 0
             self.proc = proc = subprocess.Popen(
                 [str(binary), "replicate", "-no-expand-env", "-log-level", "debug", "-config", str(config)],
@@ -613,6 +626,7 @@ class ReplicaSupervisor:
     # -- reading Litestream's log --
 
     def _read(self, line: str) -> None:
+        self.recent.append(line.rstrip("\n"))
         fields = log_fields(line)
         msg, level = fields.get("msg", ""), fields.get("level", "")
         now = time.time()
