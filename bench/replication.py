@@ -13,6 +13,8 @@ On a copy of the current-schema database (bench/export_start.py's current_db, ke
    (Litestream's restore, then the app's checks: integrity, exact schema, then the copy in). Target ≤ 30 s.
 3. request latency, replication on vs off: --requests sequential GET /expenses?limit=50 and POST
    /expenses on the same file, off then on then off then on; medians and p95. Target: on within 10%.
+   (A start after writes made without Litestream sends a whole snapshot first; the runs with it on
+   wait until that is done, as they measure the steady state.)
 """
 
 import argparse
@@ -151,7 +153,21 @@ def restore_time(replica_dir: Path, root: Path) -> dict:
     return {"restore_checked_s": round(seconds, 1), "litestream_restore_only_s": round(plain, 1), "rows": rows}
 
 
-def latencies(db_path: Path, replicate: bool, requests: int) -> dict:
+def wait_idle(replica_dir: Path, quiet_s: float = 3.0, timeout: float = 300) -> None:
+    """Until nothing new reached the replica for `quiet_s`: a start after writes made without
+    Litestream sends a whole snapshot first (see README), which is not the steady state measured."""
+    started = last_change = time.monotonic()
+    seen = None
+    while time.monotonic() - started < timeout:
+        now = sorted(os.listdir(replica_dir / "ltx" / "0")) if (replica_dir / "ltx" / "0").is_dir() else []
+        if now != seen:
+            seen, last_change = now, time.monotonic()
+        elif time.monotonic() - last_change > quiet_s:
+            return
+        time.sleep(0.2)
+
+
+def latencies(db_path: Path, replicate: bool, requests: int, replica_dir: Path) -> dict:
     config = replica.config_path(db_path)
     if not replicate:
         config.rename(config.with_suffix(".off"))
@@ -160,6 +176,7 @@ def latencies(db_path: Path, replicate: bool, requests: int) -> dict:
         try:
             if replicate:
                 wait_current(url)
+                wait_idle(replica_dir)
             times: dict[str, list[float]] = {"get": [], "post": []}
             with httpx.Client(timeout=30) as client:
                 for _ in range(20):  # warm up
@@ -202,7 +219,7 @@ def main() -> None:
         print(json.dumps(results["restore"]), flush=True)
         runs = {"off": [], "on": []}
         for replicate in (False, True, False, True):
-            runs["on" if replicate else "off"].append(latencies(db_path, replicate, args.requests))
+            runs["on" if replicate else "off"].append(latencies(db_path, replicate, args.requests, replica_dir))
         results["latency"] = {
             side: {kind: {"median_ms": statistics.median(r[kind]["median_ms"] for r in runs[side]),
                           "p95_ms": statistics.median(r[kind]["p95_ms"] for r in runs[side])} for kind in ("get", "post")}

@@ -455,6 +455,7 @@ def position_verdict(db_path: Path, dest: dict) -> tuple[str, str, int]:
 
 # --- the supervisor -----------------------------------------------------------------------------------
 
+INTERESTING = ('msg="ltx file uploaded"', 'msg="replica sync"', "level=ERROR", "level=WARN", "level=INFO")
 LOG_FIELD = re.compile(r'([\w.]+)=("(?:[^"\\]|\\.)*"|\S+)')
 
 
@@ -495,7 +496,7 @@ class ReplicaSupervisor:
         # Each start() is a new generation: a thread of an earlier one (still waiting for a slow
         # replica's answer when it was stopped) ends instead of starting a second child.
         self.generation = 0
-        self.recent: deque[str] = deque(maxlen=200)  # Litestream's last lines, for a bug report
+        self.recent: deque[str] = deque(maxlen=200)  # Litestream's last lines that mattered, for a bug report
 
     # -- control --
 
@@ -626,6 +627,9 @@ class ReplicaSupervisor:
     # -- reading Litestream's log --
 
     def _read(self, line: str) -> None:
+        # Debug level, for the uploads and positions; only the few lines that matter are parsed.
+        if not any(mark in line for mark in INTERESTING):
+            return
         self.recent.append(line.rstrip("\n"))
         fields = log_fields(line)
         msg, level = fields.get("msg", ""), fields.get("level", "")
