@@ -30,7 +30,7 @@ def __getattr__(name: str):
     """`app`, for `uvicorn expense_tracker:app`: built when it is first asked for, so that importing
     this module builds nothing (the app reads its database location from the environment then)."""
     if name == "app":
-        globals()["app"] = built = create_app(auto_backup=True)
+        globals()["app"] = built = create_app(auto_backup=True, replicate=True)
         return built
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             f"Requests must name an allowed host; set {HOSTS_ENV} to the names clients use.",
             file=sys.stderr,
         )
-    served = create_app(db_path, cors_origins=args.cors, allowed_hosts=extra_hosts, auto_backup=True)
+    served = create_app(db_path, cors_origins=args.cors, allowed_hosts=extra_hosts, auto_backup=True,
+                        replicate=True)
     cors_notice = describe_cors(args.cors if args.cors is not None else env_list(CORS_ENV))
     if cors_notice:
         print(cors_notice, file=sys.stderr)

@@ -33,6 +33,7 @@ from api.routes import (
     health,
     imports,
     recurring,
+    replica,
     report,
     rules,
     settings,
@@ -56,13 +57,15 @@ from tracker.config import (
 from tracker.db import Database, upgrading_message
 from tracker.errors import DatabaseUnavailable, DatabaseUpgrading
 from tracker.recurring import RecurringPoster
+from tracker.replica import Intervals, ReplicaSupervisor
 from tracker.trash import TRASH_DAYS, purge_trash
 
 log = logging.getLogger("expense_tracker")
 
 
 ROUTERS = [health.router, categories.router, edits.router, expenses.router, trash.router, imports.router, backups.router,
-           budgets.router, recurring.router, rules.router, settings.router, summary.router, report.router, tags.router]
+           budgets.router, recurring.router, replica.router, rules.router, settings.router, summary.router, report.router,
+           tags.router]
 
 
 # The page the window shows, beside this package (in a PyInstaller build both lie in _internal/).
@@ -85,6 +88,7 @@ def create_app(
     auto_backup: bool = False,
     today: Callable[[], date] = date.today,
     upgrade_in_background: bool = False,
+    replicate: bool = False,
 ) -> FastAPI:
     """The API over the database at `db_path` (default: $EXPENSE_TRACKER_DB or the user data dir, read when the app starts).
 
@@ -97,6 +101,8 @@ def create_app(
     With `upgrade_in_background` (the window and `serve`), a file in an older schema is upgraded
     after the server starts: meanwhile /health reports the progress, the page is served and every
     other route answers 503. Otherwise the database is ready before the first request.
+    With `replicate` (the window and `serve`), Litestream runs for the replica set beside the
+    database, if any, while the app runs (see tracker.replica).
     """
 
     @asynccontextmanager
@@ -104,6 +110,8 @@ def create_app(
         app.state.today = today
         database = app.state.database = Database(Path(db_path) if db_path is not None else resolve_db_path())
         poster = RecurringPoster(database, today)
+        app.state.replicate = replicate
+        supervisor = app.state.replica = ReplicaSupervisor(database.path, Intervals.from_env())
         started: dict[str, StartBackup] = {}
 
         def open_database() -> None:
@@ -128,6 +136,8 @@ def create_app(
                 # So is counting for the categories what changed while the app was closed (after an
                 # upgrade of a million expenses, ~4 s in short writes).
                 threading.Thread(target=learn_in_background, args=(database,), daemon=True, name="learning").start()
+            if database.ready and replicate:
+                supervisor.start()
             poster.start()
 
         upgrade = None
@@ -147,6 +157,7 @@ def create_app(
                 database.stop_upgrade.set()
                 await run_in_threadpool(upgrade.join, 10)
             poster.stop()
+            await run_in_threadpool(supervisor.stop)
             if "backup" in started:
                 # Closing does not wait for the start's backup: one under way stops and the next
                 # start makes it; an app open since yesterday makes today's now.

@@ -371,3 +371,35 @@ class Report(BaseModel):
     rows: list[ReportRow] = Field(description="Each category with spending in the period, largest total first.")
     month_totals: list[float] = Field(description="Spent in each month, all rows together.")
     total: float = Field(description="Spent over the whole period.")
+class ReplicaDestination(BaseModel):
+    name: str
+    kind: Literal["folder", "sftp", "s3"]
+    url: str = Field(description="Where it is, without secrets.")
+    path: str | None = None
+    host: str | None = None
+    user: str | None = None
+    port: int | None = None
+    key_path: str | None = None
+    key_passphrase: str | None = Field(None, description="Masked when set.")
+    endpoint: str | None = None
+    bucket: str | None = None
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = Field(None, description="Masked when set.")
+
+
+class ReplicaStatus(BaseModel):
+    state: Literal["off", "configured", "starting", "replicating", "behind", "unreachable", "moved-on", "stopped",
+                   "failed"]
+    message: str = Field(description="How replication stands, in words.")
+    last_replicated_at: str | None = Field(description="The last moment the replica was current (UTC).")
+    lag_seconds: float | None = Field(description="How long the replica has been behind; 0 when current.")
+    restarts: int
+    can_take_over: bool
+    can_restore: bool
+    destinations: list[ReplicaDestination]
+
+
+class ReplicaTakeOver(BaseModel):
+    replica: str
+    position: str

@@ -27,7 +27,7 @@ def desktop_app(db_path: Path, url: str):
 
     origins = env_list(CORS_ENV) or [url]
     # An older file is upgraded while the window already shows the progress.
-    return create_app(db_path, cors_origins=origins, auto_backup=True, upgrade_in_background=True)
+    return create_app(db_path, cors_origins=origins, auto_backup=True, upgrade_in_background=True, replicate=True)
 
 
 def run_window(db_path: Path, *, port: int = DEFAULT_PORT, driver=None) -> int:

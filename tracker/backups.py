@@ -367,6 +367,22 @@ def copy_checked_size(source: Path, target: Path) -> None:
                 remaining -= len(chunk)
 
 
+# Litestream (replication, tracker.replica) keeps two tables of its own in the live file; a copy of a
+# replicated file has them. They are dropped from the copy when exactly as Litestream makes them
+# (it makes them again in the live file when it next runs); any other extra table is still refused.
+LITESTREAM_TABLES = {
+    "_litestream_seq": "create table _litestream_seq(id integer primary key,seq integer)",
+    "_litestream_lock": "create table _litestream_lock(id integer)",
+}
+
+
+def drop_litestream_tables(conn: sqlite3.Connection) -> None:
+    found = schema_objects(conn)
+    for name, sql in LITESTREAM_TABLES.items():
+        if found.get(("table", name)) == (name, sql):
+            conn.execute(f"drop table {name}")
+
+
 def check_and_upgrade_copy(copy: Path, source: Path) -> None:
     """Raise AppError unless the copy is exactly this app's file; upgrade it to this version's schema.
 
@@ -376,6 +392,7 @@ def check_and_upgrade_copy(copy: Path, source: Path) -> None:
     conn = connect(copy)
     try:
         version = check_contents(conn, source)
+        drop_litestream_tables(conn)
         check_schema(conn, source, version)
     except sqlite3.Error as exc:
         raise AppError(f"The file {source} is not a usable database ({exc}).") from exc

@@ -299,3 +299,29 @@ class TidyChange(StrictModel):
 class TidyApply(StrictModel):
     changes: Annotated[list[TidyChange], Field(min_length=1, max_length=100_000)] = Field(
         description="The changes to make, as a tidy preview listed them (drop any you do not want).")
+
+
+ReplicaText = Annotated[str, Field(strict=True, min_length=1, max_length=1000)]
+
+
+class ReplicaCreate(StrictModel):
+    """A replica destination: a folder, an SFTP server, or S3-compatible storage."""
+
+    kind: Literal["folder", "sftp", "s3"]
+    name: Annotated[str, Field(strict=True, min_length=1, max_length=40, examples=["nas"])] | None = None
+    path: ReplicaText | None = Field(None, description="Folder; or the path on the SFTP server or in the bucket.")
+    host: ReplicaText | None = None
+    user: ReplicaText | None = None
+    port: Annotated[int, Field(strict=True, ge=1, le=65535)] | None = None
+    key_path: ReplicaText | None = Field(None, description="The SFTP private key file on this computer.")
+    key_passphrase: ReplicaText | None = None
+    endpoint: ReplicaText | None = Field(None, description="An S3-compatible server's URL; leave out for AWS.")
+    bucket: ReplicaText | None = None
+    region: ReplicaText | None = None
+    access_key_id: ReplicaText | None = None
+    secret_access_key: ReplicaText | None = None
+
+
+class ReplicaRestoreRequest(StrictModel):
+    at: Annotated[str, Field(strict=True, min_length=1, max_length=40, examples=["2026-12-03 18:00"])] | None = Field(
+        None, description="Restore the replica as it was at this moment (local time); leave out for the latest.")

@@ -43,7 +43,9 @@ def post_backup_restore(choice: RestoreRequest, request: Request):
     known = {b["name"] for b in list_backups(database.path)}
     if choice.name not in known:
         raise NotFound(f"There is no backup named {choice.name!r}; GET /backups lists them.")
-    result = restore_backup(database.path, backup_dir(database.path) / choice.name, database.write_lock)
-    database.close()
-    database.ready = False  # opened again by the next request
+    # Replication stops around it and starts again after: Litestream then sends the restored file.
+    with request.app.state.replica.paused():
+        result = restore_backup(database.path, backup_dir(database.path) / choice.name, database.write_lock)
+        database.close()
+        database.ready = False  # opened again by the next request
     return result

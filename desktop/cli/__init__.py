@@ -15,6 +15,7 @@ from desktop.cli import (
     expenses,
     imports,
     recurring,
+    replica,
     report,
     rules,
     serve,
@@ -77,7 +78,7 @@ for command in (
     expenses.edit, expenses.export,
     imports.import_command, imports.imports, expenses.list_command, recurring.recurring, report.report_command,
     backups.restore,
-    rules.rule, serve.serve, status.status, summary.summary, tags.tags, trash.trash,
+    replica.replica, rules.rule, serve.serve, status.status, summary.summary, tags.tags, trash.trash,
     desktop_entry.install_desktop, desktop_entry.uninstall_desktop,
 ):
     main.add_command(command)

@@ -95,11 +95,14 @@ def backup_source(path_text: str, db_path: Path) -> Path:
 @click.command(context_settings=CONTEXT)
 @db_option
 @version_option
-@click.argument("source", metavar="PATH|NAME")
+@click.argument("source", metavar="PATH|NAME", required=False)
+@click.option("--from-replica", "from_replica", metavar="REPLICA",
+              help="Restore from a replica instead: its name (see `replica list`) or a replica folder.")
+@click.option("--at", metavar="MOMENT", help='With --from-replica: as it was at MOMENT (local time, e.g. "2026-12-03 18:00").')
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @user_errors
-def restore(source: str, yes: bool) -> None:
-    """Replace the data with a backup.
+def restore(source: str | None, from_replica: str | None, at: str | None, yes: bool) -> None:
+    """Replace the data with a backup, or with a replica's copy.
 
     PATH is a backup file, or NAME one that `backups` lists. The backup is checked first; a damaged or
     foreign file is refused and nothing changes.
@@ -109,8 +112,14 @@ def restore(source: str, yes: bool) -> None:
     Examples:
       expense-tracker restore ~/expenses-2025-03-14.db
       expense-tracker restore expenses-2025-03-14.db --yes
+      expense-tracker restore --from-replica nas --at "2026-12-03 18:00"
     """
     db_path = chosen_file()
+    if from_replica is not None or at is not None:
+        restore_replica(db_path, source, from_replica, at, yes)
+        return
+    if source is None:
+        raise UserError("Give the backup to restore (PATH or NAME, see `backups`), or --from-replica REPLICA.")
     path = backup_source(source, db_path)
     try:
         check_database_file(path)
@@ -127,3 +136,24 @@ def restore(source: str, yes: bool) -> None:
     kept = (f"; what was there before is saved as {safety} in {backup_dir(db_path)}" if safety
             else " (there was no database before)")
     click.echo(f"Restored {db_path} from {path}{kept}.")
+
+
+def restore_replica(db_path: Path, source: str | None, from_replica: str | None, at: str | None, yes: bool) -> None:
+    from tracker import replica
+
+    if source is not None:
+        raise UserError("Give either a backup or --from-replica, not both.")
+    if from_replica is None:
+        raise UserError("--at goes with --from-replica REPLICA.")
+    dest = replica.find_destination(db_path, from_replica)
+    moment = f" as it was at {at}" if at else ""
+    confirm(f"Replace the expenses in {db_path} with the replica at {replica.url_of(dest)}{moment}? "
+            "(What is there now is backed up first.)", yes, "restore")
+    try:
+        result = replica.restore_from_replica(dest, db_path, at)
+    except NotFound as exc:
+        raise UserError(str(exc)) from None
+    safety = result["safety_backup"]
+    kept = (f"; what was there before is saved as {safety} in {backup_dir(db_path)}" if safety
+            else " (there was no database before)")
+    click.echo(f"Restored {db_path} from {replica.url_of(dest)}{moment}{kept}.")

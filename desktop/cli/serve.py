@@ -75,7 +75,7 @@ def serve(host: str, port: int | None, cors: list[str] | None) -> None:
             click.echo(f"WARNING: listening on {host} makes your expenses reachable from other computers. "
                        f"Clients must use a host name listed in {HOSTS_ENV}.", err=True)
         app = create_app(db_path, cors_origins=cors, allowed_hosts=extra_hosts, auto_backup=True,
-                         upgrade_in_background=True)
+                         upgrade_in_background=True, replicate=True)
         cors_notice = describe_cors(cors if cors is not None else env_list(CORS_ENV))
         if cors_notice:
             click.echo(cors_notice, err=True)
