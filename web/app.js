@@ -10,6 +10,7 @@ import { isoDay, shiftMonth, weekStart } from "./format.js";
 import { setupImport } from "./import.js";
 import { loadMonth } from "./month.js";
 import { setupRecurring } from "./recurring.js";
+import { setupReplica } from "./replica.js";
 import { openReport, setupReport } from "./report.js";
 import { setupRules } from "./rules.js";
 import { renderSearch, setupSearch } from "./search.js";
@@ -177,6 +178,7 @@ async function start() {
   setupRecurring(refreshAll);
   setupRules(refreshAll);
   setupReport();
+  setupReplica(reloadEverything);
   tabOutOfDateFields();
   setupShortcuts({
     newExpense: focusEntry,

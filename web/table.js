@@ -1,4 +1,5 @@
 // The expenses table: filters, sorting, paging by cursor, edit in a dialog, delete with Undo.
+import { restoreOffer } from "./replica.js";
 import { api, query, request } from "./api.js";
 import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
 import { amountError, parseAmount } from "./entry.js";
@@ -107,7 +108,9 @@ function render(expenses) {
   $("#expenses").hidden = expenses.length === 0;
   if (!expenses.length) {
     if (state.page.nothingAtAll) {
-      empty.textContent = "Welcome! Add your first expense above: type the amount, what it was, pick a category, and press Enter.";
+      empty.textContent = "Welcome! Add your first expense above: type the amount, what it was, pick a category, and press Enter. ";
+      // A new computer's first step may be getting the expenses back from the copy kept elsewhere.
+      empty.append(el("br"), "Or, on a new computer: ", restoreOffer());
     } else {
       empty.textContent = filtered ? "No expenses match these filters." : `No expenses in ${monthName(state.view.month)}.`;
     }
