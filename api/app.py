@@ -157,7 +157,6 @@ def create_app(
                 database.stop_upgrade.set()
                 await run_in_threadpool(upgrade.join, 10)
             poster.stop()
-            await run_in_threadpool(supervisor.stop)
             if "backup" in started:
                 # Closing does not wait for the start's backup: one under way stops and the next
                 # start makes it; an app open since yesterday makes today's now.
@@ -165,6 +164,10 @@ def create_app(
             elif database.ready and auto_backup:
                 await run_in_threadpool(safe_daily_backup, database.path)
             database.close()
+            # Litestream stops last: while it still has the file open, closing the app's last
+            # connection does not checkpoint the log away behind its back (which made every start
+            # send the whole file again), and the last writes reach the replica.
+            await run_in_threadpool(supervisor.stop)
 
     app = FastAPI(
         # /docs is served below from vendored files, so that it works offline; ReDoc is off
