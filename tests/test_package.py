@@ -204,3 +204,35 @@ def test_package_window_in_german_locale(dist, app_env, tmp_path):
     state = json.loads(next(line for line in app.stdout.splitlines() if line.startswith("{")))
     row = next((line for line in state["text"].splitlines() if "\tTrain ticket\t" in line), "")
     assert row.startswith("14. März 2025\t") and "23,45" in row, state["text"]
+
+
+def test_package_replicates_with_its_own_litestream_and_restores_elsewhere(dist, app_env, tmp_path):
+    """The build carries Litestream: `serve` copies to a folder, and another computer restores from it."""
+    env = outside_python(app_env)
+
+    def built(*args, timeout=60):
+        return subprocess.run([str(dist / "expense-tracker"), *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    db, copy = tmp_path / "laptop" / "expenses.db", tmp_path / "usb" / "expenses"
+    db.parent.mkdir()
+    assert built("--db", str(db), "add", "--amount", "9.99", "--description", "Train", "--category",
+                 "Transport", "--date", "2025-03-14").returncode == 0
+    added = built("--db", str(db), "replica", "add", "folder", str(copy))
+    assert added.returncode == 0, added.stderr
+    serving = subprocess.Popen([str(dist / "expense-tracker"), "--db", str(db), "serve", "--port", "0"],
+                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(copy.rglob("*.ltx")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # the first copy written whole
+    finally:
+        serving.terminate()
+        serving.wait(timeout=30)
+    assert any(copy.rglob("*.ltx")), "no copy was made"
+    other = tmp_path / "new-computer" / "expenses.db"
+    restored = built("--db", str(other), "restore", "--yes", "--from-replica", str(copy))
+    assert restored.returncode == 0, restored.stderr
+    listed = built("--db", str(other), "list", "--json")
+    assert [(e["description"], e["amount"]) for e in map(json.loads, listed.stdout.splitlines())] == [("Train", 9.99)]

@@ -258,7 +258,10 @@ def find_binary() -> Path:
             raise AppError(f"{BINARY_ENV} names {override}, which is not a file.")
         return Path(override)
     scripts = "Scripts" if os.name == "nt" else "bin"
-    for folder in (Path(sys.executable).parent, Path(sys.prefix) / scripts, Path(getattr(sys, "_MEIPASS", "."))):
+    folders = [Path(sys.executable).parent, Path(sys.prefix) / scripts]
+    if hasattr(sys, "_MEIPASS"):  # the built app: bundled beside its libraries (build.spec)
+        folders.append(Path(sys._MEIPASS))
+    for folder in folders:
         if (folder / name).is_file():
             return folder / name
     found = shutil.which(name)
