@@ -253,3 +253,25 @@ def open_page(chromium, web_server):
         context.close()
     if errors:
         pytest.fail("The page threw JavaScript errors:\n" + "\n".join(errors), pytrace=False)
+
+
+def start_serve(env, *args):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop", "serve", *args], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        match = re.search(r"Expense Tracker API on (http://\S+)", line)
+        if match:
+            threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True).start()
+            return process, match.group(1), lines
+    process.wait()
+    raise AssertionError("serve did not start:\n" + "".join(lines))
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    home = tmp_path / "home"
+    return {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state")}

@@ -3,13 +3,11 @@
 import hashlib
 import json
 import os
-import re
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import urllib.error
 import urllib.request
 
@@ -18,7 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, start_serve
 from desktop.cli import main
 
 COMMANDS = ["serve", "export", "add", "list", "summary", "status"]
@@ -313,28 +311,6 @@ def test_cli_status_when_not_running(run, db_path, tmp_path):
     assert f"database:  {db_path}\n" in result.stdout
     assert "running:   no" in result.stdout
     assert str(tmp_path) in result.stdout or "data dir:" in result.stdout
-
-
-def start_serve(env, *args):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "desktop", "serve", *args], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    lines = []
-    for line in process.stderr:
-        lines.append(line)
-        match = re.search(r"Expense Tracker API on (http://\S+)", line)
-        if match:
-            threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True).start()
-            return process, match.group(1), lines
-    process.wait()
-    raise AssertionError("serve did not start:\n" + "".join(lines))
-
-
-@pytest.fixture
-def cli_env(tmp_path):
-    home = tmp_path / "home"
-    return {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state")}
 
 
 def test_cli_serve_answers_and_stops_on_ctrl_c(cli_env, db_path):

@@ -4,6 +4,7 @@
 import getpass
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -534,3 +535,27 @@ def test_replica_litestream_config_is_private(db_path, tmp_path, s3):
     config = replica.write_litestream_config(db_path, replica.check_destination(s3), replica.Intervals())
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert json.loads(config.read_text())["dbs"][0]["replica"]["endpoint"] == s3["endpoint"]
+
+
+def test_replica_cli_status_tells_how_the_running_apps_copy_stands(cli_env, db_path, tmp_path):
+    from conftest import start_serve
+
+    def cli(*args):
+        done = subprocess.run([sys.executable, "-m", "desktop", "--db", str(db_path), *map(str, args)],
+                              cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    cli("add", "--amount", 5, "--description", "Tea", "--category", "Food")
+    cli("replica", "add", "folder", tmp_path / "nas")
+    assert f"replica:   {tmp_path / 'nas'} (copied while the window or `serve` runs)" in cli("status")
+    process, _url, _lines = start_serve({**cli_env, replica.INTERVAL_ENV: INTERVAL}, "--db", str(db_path), "--port", "0")
+    try:
+        said = wait_for(lambda: "last copied" in (out := cli("status")) and out, timeout=30,
+                        what="the running app's copy in status")
+        assert re.search(rf"replica:   Replicating to {re.escape(str(tmp_path / 'nas'))}; the copy is current; "
+                         r"last copied \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.", said), said
+        assert "the app, running: Replicating to" in cli("replica", "status")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -111,6 +111,35 @@ def remove(name: str) -> None:
     click.echo(f"Removed the replica {name!r}; the copy already there is left as it is.")
 
 
+def live_status(db_path) -> dict | None:
+    """How the running app's copy stands (its GET /replica), or None when no app runs on the file."""
+    import urllib.request  # only here: it would slow every command's start
+
+    from desktop.instance import Instance
+
+    running = Instance(db_path).running()
+    if running is None:
+        return None
+    try:
+        with urllib.request.urlopen(f"{running.url}/replica", timeout=2) as response:
+            return json.load(response)
+    except (OSError, ValueError):
+        return None
+
+
+def describe_live(live: dict) -> str:
+    """The running app's copy in one line: its message, when it last copied, how far behind."""
+    from datetime import datetime
+
+    parts = [live["message"].rstrip(".")]
+    if live.get("last_replicated_at"):
+        moment = datetime.fromisoformat(live["last_replicated_at"]).astimezone()
+        parts.append(f"last copied {moment:%Y-%m-%d %H:%M:%S}")
+    if live.get("lag_seconds") and "behind" not in live["message"]:
+        parts.append(f"{live['lag_seconds']:.1f} s behind")
+    return "; ".join(parts) + "."
+
+
 @replica.command("status", context_settings=CONTEXT)
 @db_option
 @version_option
@@ -127,6 +156,9 @@ def status() -> None:
     if not destinations:
         click.echo("Replication is off (expense-tracker replica add folder PATH sets a replica).")
         return
+    live = live_status(db_path)
+    if live is not None:
+        click.echo(f"the app, running: {describe_live(live)}")
     state = engine.load_state(db_path)
     for dest in destinations:
         entry = state.get(dest["name"]) or {}

@@ -30,3 +30,18 @@ def status() -> None:
         click.echo(f"running:   yes, API on {running.url} (pid {running.pid})")
     else:
         click.echo(f"running:   starting or not answering (pid {running.pid}, {running.url})")
+    click.echo(f"replica:   {replica_line(db_path, running is not None)}")
+
+
+def replica_line(db_path, running: bool) -> str:
+    """Where the continuous copy goes and how it stands (from the running app when there is one)."""
+    from desktop.cli.replica import describe_live, live_status
+    from tracker.replica import load_destinations, url_of
+
+    destinations = load_destinations(db_path) if db_path.exists() else []
+    if not destinations:
+        return "none (`expense-tracker replica add` sets one)"
+    live = live_status(db_path) if running else None
+    if live is not None:
+        return describe_live(live)
+    return f"{url_of(destinations[0])} (copied while the window or `serve` runs)"
