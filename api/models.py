@@ -28,6 +28,10 @@ class ExpenseResponse(BaseModel):
     category_name: str
     date: str
     created_at: str
+    currency: str = Field(description="The amount's currency (ISO 4217); the home currency unless another was given.")
+    home_amount: float = Field(description="The amount in the home currency (equal to amount in the home currency).")
+    rate: float | None = Field(description="One unit of `currency` in the home currency; null in the home currency.")
+    rate_source: str | None = Field(description='Where the rate came from: "ECB 2026-12-04" (its date) or "typed".')
 
 
 class CategorySummary(BaseModel):

@@ -437,7 +437,8 @@ def run_import(
             )
         conn.execute(
             """insert into monthly_totals (month, category_id, total_cents, count)
-            select substr(date, 1, 7), category_id, sum(cast(round(amount * 100) as integer)), count(*)
+            select substr(date, 1, 7), category_id, sum(cast(round(coalesce(home_amount, amount) * 100) as integer)),
+                count(*)
             from expenses where import_batch_id = ? group by 1, 2
             on conflict (month, category_id) do update
                 set total_cents = total_cents + excluded.total_cents, count = count + excluded.count""",

@@ -246,11 +246,87 @@ def migrate_rules_and_learning(conn: sqlite3.Connection, is_new: bool, progress:
     create_learning(conn)
 
 
+# --- Currencies (one migration) -----------------------------------------------------------------
+
+# An expense's money in the home currency, in the cents monthly_totals adds up.
+HOME_CENTS_NEW = "cast(round(coalesce(new.home_amount, new.amount) * 100) as integer)"
+HOME_CENTS_OLD = "cast(round(coalesce(old.home_amount, old.amount) * 100) as integer)"
+
+# currency null: the home currency (every seed row); home_amount null: the same as amount.
+# Adding nullable columns is instant whatever the table's size (no row is rewritten), and the
+# triggers, recreated, add up the home amount for any program that writes the file.
+CURRENCIES_SCHEMA = [
+    "alter table expenses add column currency text",
+    "alter table expenses add column home_amount real",
+    "alter table expenses add column rate real",
+    "alter table expenses add column rate_source text",
+    "alter table deleted_expenses add column currency text",
+    "alter table deleted_expenses add column home_amount real",
+    "alter table deleted_expenses add column rate real",
+    "alter table deleted_expenses add column rate_source text",
+    # The month panel's spending by currency reads the month's foreign rows from this index alone.
+    """create index if not exists idx_expenses_foreign on expenses(date, currency, amount)
+    where currency is not null""",
+    "drop trigger if exists expenses_totals_insert",
+    f"""create trigger expenses_totals_insert after insert on expenses
+when new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
+begin
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, {HOME_CENTS_NEW}, 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+    "drop trigger if exists expenses_totals_delete",
+    f"""create trigger expenses_totals_delete after delete on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - {HOME_CENTS_OLD}, count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+end""",
+    "drop trigger if exists expenses_totals_update",
+    f"""create trigger expenses_totals_update
+after update of amount, home_amount, date, category_id on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - {HOME_CENTS_OLD}, count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, {HOME_CENTS_NEW}, 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+    # A change of home currency, kept so that one undo puts back the old one: the setting and
+    # each expense's currency columns as they were.
+    """create table if not exists home_currency_changes (
+    id integer primary key autoincrement,
+    old_currency text not null,
+    new_currency text not null,
+    rows integer not null,
+    made_at text not null default (datetime('now')),
+    undone_at text
+)""",
+    """create table if not exists home_currency_rows (
+    change_id integer not null,
+    expense_id integer not null,
+    currency text,
+    home_amount real,
+    rate real,
+    rate_source text,
+    primary key (change_id, expense_id)
+) without rowid""",
+]
+
+
+def migrate_currencies(conn: sqlite3.Connection, is_new: bool, progress: Progress | None = None) -> None:
+    for statement in CURRENCIES_SCHEMA:
+        conn.execute(statement)
+
+
 MIGRATIONS = [
     migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports,
     migrate_budgets_recurring_search, migrate_recurring_pause, migrate_rules_and_learning,
+    migrate_currencies,
 ]
 
 # Each migration's weight in an upgrade (see Progress); the search index's are in search_index.py.
-MIGRATION_WEIGHTS = [0.0, sum(MONTHLY_TOTALS_WEIGHTS.values()), 0.0, 0.05, SEARCH_INDEX_WEIGHT, 0.0, LEARNING_WEIGHT]
+MIGRATION_WEIGHTS = [0.0, sum(MONTHLY_TOTALS_WEIGHTS.values()), 0.0, 0.05, SEARCH_INDEX_WEIGHT, 0.0, LEARNING_WEIGHT, 0.0]
 assert len(MIGRATION_WEIGHTS) == len(MIGRATIONS)

@@ -23,6 +23,10 @@ def get_settings(conn: Session) -> dict:
     return settings
 
 
+def home_currency(conn: Session) -> str:
+    return get_settings(conn)["currency"]
+
+
 def update_settings(conn: Session, changes: SettingsUpdate) -> dict:
     with conn.write():
         for name, value in provided_fields(changes).items():

@@ -12,7 +12,7 @@ CREATE TABLE expenses (
     category_id integer not null references categories(id),
     date text not null,
     created_at text not null default (datetime('now'))
-, import_batch_id integer);
+, import_batch_id integer, currency text, home_amount real, rate real, rate_source text);
 CREATE INDEX idx_expenses_date on expenses(date);
 CREATE INDEX idx_expenses_category on expenses(category_id);
 CREATE TABLE monthly_totals (
@@ -22,21 +22,6 @@ CREATE TABLE monthly_totals (
     count integer not null,
     primary key (month, category_id)
 ) without rowid;
-CREATE TRIGGER expenses_totals_delete after delete on expenses begin
-    update monthly_totals
-        set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
-        where month = substr(old.date, 1, 7) and category_id = old.category_id;
-end;
-CREATE TRIGGER expenses_totals_update
-after update of amount, date, category_id on expenses begin
-    update monthly_totals
-        set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
-        where month = substr(old.date, 1, 7) and category_id = old.category_id;
-    insert into monthly_totals (month, category_id, total_cents, count)
-    values (substr(new.date, 1, 7), new.category_id, cast(round(new.amount * 100) as integer), 1)
-    on conflict (month, category_id) do update
-        set total_cents = total_cents + excluded.total_cents, count = count + 1;
-end;
 CREATE INDEX idx_expenses_amount on expenses(amount);
 CREATE INDEX idx_expenses_created_at on expenses(created_at);
 CREATE INDEX idx_expenses_category_date_amount on expenses(category_id, date, amount);
@@ -54,7 +39,7 @@ CREATE TABLE deleted_expenses (
     import_batch_id integer,
     deleted_at text not null default (datetime('now')),
     reverted_batch_id integer
-);
+, currency text, home_amount real, rate real, rate_source text);
 CREATE INDEX idx_deleted_expenses_deleted_at on deleted_expenses(deleted_at);
 CREATE INDEX idx_deleted_expenses_reverted on deleted_expenses(reverted_batch_id) where reverted_batch_id is not null;
 CREATE TABLE import_batches (
@@ -77,15 +62,6 @@ CREATE TABLE import_profiles (
 CREATE INDEX idx_import_profiles_signature on import_profiles(signature);
 CREATE INDEX idx_expenses_import_batch on expenses(import_batch_id) where import_batch_id is not null;
 CREATE TABLE import_in_progress (batch_id integer primary key);
-CREATE TRIGGER expenses_totals_insert after insert on expenses
-when new.import_batch_id is null
-    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
-begin
-    insert into monthly_totals (month, category_id, total_cents, count)
-    values (substr(new.date, 1, 7), new.category_id, cast(round(new.amount * 100) as integer), 1)
-    on conflict (month, category_id) do update
-        set total_cents = total_cents + excluded.total_cents, count = count + 1;
-end;
 CREATE TABLE budgets (
     category_id integer primary key references categories(id) on delete cascade,
     amount_cents integer not null check (amount_cents > 0)
@@ -210,8 +186,51 @@ end;
 CREATE TRIGGER categories_learning_delete after delete on categories begin
     delete from learned_words where category_id = old.id;
 end;
+CREATE INDEX idx_expenses_foreign on expenses(date, currency, amount)
+    where currency is not null;
+CREATE TRIGGER expenses_totals_insert after insert on expenses
+when new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
+begin
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, cast(round(coalesce(new.home_amount, new.amount) * 100) as integer), 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE TRIGGER expenses_totals_delete after delete on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+end;
+CREATE TRIGGER expenses_totals_update
+after update of amount, home_amount, date, category_id on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, cast(round(coalesce(new.home_amount, new.amount) * 100) as integer), 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE TABLE home_currency_changes (
+    id integer primary key autoincrement,
+    old_currency text not null,
+    new_currency text not null,
+    rows integer not null,
+    made_at text not null default (datetime('now')),
+    undone_at text
+);
+CREATE TABLE home_currency_rows (
+    change_id integer not null,
+    expense_id integer not null,
+    currency text,
+    home_amount real,
+    rate real,
+    rate_source text,
+    primary key (change_id, expense_id)
+) without rowid;
 pragma application_id = 1163423828;
-pragma user_version = 7;
+pragma user_version = 8;
 pragma journal_mode = wal;
 -- category 1 Food #e67e22
 -- category 2 Transport #3498db

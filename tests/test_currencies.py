@@ -1,0 +1,136 @@
+"""Currencies as a person meets them: a holiday abroad, amounts in each currency's decimals, the
+ECB's rate of the date (a weekend takes Friday's), a typed rate, and a seed script unaffected."""
+
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import expense
+from tracker.currencies import ecb_rate
+
+
+def test_holiday_abroad_month_total_in_home_currency_is_exact(client, add):
+    # Home USD; a week in Japan and a day in Paris, and a coffee at home.
+    add(amount=1200, description="Ramen", currency="JPY", date="2026-10-20")
+    add(amount=35000, description="Ryokan", currency="JPY", date="2026-10-21")
+    add(amount=7.5, description="Croissants", currency="EUR", date="2026-10-23")
+    add(amount=3.25, description="Coffee", date="2026-10-02")
+    expected = Decimal(0)
+    for amount, code, day in ((1200, "JPY", "2026-10-20"), (35000, "JPY", "2026-10-21"), (Decimal("7.5"), "EUR", "2026-10-23")):
+        expected += (Decimal(amount) * ecb_rate(code, "USD", day).rate).quantize(Decimal("0.01"))
+    expected += Decimal("3.25")
+    summary = client.get("/summary", params={"month": "2026-10"}).json()
+    assert Decimal(str(summary["total"])) == expected
+    assert summary["count"] == 4
+    listed = client.get("/expenses/totals", params={"date_from": "2026-10-01", "date_to": "2026-10-31"}).json()
+    assert Decimal(str(listed["total"])) == expected
+
+
+def test_expense_foreign_response_fields(client, add):
+    ramen = add(amount=1200, description="Ramen", currency="jpy", date="2026-10-20")
+    rate = ecb_rate("JPY", "USD", "2026-10-20")
+    assert ramen["amount"] == 1200
+    assert ramen["currency"] == "JPY"
+    assert ramen["home_amount"] == float((1200 * rate.rate).quantize(Decimal("0.01")))
+    assert ramen["rate_source"] == "ECB 2026-10-20"
+    assert client.get(f"/expenses/{ramen['id']}").json() == ramen
+
+
+@pytest.mark.parametrize(("currency", "amount", "words"), [
+    ("JPY", 100.5, "JPY has no decimals (no cents), so 100.5 is not an amount in JPY"),
+    ("BHD", 1.2345, "BHD has 3 decimal places, so 1.2345 is not an amount in BHD"),
+    ("EUR", 1.234, "EUR has 2 decimal places, so 1.234 is not an amount in EUR"),
+])
+def test_amount_decimals_refused_in_words(client, currency, amount, words):
+    response = client.post("/expenses", json=expense(amount=amount, currency=currency))
+    assert response.status_code == 422
+    assert words in response.json()["detail"]
+
+
+def test_amount_bhd_three_decimals_accepted(client, add):
+    # The ECB publishes no BHD rate: a person types one, or is told so in words.
+    response = client.post("/expenses", json=expense(amount=12.345, currency="BHD", date="2026-10-20"))
+    assert response.json()["detail"] == "The European Central Bank publishes no rate for BHD on 2026-10-20; type the rate."
+    dinner = add(amount=12.345, currency="BHD", rate=2.65, description="Dinner", date="2026-10-20")
+    assert (dinner["amount"], dinner["currency"], dinner["home_amount"]) == (12.345, "BHD", 32.71)
+
+
+def test_currency_unknown_refused_in_one_sentence(client):
+    response = client.post("/expenses", json=expense(currency="XYZ"))
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "ISO 4217" in detail and detail.count(". ") == 0
+
+
+def test_rate_weekend_takes_fridays_rate(client, add):
+    # 2026-10-24 and 25 are a Saturday and a Sunday: Friday the 23rd's rate.
+    sunday = add(amount=1000, currency="JPY", date="2026-10-25")
+    friday = ecb_rate("JPY", "USD", "2026-10-23")
+    assert sunday["rate_source"] == "ECB 2026-10-23"
+    assert Decimal(str(sunday["rate"])) == friday.rate
+    assert sunday["home_amount"] == float((1000 * friday.rate).quantize(Decimal("0.01")))
+
+
+def test_rate_typed_wins(client, add):
+    ramen = add(amount=1200, currency="JPY", rate=0.0061, date="2026-10-20")
+    assert ramen["rate"] == 0.0061
+    assert ramen["rate_source"] == "typed"
+    assert ramen["home_amount"] == 7.32
+    # Editing the amount keeps the typed rate.
+    edited = client.put(f"/expenses/{ramen['id']}", json={"amount": 2400}).json()
+    assert (edited["home_amount"], edited["rate_source"]) == (14.64, "typed")
+    assert client.get("/summary", params={"month": "2026-10"}).json()["total"] == 14.64
+
+
+def test_update_currency_recomputes_totals(client, add):
+    item = add(amount=100, date="2026-10-20")
+    assert client.get("/summary", params={"month": "2026-10"}).json()["total"] == 100
+    changed = client.put(f"/expenses/{item['id']}", json={"currency": "EUR", "rate": 1.25}).json()
+    assert (changed["currency"], changed["home_amount"]) == ("EUR", 125)
+    assert client.get("/summary", params={"month": "2026-10"}).json()["total"] == 125
+    # Back to the home currency.
+    back = client.put(f"/expenses/{item['id']}", json={"currency": "USD"}).json()
+    assert (back["currency"], back["home_amount"], back["rate"], back["rate_source"]) == ("USD", 100, None, None)
+    assert client.get("/summary", params={"month": "2026-10"}).json()["total"] == 100
+
+
+def test_update_amount_checked_against_stored_currency(client, add):
+    item = add(amount=1200, currency="JPY", date="2026-10-20")
+    response = client.put(f"/expenses/{item['id']}", json={"amount": 100.5})
+    assert response.status_code == 422
+    assert "JPY has no decimals" in response.json()["detail"]
+
+
+def test_seed_client_sees_seed_fields_unchanged(client, add):
+    lunch = add()
+    assert {k: lunch[k] for k in ("amount", "description", "category_id", "date")} == {
+        "amount": 12.5, "description": "Lunch", "category_id": 1, "date": "2025-03-14"}
+    assert (lunch["currency"], lunch["home_amount"], lunch["rate"], lunch["rate_source"]) == ("USD", 12.5, None, None)
+    response = client.post("/expenses", json=expense(amount=12.345))
+    assert response.status_code == 422
+    assert "must have at most 2 decimal places" in response.json()["detail"]
+    assert client.get("/expenses/export").text.splitlines()[0] == "id,amount,description,category,date"
+
+
+def test_trash_restore_keeps_currency(client, add):
+    ramen = add(amount=1200, currency="JPY", rate=0.0061, date="2026-10-20")
+    client.delete(f"/expenses/{ramen['id']}")
+    assert client.get("/summary", params={"month": "2026-10"}).json()["total"] == 0
+    restored = client.post(f"/trash/{ramen['id']}/restore").json()
+    assert restored == ramen
+    assert client.get("/summary", params={"month": "2026-10"}).json()["total"] == 7.32
+
+
+def test_monthly_totals_another_program_writes_home_amounts(client, add, db_path):
+    # A program that writes the file itself (the sqlite3 tool) keeps the month's total right.
+    import sqlite3
+
+    add(amount=10, date="2026-10-01")
+    with sqlite3.connect(db_path, isolation_level=None) as conn:
+        conn.execute("""insert into expenses (amount, description, category_id, date, currency, home_amount, rate, rate_source)
+            values (1000, 'Sushi', 1, '2026-10-02', 'JPY', 6.5, 0.0065, 'typed')""")
+        assert client.get("/summary", params={"month": "2026-10"}).json()["total"] == 16.5
+        conn.execute("update expenses set home_amount = 7 where description = 'Sushi'")
+        assert client.get("/summary", params={"month": "2026-10"}).json()["total"] == 17
+        conn.execute("delete from expenses where description = 'Sushi'")
+    assert client.get("/summary", params={"month": "2026-10"}).json()["total"] == 10
