@@ -72,6 +72,13 @@ class CategoryBudgetStatus(BudgetStatus):
     category_name: str
 
 
+class CurrencySpent(BaseModel):
+    currency: str
+    amount: float = Field(description="Spent in this currency, in this currency.")
+    home_amount: float = Field(description="The same in the home currency.")
+    count: int
+
+
 class MonthlySummary(BaseModel):
     month: str
     total: float
@@ -82,6 +89,9 @@ class MonthlySummary(BaseModel):
         None, description="Present when some category has a budget: every such category, spending or not, by name."
     )
     overall_budget: BudgetStatus | None = Field(None, description="Present when an overall budget is set.")
+    by_currency: list[CurrencySpent] | None = Field(None, description=(
+        "Present when some expense of the month is in another currency than the home one: what was spent in "
+        "each currency (the home currency included), largest first."))
 
 
 class RecurringResponse(BaseModel):

@@ -134,3 +134,38 @@ def test_monthly_totals_another_program_writes_home_amounts(client, add, db_path
         assert client.get("/summary", params={"month": "2026-10"}).json()["total"] == 17
         conn.execute("delete from expenses where description = 'Sushi'")
     assert client.get("/summary", params={"month": "2026-10"}).json()["total"] == 10
+
+
+def test_summary_by_currency_lists_each_currency(client, add):
+    add(amount=1200, currency="JPY", rate=0.0061, date="2026-10-20")
+    add(amount=800, currency="JPY", rate=0.0061, date="2026-10-21")
+    add(amount=7.5, currency="EUR", rate=1.2, date="2026-10-23")
+    add(amount=3.25, date="2026-10-02")
+    add(amount=99, currency="EUR", rate=1.2, date="2026-11-01")  # another month
+    summary = client.get("/summary", params={"month": "2026-10"}).json()
+    assert summary["by_currency"] == [
+        {"currency": "JPY", "amount": 2000, "home_amount": 12.2, "count": 2},
+        {"currency": "EUR", "amount": 7.5, "home_amount": 9, "count": 1},
+        {"currency": "USD", "amount": 3.25, "home_amount": 3.25, "count": 1},
+    ]
+    assert summary["total"] == 24.45
+    assert "by_currency" not in client.get("/summary", params={"month": "2026-09"}).json()
+    add(amount=5, currency="EUR", rate=1.2, date="2026-11-02")  # a month of foreign spending only
+    assert client.get("/summary", params={"month": "2026-11"}).json()["by_currency"] == [
+        {"currency": "EUR", "amount": 104, "home_amount": 124.8, "count": 2}]
+    add(amount=5, date="2026-09-02")  # the home currency alone: the seed's summary
+    assert "by_currency" not in client.get("/summary", params={"month": "2026-09"}).json()
+
+
+def test_export_currency_columns_on_request(client, add):
+    add(amount=1200, currency="JPY", rate=0.0061, description="Ramen", date="2026-10-20")
+    add(amount=12.345, currency="BHD", rate=2.65, description="Dinner", date="2026-10-19")
+    add(amount=3.5, description="Coffee", date="2026-10-18")
+    plain = client.get("/expenses/export").text.splitlines()
+    assert plain == ["id,amount,description,category,date", "1,1200,Ramen,Food,2026-10-20",
+                     "2,12.345,Dinner,Food,2026-10-19", "3,3.50,Coffee,Food,2026-10-18"]
+    wide = client.get("/expenses/export", params={"columns": "currency"}).text.splitlines()
+    assert wide == ["id,amount,description,category,date,currency,home_amount,rate",
+                    "1,1200,Ramen,Food,2026-10-20,JPY,7.32,0.0061",
+                    "2,12.345,Dinner,Food,2026-10-19,BHD,32.71,2.65",
+                    "3,3.50,Coffee,Food,2026-10-18,USD,3.50,"]

@@ -265,7 +265,7 @@ CURRENCIES_SCHEMA = [
     "alter table deleted_expenses add column rate real",
     "alter table deleted_expenses add column rate_source text",
     # The month panel's spending by currency reads the month's foreign rows from this index alone.
-    """create index if not exists idx_expenses_foreign on expenses(date, currency, amount)
+    """create index if not exists idx_expenses_foreign on expenses(date, currency, amount, home_amount)
     where currency is not null""",
     "drop trigger if exists expenses_totals_insert",
     f"""create trigger expenses_totals_insert after insert on expenses

@@ -186,7 +186,7 @@ end;
 CREATE TRIGGER categories_learning_delete after delete on categories begin
     delete from learned_words where category_id = old.id;
 end;
-CREATE INDEX idx_expenses_foreign on expenses(date, currency, amount)
+CREATE INDEX idx_expenses_foreign on expenses(date, currency, amount, home_amount)
     where currency is not null;
 CREATE TRIGGER expenses_totals_insert after insert on expenses
 when new.import_batch_id is null
