@@ -45,6 +45,13 @@ class Settings(BaseModel):
     week_start: int = Field(examples=[1], description="First day of the week: 1 = Monday … 7 = Sunday.")
 
 
+class HomeCurrencyResult(BaseModel):
+    old_currency: str = Field(description="The home currency before.")
+    currency: str = Field(description="The home currency now.")
+    expenses: int = Field(description="How many expenses got new home amounts.")
+    change_id: int | None = Field(description="The change (null when nothing changed).")
+
+
 class CategoryBudget(BaseModel):
     category_id: int
     category_name: str

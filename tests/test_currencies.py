@@ -169,3 +169,39 @@ def test_export_currency_columns_on_request(client, add):
                     "1,1200,Ramen,Food,2026-10-20,JPY,7.32,0.0061",
                     "2,12.345,Dinner,Food,2026-10-19,BHD,32.71,2.65",
                     "3,3.50,Coffee,Food,2026-10-18,USD,3.50,"]
+
+
+def test_home_currency_change_and_undo(client, add):
+    coffee = add(amount=3.5, description="Coffee", date="2026-10-20")
+    ramen = add(amount=1200, currency="JPY", rate=0.0061, description="Ramen", date="2026-10-20")
+    croissant = add(amount=7.5, currency="EUR", description="Croissant", date="2026-10-24")  # a Saturday
+    before = {e["id"]: e for e in client.get("/expenses").json()}
+    summary_before = client.get("/summary", params={"month": "2026-10"}).json()
+
+    response = client.post("/settings/home-currency", json={"currency": "EUR"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"old_currency": "USD", "currency": "EUR", "expenses": 3, "change_id": 1}
+    assert client.get("/settings").json()["currency"] == "EUR"
+    after = {e["id"]: e for e in client.get("/expenses").json()}
+    usd_eur = ecb_rate("USD", "EUR", "2026-10-20")
+    assert after[coffee["id"]]["currency"] == "USD"
+    assert after[coffee["id"]]["home_amount"] == float((Decimal("3.5") * usd_eur.rate).quantize(Decimal("0.01")))
+    assert after[ramen["id"]]["rate_source"] == "ECB 2026-10-20"  # the typed rate was to USD
+    assert (after[croissant["id"]]["currency"], after[croissant["id"]]["home_amount"]) == ("EUR", 7.5)
+    total = client.get("/summary", params={"month": "2026-10"}).json()["total"]
+    assert Decimal(str(total)) == sum(Decimal(str(e["home_amount"])) for e in after.values())
+
+    undone = client.post("/settings/home-currency/undo")
+    assert undone.json()["currency"] == "USD"
+    assert client.get("/settings").json()["currency"] == "USD"
+    assert {e["id"]: e for e in client.get("/expenses").json()} == before
+    assert client.get("/summary", params={"month": "2026-10"}).json() == summary_before
+    assert client.post("/settings/home-currency/undo").json() == {
+        "detail": "There is no change of home currency to undo."}
+
+
+def test_settings_currency_relabels_as_the_seed(client, add):
+    add(amount=3.5, date="2026-10-20")
+    client.put("/settings", json={"currency": "EUR"})
+    [coffee] = client.get("/expenses").json()
+    assert (coffee["currency"], coffee["amount"], coffee["home_amount"]) == ("EUR", 3.5, 3.5)

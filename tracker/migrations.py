@@ -301,6 +301,8 @@ end""",
     old_currency text not null,
     new_currency text not null,
     rows integer not null,
+    converted integer not null,
+    max_id integer not null,
     made_at text not null default (datetime('now')),
     undone_at text
 )""",

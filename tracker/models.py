@@ -168,6 +168,11 @@ class SettingsUpdate(StrictModel):
         None, description=UNCHANGED)
 
 
+class HomeCurrencyChange(StrictModel):
+    currency: Annotated[str, Field(strict=True, min_length=3, max_length=3, examples=["EUR"]),
+                        AfterValidator(check_currency_code)] = Field(description="The new home currency (ISO 4217).")
+
+
 class BudgetSet(StrictModel):
     amount: Amount = Field(description="The monthly limit, in the same currency as the expenses.")
 

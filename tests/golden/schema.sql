@@ -217,6 +217,8 @@ CREATE TABLE home_currency_changes (
     old_currency text not null,
     new_currency text not null,
     rows integer not null,
+    converted integer not null,
+    max_id integer not null,
     made_at text not null default (datetime('now')),
     undone_at text
 );
