@@ -205,3 +205,37 @@ def test_settings_currency_relabels_as_the_seed(client, add):
     client.put("/settings", json={"currency": "EUR"})
     [coffee] = client.get("/expenses").json()
     assert (coffee["currency"], coffee["amount"], coffee["home_amount"]) == ("EUR", 3.5, 3.5)
+
+
+OFX_EUR = b"""OFXHEADER:100
+DATA:OFXSGML
+VERSION:102
+
+<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>EUR
+<BANKTRANLIST>
+<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20261020<TRNAMT>-12.50<FITID>1<NAME>Boulangerie</STMTTRN>
+<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20261021<TRNAMT>-1200<FITID>2<NAME>Ramen Tokyo
+<CURRENCY><CURRATE>0.0058<CURSYM>JPY</CURRENCY></STMTTRN>
+</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>
+"""
+
+
+def test_import_ofx_curdef_and_transaction_currency(client):
+    response = client.post("/imports", files={"file": ("statement.ofx", OFX_EUR)},
+                           data={"options": '{"default_category_id": 1}'})
+    assert response.status_code == 201, response.text
+    rows = {e["description"]: e for e in client.get("/expenses").json()}
+    bread, ramen = rows["Boulangerie"], rows["Ramen Tokyo"]
+    assert (bread["amount"], bread["currency"], bread["rate_source"]) == (12.5, "EUR", "ECB 2026-10-20")
+    assert (ramen["amount"], ramen["currency"], ramen["rate_source"]) == (1200, "JPY", "ECB 2026-10-21")
+    total = client.get("/summary", params={"month": "2026-10"}).json()["total"]
+    assert Decimal(str(total)) == Decimal(str(bread["home_amount"])) + Decimal(str(ramen["home_amount"]))
+
+
+def test_import_csv_currency_column(client):
+    data = b"Date,Amount,Description,Currency\n2026-10-20,-1200,Ramen,JPY\n2026-10-21,-4.50,Coffee,USD\n"
+    response = client.post("/imports", files={"file": ("card.csv", data)}, data={"options": '{"default_category_id": 1}'})
+    assert response.status_code == 201, response.text
+    rows = {e["description"]: e for e in client.get("/expenses").json()}
+    assert (rows["Ramen"]["currency"], rows["Ramen"]["amount"], rows["Ramen"]["rate_source"]) == ("JPY", 1200, "ECB 2026-10-20")
+    assert (rows["Coffee"]["currency"], rows["Coffee"]["rate"]) == ("USD", None)
