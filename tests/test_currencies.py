@@ -239,3 +239,41 @@ def test_import_csv_currency_column(client):
     rows = {e["description"]: e for e in client.get("/expenses").json()}
     assert (rows["Ramen"]["currency"], rows["Ramen"]["amount"], rows["Ramen"]["rate_source"]) == ("JPY", 1200, "ECB 2026-10-20")
     assert (rows["Coffee"]["currency"], rows["Coffee"]["rate"]) == ("USD", None)
+
+
+def test_rates_refresh_downloads_newer_rates_and_fails_silently(tmp_path):
+    import http.server
+    import io
+    import threading
+    import zipfile
+
+    from tracker import currencies
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("eurofxref-hist.csv", "Date,USD,JPY,\n2026-12-04,1.25,200,\n2026-12-03,1.2,190,\n")
+    content = buffer.getvalue()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(content)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/eurofxref-hist.zip"
+        assert currencies.refresh_rates(url) is True
+        assert currencies.downloaded_file().read_bytes() == content
+        assert currencies.ecb_rate("EUR", "USD", "2026-12-06") == currencies.Rate(Decimal("1.25"), "ECB 2026-12-04")
+        assert currencies.refresh_rates(url) is False  # less than a day old: not again
+    finally:
+        server.shutdown()
+    currencies.downloaded_file().unlink()
+    # Offline: nothing raised, the shipped rates in use.
+    assert currencies.refresh_rates("http://127.0.0.1:9/none.zip", timeout=2) is False
+    assert currencies.ecb_rate("EUR", "USD", "2026-10-23").source == "ECB 2026-10-23"
