@@ -22,9 +22,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import Server, free_port, sqlite_cli  # noqa: E402
+from run import Server, free_port, sqlite_cli
 
-from tracker.db import init_database  # noqa: E402
+from tracker.db import init_database
 
 FOREIGN = [("EUR", 0.92), ("JPY", 150.0), ("GBP", 0.79)]
 
