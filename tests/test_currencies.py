@@ -277,3 +277,23 @@ def test_rates_refresh_downloads_newer_rates_and_fails_silently(tmp_path):
     # Offline: nothing raised, the shipped rates in use.
     assert currencies.refresh_rates("http://127.0.0.1:9/none.zip", timeout=2) is False
     assert currencies.ecb_rate("EUR", "USD", "2026-10-23").source == "ECB 2026-10-23"
+
+
+def test_summary_by_currency_follows_every_change(client, add):
+    ramen = add(amount=1200, currency="JPY", rate=0.0061, date="2026-10-20")
+    add(amount=7.5, currency="EUR", rate=1.2, date="2026-10-23")
+
+    def spent():
+        return {item["currency"]: (item["amount"], item["home_amount"], item["count"])
+                for item in client.get("/summary", params={"month": "2026-10"}).json().get("by_currency", [])}
+
+    assert spent() == {"JPY": (1200, 7.32, 1), "EUR": (7.5, 9, 1)}
+    client.put(f"/expenses/{ramen['id']}", json={"amount": 2400})
+    assert spent() == {"JPY": (2400, 14.64, 1), "EUR": (7.5, 9, 1)}
+    client.put(f"/expenses/{ramen['id']}", json={"currency": "EUR", "amount": 10, "rate": 1})
+    assert spent() == {"EUR": (17.5, 19, 2)}
+    client.put(f"/expenses/{ramen['id']}", json={"date": "2026-11-01"})
+    assert spent() == {"EUR": (7.5, 9, 1)}
+    client.delete(f"/expenses/{ramen['id']}")
+    client.put("/expenses/2", json={"currency": "USD"})
+    assert spent() == {}

@@ -471,6 +471,15 @@ def run_import(
                 set total_cents = total_cents + excluded.total_cents, count = count + excluded.count""",
             (batch_id,),
         )
+        conn.execute(
+            """insert into currency_totals (month, currency, amount_milli, home_cents, count)
+            select substr(date, 1, 7), currency, sum(cast(round(amount * 1000) as integer)),
+                sum(cast(round(home_amount * 100) as integer)), count(*)
+            from expenses where import_batch_id = ? and currency is not null group by 1, 2
+            on conflict (month, currency) do update set amount_milli = amount_milli + excluded.amount_milli,
+                home_cents = home_cents + excluded.home_cents, count = count + excluded.count""",
+            (batch_id,),
+        )
         check_totals(conn)
         index_batch_for_search(conn, batch_id)
         note_batch_for_learning(conn, batch_id)

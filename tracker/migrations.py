@@ -252,6 +252,15 @@ def migrate_rules_and_learning(conn: sqlite3.Connection, is_new: bool, progress:
 HOME_CENTS_NEW = "cast(round(coalesce(new.home_amount, new.amount) * 100) as integer)"
 HOME_CENTS_OLD = "cast(round(coalesce(old.home_amount, old.amount) * 100) as integer)"
 
+ADD_NEW_CURRENCY = f"""insert into currency_totals (month, currency, amount_milli, home_cents, count)
+    select substr(new.date, 1, 7), new.currency, cast(round(new.amount * 1000) as integer), {HOME_CENTS_NEW}, 1
+    where new.currency is not null
+    on conflict (month, currency) do update set amount_milli = amount_milli + excluded.amount_milli,
+        home_cents = home_cents + excluded.home_cents, count = count + 1;"""
+SUBTRACT_OLD_CURRENCY = f"""update currency_totals set amount_milli = amount_milli - cast(round(old.amount * 1000) as integer),
+        home_cents = home_cents - {HOME_CENTS_OLD}, count = count - 1
+    where old.currency is not null and month = substr(old.date, 1, 7) and currency = old.currency;"""
+
 # currency null: the home currency (every seed row); home_amount null: the same as amount.
 # Adding nullable columns is instant whatever the table's size (no row is rewritten), and the
 # triggers, recreated, add up the home amount for any program that writes the file.
@@ -264,9 +273,17 @@ CURRENCIES_SCHEMA = [
     "alter table deleted_expenses add column home_amount real",
     "alter table deleted_expenses add column rate real",
     "alter table deleted_expenses add column rate_source text",
-    # The month panel's spending by currency reads the month's foreign rows from this index alone.
-    """create index if not exists idx_expenses_foreign on expenses(date, currency, amount, home_amount)
-    where currency is not null""",
+    # The month panel's spending by currency: per month and foreign currency, the amounts in
+    # thousandths (every minor unit up to BHD's 3 decimals, exact), the home cents and the count,
+    # kept by the triggers below like monthly_totals (a month reads a row per currency).
+    """create table if not exists currency_totals (
+    month text not null,
+    currency text not null,
+    amount_milli integer not null,
+    home_cents integer not null,
+    count integer not null,
+    primary key (month, currency)
+) without rowid""",
     "drop trigger if exists expenses_totals_insert",
     f"""create trigger expenses_totals_insert after insert on expenses
 when new.import_batch_id is null
@@ -282,6 +299,22 @@ end""",
     update monthly_totals
         set total_cents = total_cents - {HOME_CENTS_OLD}, count = count - 1
         where month = substr(old.date, 1, 7) and category_id = old.category_id;
+end""",
+    f"""create trigger expenses_currency_insert after insert on expenses
+when new.currency is not null and (new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id))
+begin
+    {ADD_NEW_CURRENCY}
+end""",
+    f"""create trigger expenses_currency_delete after delete on expenses when old.currency is not null begin
+    {SUBTRACT_OLD_CURRENCY}
+end""",
+    f"""create trigger expenses_currency_update
+after update of amount, home_amount, currency, date on expenses
+when old.currency is not null or new.currency is not null
+begin
+    {SUBTRACT_OLD_CURRENCY}
+    {ADD_NEW_CURRENCY}
 end""",
     "drop trigger if exists expenses_totals_update",
     f"""create trigger expenses_totals_update

@@ -57,16 +57,16 @@ def month_summary(conn: sqlite3.Connection, month: str) -> dict:
 
 def spent_by_currency(conn: sqlite3.Connection, month: str, total_cents: int, count: int) -> list[dict] | None:
     """What was spent in each currency in the month: `amount` in that currency, `home_amount` in
-    the home one (each currency once). The home currency's share is the month's total less the foreign rows, which
-    come from their own small index."""
+    the home one (each currency once). The home currency's share is the month's total less the foreign
+    ones, which the triggers keep in currency_totals (a row per currency)."""
     from tracker.settings import home_currency
 
     home = home_currency(conn)
-    foreign = conn.execute(
-        """select currency, sum(amount), sum(cast(round(home_amount * 100) as integer)), count(*)
-        from expenses where date >= ? and date < ? and currency is not null group by currency""",
-        (f"{month}-01", f"{month}-99"),
-    ).fetchall()
+    foreign = [
+        (code, milli / 1000, cents, n) for code, milli, cents, n in conn.execute(
+            "select currency, amount_milli, home_cents, count from currency_totals where month = ? and count > 0",
+            (month,))
+    ]
     if not foreign:
         return None
     home_cents = total_cents - sum(row[2] for row in foreign)

@@ -186,8 +186,14 @@ end;
 CREATE TRIGGER categories_learning_delete after delete on categories begin
     delete from learned_words where category_id = old.id;
 end;
-CREATE INDEX idx_expenses_foreign on expenses(date, currency, amount, home_amount)
-    where currency is not null;
+CREATE TABLE currency_totals (
+    month text not null,
+    currency text not null,
+    amount_milli integer not null,
+    home_cents integer not null,
+    count integer not null,
+    primary key (month, currency)
+) without rowid;
 CREATE TRIGGER expenses_totals_insert after insert on expenses
 when new.import_batch_id is null
     or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
@@ -201,6 +207,34 @@ CREATE TRIGGER expenses_totals_delete after delete on expenses begin
     update monthly_totals
         set total_cents = total_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
         where month = substr(old.date, 1, 7) and category_id = old.category_id;
+end;
+CREATE TRIGGER expenses_currency_insert after insert on expenses
+when new.currency is not null and (new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id))
+begin
+    insert into currency_totals (month, currency, amount_milli, home_cents, count)
+    select substr(new.date, 1, 7), new.currency, cast(round(new.amount * 1000) as integer), cast(round(coalesce(new.home_amount, new.amount) * 100) as integer), 1
+    where new.currency is not null
+    on conflict (month, currency) do update set amount_milli = amount_milli + excluded.amount_milli,
+        home_cents = home_cents + excluded.home_cents, count = count + 1;
+end;
+CREATE TRIGGER expenses_currency_delete after delete on expenses when old.currency is not null begin
+    update currency_totals set amount_milli = amount_milli - cast(round(old.amount * 1000) as integer),
+        home_cents = home_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
+    where old.currency is not null and month = substr(old.date, 1, 7) and currency = old.currency;
+end;
+CREATE TRIGGER expenses_currency_update
+after update of amount, home_amount, currency, date on expenses
+when old.currency is not null or new.currency is not null
+begin
+    update currency_totals set amount_milli = amount_milli - cast(round(old.amount * 1000) as integer),
+        home_cents = home_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
+    where old.currency is not null and month = substr(old.date, 1, 7) and currency = old.currency;
+    insert into currency_totals (month, currency, amount_milli, home_cents, count)
+    select substr(new.date, 1, 7), new.currency, cast(round(new.amount * 1000) as integer), cast(round(coalesce(new.home_amount, new.amount) * 100) as integer), 1
+    where new.currency is not null
+    on conflict (month, currency) do update set amount_milli = amount_milli + excluded.amount_milli,
+        home_cents = home_cents + excluded.home_cents, count = count + 1;
 end;
 CREATE TRIGGER expenses_totals_update
 after update of amount, home_amount, date, category_id on expenses begin
