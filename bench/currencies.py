@@ -26,6 +26,7 @@ from run import Server, free_port, sqlite_cli
 
 from tracker.db import init_database
 
+CENTS_TOTAL = "select count(*), sum(cast(round(amount * 100) as integer)) from expenses"
 FOREIGN = [("EUR", 0.92), ("JPY", 150.0), ("GBP", 0.79)]
 
 
@@ -46,13 +47,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "bench.db"
         shutil.copyfile(args.db, path)
-        before = sqlite3.connect(path).execute("select count(*), sum(cast(round(amount * 100) as integer)) from expenses").fetchone()
+        before = sqlite3.connect(path).execute(CENTS_TOTAL).fetchone()
         start = time.perf_counter()
         init_database(path)
         upgrade_s = time.perf_counter() - start
         conn = sqlite3.connect(path, isolation_level=None)
-        after = conn.execute("select count(*), sum(cast(round(amount * 100) as integer)) from expenses").fetchone()
-        print(f"upgrade: {upgrade_s:.1f} s; rows before {before[0]:,}, after {after[0]:,} (totals in cents equal: {before == after})")
+        after = conn.execute(CENTS_TOTAL).fetchone()
+        print(f"upgrade: {upgrade_s:.1f} s; rows before {before[0]:,}, after {after[0]:,} "
+              f"(totals in cents equal: {before == after})")
         start = time.perf_counter()
         conn.execute("begin")
         for index, (code, per_usd) in enumerate(FOREIGN):

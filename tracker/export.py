@@ -54,10 +54,14 @@ EXPORT_HEADER = "id,amount,description,category,date\r\n"
 CURRENCY_HEADER = "id,amount,description,category,date,currency,home_amount,rate\r\n"
 
 
-def amount_cell() -> str:
+def amount_cell(conn: sqlite3.Connection | None = None) -> str:
     """SQL for the amount: two decimals in the home currency (the seed's cell); a foreign amount
-    with its currency's decimals (1200 for JPY, 12.345 for BHD)."""
+    with its currency's decimals (1200 for JPY, 12.345 for BHD). Without foreign expenses (told by
+    currency_totals, a few rows), the seed's cell alone."""
     from tracker.currencies import minor_units
+
+    if conn is not None and conn.execute("select 1 from currency_totals where count > 0 limit 1").fetchone() is None:
+        return "printf('%.2f', e.amount)"
 
     odd = " ".join(f"when '{code}' then {places}" for code, places in sorted(minor_units().items()) if places != 2)
     return (f"case when e.currency is null then printf('%.2f', e.amount) "
@@ -72,14 +76,14 @@ def currency_cells(conn: sqlite3.Connection) -> str:
             "|| ',' || coalesce(e.rate, '')")
 
 
-def export_line(category_cell: str, extra: str | None = None) -> str:
+def export_line(category_cell: str, extra: str | None = None, amount: str | None = None) -> str:
     """SQL for one CSV line (without its end) of an expense `e` joined to its category `c`.
 
     Amounts with their two decimals, as money is written ("80.00", not Python's "80.0"). Every
     stored amount is a whole cent below MAX_AMOUNT (14 digits), so SQLite's printf, exact to 16
     significant digits, writes that cent without float noise.
     """
-    line = (f"e.id || ',' || {amount_cell()} || ',' || ({csv_cell('e.description')}) || ',' || "
+    line = (f"e.id || ',' || {amount or amount_cell()} || ',' || ({csv_cell('e.description')}) || ',' || "
             f"({category_cell}) || ',' || e.date")
     return line if extra is None else f"{line} || ',' || {extra}"
 
@@ -115,7 +119,8 @@ def export_csv(
     # export's time by about a fifth when rows are stored out of date order.
     conn.execute(f"pragma mmap_size = {EXPORT_MMAP_BYTES}")
     cursor = conn.execute(
-        f"select {export_line(category_cell(conn), extra)} from expenses e left join categories c on c.id = e.category_id "
+        f"select {export_line(category_cell(conn), extra, amount_cell(conn))} "
+        "from expenses e left join categories c on c.id = e.category_id "
         f"{where} order by e.date desc, e.id desc",
         params,
     )
