@@ -45,6 +45,13 @@ class Settings(BaseModel):
     week_start: int = Field(examples=[1], description="First day of the week: 1 = Monday … 7 = Sunday.")
 
 
+class ExchangeRate(BaseModel):
+    currency: str
+    home_currency: str
+    rate: float = Field(description="One unit of `currency` in the home currency.")
+    rate_source: str = Field(description='"ECB 2026-12-04": the date of the published rate.')
+
+
 class HomeCurrencyResult(BaseModel):
     old_currency: str = Field(description="The home currency before.")
     currency: str = Field(description="The home currency now.")

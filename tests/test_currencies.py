@@ -297,3 +297,12 @@ def test_summary_by_currency_follows_every_change(client, add):
     client.delete(f"/expenses/{ramen['id']}")
     client.put("/expenses/2", json={"currency": "USD"})
     assert spent() == {}
+
+
+def test_rates_ecb_rate_of_a_date_to_the_home_currency(client):
+    sunday = client.get("/rates", params={"currency": "JPY", "date": "2026-10-25"}).json()
+    assert sunday == {"currency": "JPY", "home_currency": "USD", "rate": float(ecb_rate("JPY", "USD", "2026-10-23").rate),
+                      "rate_source": "ECB 2026-10-23"}
+    none = client.get("/rates", params={"currency": "BHD", "date": "2026-10-25"})
+    assert (none.status_code, none.json()["detail"]) == (
+        422, "The European Central Bank publishes no rate for BHD on 2026-10-25; type the rate.")

@@ -63,3 +63,25 @@ def test_settings_home_currency_change_then_undo(open_page, api):
     page.keyboard.press("u")
     expect(table(page).locator("tbody td.num")).to_have_text(["$10.00"])
     assert api.get("/settings")["currency"] == "USD"
+
+
+def test_edit_dialog_currency_shows_ecb_rate_and_takes_a_typed_one(open_page, api):
+    api.add(5000, "Hotel")
+    page = open_page()
+    page.get_by_role("button", name="Edit Hotel").click()
+    dialog = page.get_by_role("dialog", name="Edit expense")
+    expect(dialog.get_by_label("Amount")).to_be_focused()
+    page.keyboard.press("Tab")  # Currency
+    expect(dialog.get_by_label("Currency", exact=True)).to_be_focused()
+    page.keyboard.type("JPY")
+    rate = ecb_rate("JPY", "USD", str(TODAY))
+    expect(dialog.get_by_label("Rate to the home currency")).to_have_attribute("placeholder", str(float(rate.rate)))
+    expect(dialog.get_by_label("Rate to the home currency")).to_have_accessible_description(
+        f"ECB {TODAY}; type a rate (a card statement's) to use it instead.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("0.0065")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(table(page).locator("tbody td.num")).to_have_text(["¥5,000 ($32.50)"])
+    [saved] = api.expenses()
+    assert (saved["currency"], saved["rate"], saved["rate_source"], saved["home_amount"]) == ("JPY", 0.0065, "typed", 32.5)

@@ -158,11 +158,33 @@ function openEdit(expense) {
   $("#edit-rate").placeholder = expense.rate_source && expense.rate_source !== "typed" ? String(expense.rate) : "";
   $("#edit-rate-note").textContent = expense.rate_source && expense.rate_source !== "typed"
     ? `${expense.rate_source}; type a rate (a card statement's) to use it instead.` : "";
+  showEcbRate();
   $("#edit-description").value = expense.description;
   categoryOptions($("#edit-category"), state.categories, { selected: expense.category_id });
   $("#edit-date").value = expense.date;
   $("#edit-dialog").showModal();
   $("#edit-amount").focus();
+}
+
+// The ECB's rate for the chosen currency and date, as the rate field's placeholder.
+async function showEcbRate() {
+  const code = $("#edit-currency").value;
+  const date = $("#edit-date").value;
+  const rate = $("#edit-rate");
+  if (!code || !date || code === state.settings.currency) {
+    rate.placeholder = "";
+    $("#edit-rate-note").textContent = "";
+    return;
+  }
+  try {
+    const found = await api(`/rates${query({ currency: code, date })}`);
+    if ($("#edit-currency").value !== code || $("#edit-date").value !== date) return;
+    rate.placeholder = String(found.rate);
+    $("#edit-rate-note").textContent = `${found.rate_source}; type a rate (a card statement's) to use it instead.`;
+  } catch (error) {
+    rate.placeholder = "";
+    $("#edit-rate-note").textContent = error.message;
+  }
 }
 
 async function saveEdit(event) {
@@ -230,5 +252,7 @@ export function setupTable(changed, guarded) {
   $("#page-next").addEventListener("click", () => runGuarded(() => turnPage(1)));
   $("#page-prev").addEventListener("click", () => runGuarded(() => turnPage(-1)));
   $("#edit-form").addEventListener("submit", saveEdit);
+  $("#edit-currency").addEventListener("change", showEcbRate);
+  $("#edit-date").addEventListener("change", showEcbRate);
   $("#edit-cancel").addEventListener("click", () => $("#edit-dialog").close());
 }

@@ -1,11 +1,13 @@
 """Settings: currency and the first day of the week."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 
 from api.deps import DB
-from api.models import ErrorBody, HomeCurrencyResult, Settings
+from api.models import ErrorBody, ExchangeRate, HomeCurrencyResult, Settings
 from tracker.home_currency import change_home_currency, undo_home_currency
-from tracker.models import HomeCurrencyChange, SettingsUpdate
+from tracker.models import CurrencyCode, HomeCurrencyChange, IsoDate, SettingsUpdate
 from tracker.settings import get_settings, update_settings
 
 router = APIRouter()
@@ -34,3 +36,19 @@ def post_home_currency(change: HomeCurrencyChange, conn: DB, request: Request):
 def post_home_currency_undo(conn: DB, request: Request):
     """Put back the home currency and every expense's amounts as they were before the last change."""
     return undo_home_currency(conn)
+
+
+@router.get("/rates", response_model=ExchangeRate)
+def get_rate(
+    conn: DB,
+    currency: Annotated[CurrencyCode, Query()],
+    date: Annotated[IsoDate, Query(description="The day (YYYY-MM-DD); a weekend or a holiday takes the last rate before it.")],
+):
+    """The European Central Bank's rate of `date` from `currency` to the home currency: what an
+    expense in that currency on that day is converted at unless a rate is typed."""
+    from tracker.currencies import ecb_rate
+    from tracker.settings import home_currency
+
+    home = home_currency(conn)
+    found = ecb_rate(currency or home, home, date)
+    return {"currency": currency or home, "home_currency": home, "rate": float(found.rate), "rate_source": found.source}
