@@ -260,7 +260,8 @@ def edit(expense_id: int, amount: float | None, description: str | None, categor
 def list_command(date_from, date_to, category, search, sort, order, limit, as_json) -> None:
     """List expenses, newest first.
 
-    Columns: id, date, amount, category, description.
+    Columns: id, date, amount, category, description. The amount is in the home currency; an
+    expense in another currency shows its own amount after the description: (¥1,200).
 
     \b
     Example:
