@@ -108,6 +108,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.today = today
+        # Today's ECB rates when online: a daemon thread, at most once a day, silent when offline.
+        from tracker.currencies import refresh_in_background
+
+        refresh_in_background()
         database = app.state.database = Database(Path(db_path) if db_path is not None else resolve_db_path())
         poster = RecurringPoster(database, today)
         app.state.replicate = replicate

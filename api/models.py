@@ -29,6 +29,10 @@ class ExpenseResponse(BaseModel):
     date: str
     created_at: str
     tags: list[str] = Field(default_factory=list, examples=[["holiday"]], description="Its tags, sorted by name.")
+    currency: str = Field(description="The amount's currency (ISO 4217); the home currency unless another was given.")
+    home_amount: float = Field(description="The amount in the home currency (equal to amount in the home currency).")
+    rate: float | None = Field(description="One unit of `currency` in the home currency; null in the home currency.")
+    rate_source: str | None = Field(description='Where the rate came from: "ECB 2026-12-04" (its date) or "typed".')
 
 
 class TagTotal(BaseModel):
@@ -46,6 +50,20 @@ class CategorySummary(BaseModel):
 class Settings(BaseModel):
     currency: str = Field(examples=["EUR"], description="ISO 4217 code of the currency amounts are shown in.")
     week_start: int = Field(examples=[1], description="First day of the week: 1 = Monday … 7 = Sunday.")
+
+
+class ExchangeRate(BaseModel):
+    currency: str
+    home_currency: str
+    rate: float = Field(description="One unit of `currency` in the home currency.")
+    rate_source: str = Field(description='"ECB 2026-12-04": the date of the published rate.')
+
+
+class HomeCurrencyResult(BaseModel):
+    old_currency: str = Field(description="The home currency before.")
+    currency: str = Field(description="The home currency now.")
+    expenses: int = Field(description="How many expenses got new home amounts.")
+    change_id: int | None = Field(description="The change (null when nothing changed).")
 
 
 class CategoryBudget(BaseModel):
@@ -75,6 +93,13 @@ class CategoryBudgetStatus(BudgetStatus):
     category_name: str
 
 
+class CurrencySpent(BaseModel):
+    currency: str
+    amount: float = Field(description="Spent in this currency, in this currency.")
+    home_amount: float = Field(description="The same in the home currency.")
+    count: int
+
+
 class MonthlySummary(BaseModel):
     month: str
     total: float
@@ -85,6 +110,9 @@ class MonthlySummary(BaseModel):
         None, description="Present when some category has a budget: every such category, spending or not, by name."
     )
     overall_budget: BudgetStatus | None = Field(None, description="Present when an overall budget is set.")
+    by_currency: list[CurrencySpent] | None = Field(None, description=(
+        "Present when some expense of the month is in another currency than the home one: what was spent in "
+        "each currency (the home currency included), largest first."))
 
 
 class RecurringResponse(BaseModel):

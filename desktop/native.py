@@ -47,7 +47,7 @@ class NativeApi:
             return {"cancelled": True}
         target = Path(chosen if isinstance(chosen, str) else chosen[0])
         try:
-            rows = write_export(self._db_path, target, filters)
+            rows = write_export(self._db_path, target, filters, currency_columns="columns=currency" in query)
         except (DatabaseUnavailable, AppError, OSError) as exc:
             log.warning("export to %s failed: %s", target, exc)
             return {"error": f"Could not save the export to {target}: {exc}"}
@@ -88,12 +88,12 @@ def read_report(db_path: Path, params: dict[str, str]) -> dict:
         conn.close()
 
 
-def write_export(db_path: Path, target: Path, filters: "ExpenseFilters") -> int:
+def write_export(db_path: Path, target: Path, filters: "ExpenseFilters", currency_columns: bool = False) -> int:
     """Write the export of `filters` to `target` (whole or not at all); return how many expenses it holds."""
     conn = connect(db_path)
     try:
         rows = count_expenses(conn, **filters.model_dump())
-        chunks = export_csv(conn, **filters.model_dump())
+        chunks = export_csv(conn, **filters.model_dump(), currency_columns=currency_columns)
     except BaseException:
         conn.close()
         raise

@@ -27,6 +27,7 @@ def isolated_data_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     for name in (DB_ENV, CORS_ENV, HOSTS_ENV):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("EXPENSE_TRACKER_RATES_URL", "")  # no test downloads exchange rates
 
 
 @pytest.fixture

@@ -228,7 +228,7 @@ def model_answer(**fields) -> str:
     from tracker.models import ExpenseCreate
 
     try:
-        return repr(tuple(ExpenseCreate(**fields).model_dump().values()))
+        return repr(sorted(ExpenseCreate(**fields).model_dump().items()))
     except ValidationError as exc:
         return describe_invalid(exc)
 
@@ -238,7 +238,7 @@ def plain_answer(**fields) -> str:
     from desktop.cli.expenses import checked_expense
 
     try:
-        return repr(tuple(checked_expense(**fields)))
+        return repr(sorted(checked_expense(**fields)._asdict().items()))
     except UserError as exc:
         return exc.message
 

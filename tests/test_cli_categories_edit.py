@@ -104,7 +104,8 @@ USER_ERRORS = [
      "Invalid COLOR: string should match pattern '^#[0-9a-fA-F]{6}$'."),
     ("delete_in_use", ["category", "delete", "Food"], "Cannot delete category with existing expenses (Food)."),
     ("edit_unknown_id", ["edit", "12", "--amount", "3"], "No expense 12; `expense-tracker --db {db} list` shows the ids."),
-    ("edit_nothing", ["edit", "1"], "Nothing to change: give --amount, --description, --category, --date, --tag or --untag."),
+    ("edit_nothing", ["edit", "1"], "Nothing to change: give --amount, --description, --category, --date, --tag, --untag, "
+                                    "--currency or --rate."),
     ("edit_bad_amount", ["edit", "1", "--amount", "1.234"],
      "Invalid --amount: must have at most 2 decimal places, got 1.234."),
     ("edit_unknown_category", ["edit", "1", "--category", "Books"],

@@ -20,6 +20,11 @@ def test_create_expense_returns_full_expense(client):
         "date": "2025-03-14",
         "created_at": body["created_at"],
         "tags": [],  # new with tags (issue 18): added, nothing renamed
+        # Added by the currencies (issue 18): a script that sends none is in the home currency.
+        "currency": "USD",
+        "home_amount": 12.5,
+        "rate": None,
+        "rate_source": None,
     }
     assert client.get(f"/expenses/{body['id']}").json() == body
 
@@ -81,6 +86,7 @@ def test_update_expense_changes_only_sent_fields(client, add, changes):
     response = client.put(f"/expenses/{created['id']}", json=changes)
     assert response.status_code == 200
     expected = {**created, **changes}
+    expected["home_amount"] = expected["amount"]
     if "category_id" in changes:
         names = {c["id"]: c["name"] for c in client.get("/categories").json()}
         expected["category_name"] = names[changes["category_id"]]
@@ -96,7 +102,7 @@ NULL_UPDATES = [
     ("date", {"date": None}, {}),
     ("all", {"amount": None, "description": None, "category_id": None, "date": None}, {}),
     ("mixed", {"amount": 7.25, "description": None, "category_id": 2, "date": None},
-     {"amount": 7.25, "category_id": 2, "category_name": "Transport"}),
+     {"amount": 7.25, "home_amount": 7.25, "category_id": 2, "category_name": "Transport"}),
 ]
 
 

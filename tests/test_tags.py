@@ -47,7 +47,8 @@ def test_tags_trip_total_over_its_days(client, trip):
 def test_tags_seed_client_sees_empty_tags(client, add):
     created = add()
     assert created["tags"] == []
-    assert set(created) == {"id", "amount", "description", "category_id", "category_name", "date", "created_at", "tags"}
+    seed = {"id", "amount", "description", "category_id", "category_name", "date", "created_at"}
+    assert set(created) - seed == {"tags", "currency", "home_amount", "rate", "rate_source"}  # added, none renamed
     changed = client.put(f"/expenses/{created['id']}", json={"amount": 3.5}).json()
     assert changed["tags"] == [] and changed["amount"] == 3.5
     assert listed(client)[0]["tags"] == []
@@ -260,3 +261,15 @@ def test_tags_bulk_refuses_more_than_twenty_per_expense(client, add):
     assert response.json()["detail"] == f"Expense {crowded['id']} would have 21 tags; an expense has at most 20."
     assert len(client.get(f"/expenses/{crowded['id']}").json()["tags"]) == 19
     assert client.get("/edits").json() == []
+
+
+def test_tags_totals_are_in_the_home_currency(client, add):
+    add(amount=1200, currency="JPY", rate=0.0065, date="2025-08-02", tags=["holiday"])  # $7.80
+    add(amount=20, date="2025-08-03", tags=["holiday"])
+    ramen = add(amount=800, currency="JPY", rate=0.0065, date="2025-08-04", tags=["holiday"])  # $5.20
+    assert client.get("/tags", params={"from": "2025-08-01"}).json() == [{"name": "holiday", "count": 3, "total": 33.0}]
+    client.put(f"/expenses/{ramen['id']}", json={"rate": 0.007})  # $5.60: the month's row follows
+    assert client.get("/tags", params={"from": "2025-08-01", "to": "2025-08-31"}).json()[0]["total"] == 33.4
+    assert client.get("/tags", params={"from": "2025-08-02", "to": "2025-08-03"}).json()[0]["total"] == 27.8
+    body = client.get("/report", params={"from": "2025-08", "to": "2025-08", "by": "tag"}).json()
+    assert body["rows"][0]["total"] == 33.4

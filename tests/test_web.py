@@ -249,7 +249,7 @@ def test_web_edit_sends_only_changed_field(open_page, api, field, value, sent, e
     assert put.value.post_data_json == sent
     stored = api.get(f"/expenses/{lunch['id']}")
     category_name = "Transport" if stored["category_id"] == TRANSPORT else "Food"
-    assert stored == {**lunch, **elsewhere, **sent, "category_name": category_name}
+    assert stored == {**lunch, **elsewhere, **sent, "category_name": category_name, "home_amount": stored["amount"]}
     # The month total follows at once; the row shows what the API has.
     expect(month_total(page)).to_have_text(usd(api.get("/summary?month=2025-03")["total"]))
     expect(descriptions(page)).to_have_text(["Bus", stored["description"]])
@@ -668,11 +668,12 @@ def test_web_export_csv_with_filter(open_page, api, tmp_path):
     assert download.suggested_filename == "expenses.csv"
     saved = tmp_path / "saved.csv"
     download.save_as(saved)
+    # The window's export carries the currency columns (issue 18).
     assert saved.read_bytes().decode() == (
-        "id,amount,description,category,date\r\n"
-        "2,0.10,Coffee,Food,2025-03-15\r\n"
-        '1,12.50,"Lunch, with ""friends""",Food,2025-03-14\r\n'
-        "4,30.00,'=SUM(A1:A3),Food,2025-02-10\r\n"
+        "id,amount,description,category,date,currency,home_amount,rate\r\n"
+        "2,0.10,Coffee,Food,2025-03-15,USD,0.10,\r\n"
+        '1,12.50,"Lunch, with ""friends""",Food,2025-03-14,USD,12.50,\r\n'
+        "4,30.00,'=SUM(A1:A3),Food,2025-02-10,USD,30.00,\r\n"
     )
 
 
@@ -695,9 +696,10 @@ def test_web_settings_currency_and_week_start_shown_and_kept(open_page, api):
     expect(month_total(page)).to_have_text("$15.00")
     page.get_by_role("button", name="Settings").click()
     dialog = page.get_by_role("dialog", name="Settings")
-    expect(dialog.get_by_label("Currency")).to_have_value("USD")
+    expect(dialog.get_by_label("Home currency", exact=True)).to_have_value("USD")
     expect(dialog.get_by_label("First day of the week").locator("option:checked")).to_have_text("Monday")
-    dialog.get_by_label("Currency").select_option("EUR")
+    dialog.get_by_label("Home currency", exact=True).select_option("EUR")
+    dialog.get_by_label("Convert").uncheck()  # the amounts were euros all along: only the name changes
     dialog.get_by_label("First day of the week").select_option(label="Saturday")
     dialog.get_by_role("button", name="Save settings").click()
     expect(dialog).to_be_hidden()

@@ -23,8 +23,9 @@ def test_window_add_expense_and_export_through_save_dialog(app_env, tmp_path):
     assert seen["dialog"], "no save dialog appeared"
     assert seen["saved"]
     assert seen["toast"] == f"Saved 1 expense to {save_as}"
+    # The window's export carries the currency columns (issue 18).
     assert save_as.read_bytes().decode() == (
-        "id,amount,description,category,date\r\n"
-        f"1,23.45,Typed in the window,Food,{date.today().isoformat()}\r\n"
+        "id,amount,description,category,date,currency,home_amount,rate\r\n"
+        f"1,23.45,Typed in the window,Food,{date.today().isoformat()},USD,23.45,\r\n"
     )
     assert not save_as.with_name(save_as.name + ".partial").exists()

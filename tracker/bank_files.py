@@ -62,6 +62,7 @@ class Record:
     line: int
     cells: list[str]
     key: str = ""  # what the file names this transaction by beyond its cells (an OFX FITID)
+    currency: str = ""  # an OFX transaction's currency (its CURRENCY, else the statement's CURDEF)
 
 
 @dataclass
@@ -86,9 +87,10 @@ class Mapping:
     date_format: str | None = None
     decimal: str = "."
     money_out_is_negative: bool = True
+    currency: int | None = None  # a column of ISO 4217 codes (set only when the file has one)
 
     def to_json(self) -> dict:
-        return {
+        return ({"currency": self.currency} if self.currency is not None else {}) | {
             "date": self.date,
             "amount": self.amount,
             "debit": self.debit,
@@ -105,11 +107,11 @@ class Mapping:
     def from_json(cls, data: dict) -> Mapping:
         if not isinstance(data, dict):
             raise BankFileError("The saved column mapping is not a set of named settings.")
-        unknown = sorted(set(data) - set(cls().to_json()))
+        unknown = sorted(set(data) - set(cls().to_json()) - {"currency"})
         if unknown:
             raise BankFileError(f"The saved column mapping has an unknown setting '{unknown[0]}'.")
         values = {}
-        for name in ("date", "amount", "debit", "credit", "direction", "category"):
+        for name in ("date", "amount", "debit", "credit", "direction", "category", "currency"):
             values[name] = _column_index(data.get(name), name)
         description = data.get("description", [])
         if not isinstance(description, list):
@@ -153,6 +155,7 @@ class ParsedRow:
     # The whole record as the file wrote it (every cell, and its id): two rows of one file with
     # the same date, amount and text are one purchase listed twice only when this is equal too.
     fingerprint: int = 0
+    currency: str | None = None  # ISO 4217, from the file; None: the home currency
 
 
 # ---------------------------------------------------------------------------
@@ -750,7 +753,10 @@ def _read_ofx(data: bytes) -> Table:
         raise BankFileError("The OFX file holds no transactions.")
     lines = _line_numbers(text, (start.start() + offset for offset, _ in found))
     decimal = _decide_decimal((cells[1] for _, cells in found if cells is not None), ".")
-    records = [Record(line, _ofx_cells(cells, decimal), cells[4] if cells is not None else "")
+    default = re.search(r"<CURDEF>\s*([A-Za-z]{3})", body)
+    curdef = default[1].upper() if default else ""
+    records = [Record(line, _ofx_cells(cells, decimal), cells[4] if cells is not None else "",
+                      (cells[5] if cells is not None and cells[5] else curdef))
                for line, (_, cells) in zip(lines, found)]
     return Table("ofx", encoding, None, True, list(OFX_COLUMNS), records)
 
@@ -815,8 +821,11 @@ def _ofx_raw_cells(transaction: ElementTree.Element | None) -> list[str] | None:
     """Date, amount as written, payee, memo and the transaction's id; None for a damaged transaction."""
     if transaction is None:
         return None
+    # CURRENCY: the amount is in CURSYM; ORIGCURRENCY: it was converted into the statement's CURDEF.
+    currency = (transaction.findtext("CURRENCY/CURSYM") or "").strip().upper()
     return [_ofx_date(transaction), (transaction.findtext("TRNAMT") or "").strip(),
-            _ofx_text(transaction, "NAME", "PAYEE/NAME"), _ofx_memo(transaction), _ofx_text(transaction, "FITID")]
+            _ofx_text(transaction, "NAME", "PAYEE/NAME"), _ofx_memo(transaction), _ofx_text(transaction, "FITID"),
+            currency]
 
 
 def _ofx_cells(raw: list[str] | None, decimal: str) -> list[str]:
@@ -1218,6 +1227,8 @@ def _guess_csv_columns(table: Table) -> Mapping:
     if amounts is not None and mapping.direction is None:
         mapping.money_out_is_negative = amounts.amounts - amounts.negatives < 4 * amounts.negatives
     mapping.category = best("category", lambda p: p.filled > 0)
+    mapping.currency = _currency_column(table, named, used)
+
     def best_text(role: str) -> int | None:
         """A column that varies before one that repeats one value (the account holder's name)."""
         for accept in (lambda p: p.varies, lambda p: not p.constant, lambda p: True):
@@ -1235,6 +1246,26 @@ def _guess_csv_columns(table: Table) -> Mapping:
         if texts and (not mapping.description or max(texts)[0]):
             mapping.description = [-max(texts)[2]]
     return mapping
+
+
+_CURRENCY_NAMES = ("currency", "wahrung", "devise", "moneda", "валюта", "currency code", "ccy")
+
+
+def _currency_column(table: Table, named: list, used: set[int]) -> int | None:
+    """A column named as a currency whose cells are ISO 4217 codes (the first rows tell)."""
+    if not table.has_header:
+        return None
+    from tracker.currencies import minor_units
+
+    for index, name in enumerate(table.columns):
+        if index in used or _normalise(name) not in _CURRENCY_NAMES:
+            continue
+        cells = [record.cells[index].strip().upper() for record in itertools.islice(table.records, 50)
+                 if index < len(record.cells) and record.cells[index].strip()]
+        if cells and all(cell in minor_units() for cell in cells):
+            used.add(index)
+            return index
+    return None
 
 
 def _has_both_directions(table: Table, index: int) -> bool:
@@ -1350,6 +1381,17 @@ Money = tuple[Decimal | None, bool, str | None]
 _TEXTS_KEPT = 10_000
 
 
+def _currency_problem(currency: str, amount: Decimal | None) -> str | None:
+    from tracker.currencies import minor_units
+
+    places = minor_units().get(currency)
+    if places is None:
+        return f"unknown currency {currency}"
+    if amount is not None and amount != amount.quantize(Decimal(1).scaleb(-places)):
+        return f"{amount} has more decimals than {currency} has"
+    return None
+
+
 class _RowReader:
     """Turns one record into a ParsedRow under one mapping."""
 
@@ -1386,7 +1428,11 @@ class _RowReader:
             problem = None
         category = _clean_text(_cell(cells, mapping.category)) or None
         fingerprint = hash((tuple(cells), record.key))
-        return ParsedRow(record.line, iso, amount, is_income, self._description(cells), category, problem, fingerprint)
+        currency = (_cell(cells, mapping.currency).strip().upper() if mapping.currency is not None else record.currency) or None
+        if currency is not None and problem is None:
+            problem = _currency_problem(currency, amount)
+        return ParsedRow(record.line, iso, amount, is_income, self._description(cells), category, problem, fingerprint,
+                         currency)
 
     def _is_pending(self, cells: list[str], unread_date: str) -> bool:
         if unread_date and unread_date.casefold() in _PENDING_WORDS:

@@ -183,6 +183,7 @@ APP_TABLES = (
     "expense_tags", "expenses", "import_batches", "import_in_progress", "import_profiles", "learned_words", "learning_changes",
     "monthly_totals", "recurring", "recurring_occurrences", "rules", "search_fold_map", "search_positions",
     "settings", "sqlite_sequence", "tag_monthly_totals", "tags",
+    "currency_totals", "home_currency_changes", "home_currency_rows",
 )
 
 

@@ -16,7 +16,7 @@ from tracker.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
     from tracker.models import ExpenseCreate
-from tracker.money import cents_to_amount, check_totals
+from tracker.money import HOME_CENTS, cents_to_amount, check_totals
 from tracker.months import last_day, next_month, previous_month
 from tracker.search import plan_search
 from tracker.tags import one_tag_sum, set_tags, tag_conditions, tag_rows, valid_tags, with_tags
@@ -24,8 +24,13 @@ from tracker.tags import one_tag_sum, set_tags, tag_conditions, tag_rows, valid_
 SORT_COLUMNS = {"date": "e.date", "amount": "e.amount", "created_at": "e.created_at"}
 ORDERS = {"asc": "asc", "desc": "desc"}
 
-EXPENSE_SELECT = """select e.id, e.amount, e.description, e.category_id,
-    coalesce(c.name, '') as category_name, e.date, e.created_at
+# The home currency as SQL, for the rows whose currency is null (see tracker.settings).
+HOME_CURRENCY_SQL = "coalesce(nullif((select value from settings where key = 'currency'), ''), 'USD')"
+
+EXPENSE_SELECT = f"""select e.id, e.amount, e.description, e.category_id,
+    coalesce(c.name, '') as category_name, e.date, e.created_at,
+    coalesce(e.currency, {HOME_CURRENCY_SQL}) as currency, coalesce(e.home_amount, e.amount) as home_amount,
+    e.rate, e.rate_source
 from expenses e left join categories c on c.id = e.category_id"""
 
 
@@ -121,13 +126,35 @@ def get_expense(conn: Session, expense_id: int) -> dict:
     return expense
 
 
+def currency_columns(
+    conn: Session, amount: float, day: str, currency: str | None, typed_rate: float | None = None,
+) -> tuple[str | None, float | None, float | None, str | None]:
+    """An expense's (currency, home_amount, rate, rate_source) as stored: all null in the home
+    currency; else the amount at the typed rate or the ECB's of its date, in home minor units."""
+    from tracker.currencies import check_amount, check_currency, convert, rate_for
+    from tracker.settings import home_currency
+
+    home = home_currency(conn)
+    if currency is None:
+        return None, None, None, None
+    currency = check_currency(currency)
+    check_amount(amount, currency)
+    if currency == home:
+        return None, None, None, None
+    rate = rate_for(currency, home, day, typed_rate)
+    return currency, convert(amount, rate.rate, home), float(rate.rate), rate.source
+
+
 def create_expense(conn: Session, expense: ExpenseCreate) -> dict:
     tags = getattr(expense, "tags", None)
     with conn.write():
         require_category(conn, expense.category_id)
+        currency = getattr(expense, "currency", None)
+        columns = currency_columns(conn, expense.amount, expense.date, currency, getattr(expense, "rate", None))
         row_id = conn.execute(
-            "insert into expenses (amount, description, category_id, date) values (?, ?, ?, ?)",
-            (expense.amount, expense.description, expense.category_id, expense.date),
+            """insert into expenses (amount, description, category_id, date, currency, home_amount, rate, rate_source)
+            values (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (expense.amount, expense.description, expense.category_id, expense.date, *columns),
         ).lastrowid
         if tags:
             set_tags(conn, row_id, valid_tags(tags))
@@ -137,6 +164,7 @@ def create_expense(conn: Session, expense: ExpenseCreate) -> dict:
 
 # The columns a change may set; a change's keys are checked against these, never used as given.
 EXPENSE_FIELDS = ("amount", "description", "category_id", "date")
+CURRENCY_FIELDS = ("currency", "rate")
 
 
 def update_expense(conn: Session, expense_id: int, fields: dict[str, Any]) -> dict:
@@ -144,14 +172,31 @@ def update_expense(conn: Session, expense_id: int, fields: dict[str, Any]) -> di
     `tags`, when given, become the expense's tags ([] takes them all away)."""
     fields = dict(fields)
     tags = fields.pop("tags", None)
-    unknown = set(fields) - set(EXPENSE_FIELDS)
+    unknown = set(fields) - set(EXPENSE_FIELDS) - set(CURRENCY_FIELDS)
     if unknown:
         raise ValueError(f"not fields of an expense: {sorted(unknown)}")
     with conn.write():
-        if conn.execute("select 1 from expenses where id = ?", (expense_id,)).fetchone() is None:
+        stored = conn.execute(
+            "select amount, date, currency, rate, rate_source from expenses where id = ?", (expense_id,)
+        ).fetchone()
+        if stored is None:
             raise NotFound(f"Expense {expense_id} not found.")
         if "category_id" in fields:
             require_category(conn, fields["category_id"])
+        currency = fields.pop("currency", None)
+        typed = fields.pop("rate", None)
+        if currency is not None or typed is not None or (
+                stored["currency"] is not None and ({"amount", "date"} & set(fields))):
+            new_currency = currency if currency is not None else stored["currency"]
+            if typed is None and stored["rate_source"] == "typed" and (currency is None or currency == stored["currency"]):
+                typed = stored["rate"]  # the person's rate stays until they type another
+            if new_currency is None and typed is not None:
+                from tracker.settings import home_currency
+
+                new_currency = home_currency(conn)
+            columns = currency_columns(
+                conn, fields.get("amount", stored["amount"]), fields.get("date", stored["date"]), new_currency, typed)
+            fields.update(zip(("currency", "home_amount", "rate", "rate_source"), columns, strict=True))
         if fields:
             # Column names come from EXPENSE_FIELDS, never from the request.
             assignments = ", ".join(f"{name} = ?" for name in fields)
@@ -165,9 +210,9 @@ def update_expense(conn: Session, expense_id: int, fields: dict[str, Any]) -> di
 
 MOVE_TO_TRASH = """insert or replace into deleted_expenses
     (id, amount, description, category_id, category_name, category_color, date, created_at,
-     import_batch_id, reverted_batch_id)
+     import_batch_id, reverted_batch_id, currency, home_amount, rate, rate_source)
 select e.id, e.amount, e.description, e.category_id, coalesce(c.name, ''), coalesce(c.color, '#6c757d'),
-    e.date, e.created_at, e.import_batch_id, ?
+    e.date, e.created_at, e.import_batch_id, ?, e.currency, e.home_amount, e.rate, e.rate_source
 from expenses e left join categories c on c.id = e.category_id"""
 
 
@@ -295,7 +340,6 @@ def count_rows(conn: Session, date_from: str, date_to: str, category_id: int | N
     return conn.execute(f"select count(*) from expenses e where {' and '.join(conditions)}", params).fetchone()[0]
 
 
-CENTS = "cast(round(e.amount * 100) as integer)"
 
 
 def expense_totals(
@@ -344,7 +388,7 @@ def sum_rows(conn: Session, conditions: list[str], params: list[Any]) -> tuple[i
     """Count and total cents of the expenses that meet `conditions` (on `expenses e`)."""
     where = f"where {' and '.join(conditions)}" if conditions else ""
     try:
-        count, cents = conn.execute(f"select count(*), coalesce(sum({CENTS}), 0) from expenses e {where}", params).fetchone()
+        count, cents = conn.execute(f"select count(*), coalesce(sum({HOME_CENTS}), 0) from expenses e {where}", params).fetchone()
         return count, cents
     except sqlite3.OperationalError as exc:
         if "integer overflow" not in str(exc):
@@ -352,7 +396,7 @@ def sum_rows(conn: Session, conditions: list[str], params: list[Any]) -> tuple[i
     # Past SQLite's 64 bits: by month and category (each of which fits), added up in Python.
     count, cents = 0, 0
     for row in conn.execute(
-        f"select count(*), sum({CENTS}) from expenses e {where} group by e.category_id, substr(e.date, 1, 7)",
+        f"select count(*), sum({HOME_CENTS}) from expenses e {where} group by e.category_id, substr(e.date, 1, 7)",
         params,
     ):
         count += row[0]

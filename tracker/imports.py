@@ -74,6 +74,30 @@ class PlannedRow:
     description: str | None = None  # a rule's cleaner description, else the file's
 
 
+def import_currencies(conn, selected: list[PlannedRow]):
+    """(currency, home_amount, rate, rate_source) of each row: the file's currency (an OFX CURDEF or
+    CURRENCY, a CSV column of codes) at the ECB rate of its date; all null in the home currency."""
+    from tracker.currencies import convert
+    from tracker.home_currency import Rates
+    from tracker.settings import home_currency
+
+    home = home_currency(conn)
+    rates = Rates(home)
+    nothing = (None, None, None, None)
+
+    def money(item: PlannedRow) -> tuple:
+        currency = item.row.currency
+        if currency is None or currency == home:
+            return nothing
+        found = rates.get(currency, item.row.date)
+        if found is None:
+            raise InvalidInput(f"Line {item.row.line}: the European Central Bank publishes no rate for {currency} "
+                               f"on {item.row.date}; nothing was imported.")
+        return (currency, convert(float(item.row.amount), found[0], home), float(found[0]), found[1])
+
+    return money
+
+
 @dataclass
 class ImportPlan:
     file_name: str
@@ -425,22 +449,35 @@ def run_import(
             (file_name, None, len(plan.rows), len(selected), len(plan.rows) - len(selected)),
         ).lastrowid
         conn.execute("insert into import_in_progress (batch_id) values (?)", (batch_id,))
+        money = import_currencies(conn, selected)
         for start in range(0, len(selected), IMPORT_CHUNK_ROWS):
             progress("Importing", start, len(selected))
             conn.executemany(
-                "insert into expenses (amount, description, category_id, date, import_batch_id) values (?, ?, ?, ?, ?)",
+                """insert into expenses (amount, description, category_id, date, import_batch_id,
+                    currency, home_amount, rate, rate_source) values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
                     (float(item.row.amount), (item.description or item.row.description)[:200],
-                     item.category_id or made[item.row.category.casefold()], item.row.date, batch_id)
+                     item.category_id or made[item.row.category.casefold()], item.row.date, batch_id,
+                     *money(item))
                     for item in selected[start:start + IMPORT_CHUNK_ROWS]
                 ],
             )
         conn.execute(
             """insert into monthly_totals (month, category_id, total_cents, count)
-            select substr(date, 1, 7), category_id, sum(cast(round(amount * 100) as integer)), count(*)
+            select substr(date, 1, 7), category_id, sum(cast(round(coalesce(home_amount, amount) * 100) as integer)),
+                count(*)
             from expenses where import_batch_id = ? group by 1, 2
             on conflict (month, category_id) do update
                 set total_cents = total_cents + excluded.total_cents, count = count + excluded.count""",
+            (batch_id,),
+        )
+        conn.execute(
+            """insert into currency_totals (month, currency, amount_milli, home_cents, count)
+            select substr(date, 1, 7), currency, sum(cast(round(amount * 1000) as integer)),
+                sum(cast(round(home_amount * 100) as integer)), count(*)
+            from expenses where import_batch_id = ? and currency is not null group by 1, 2
+            on conflict (month, currency) do update set amount_milli = amount_milli + excluded.amount_milli,
+                home_cents = home_cents + excluded.home_cents, count = count + excluded.count""",
             (batch_id,),
         )
         check_totals(conn)

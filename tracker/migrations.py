@@ -255,12 +255,129 @@ def migrate_tags(conn: sqlite3.Connection, is_new: bool, progress: Progress | No
     create_tag_edits(conn)
 
 
+# --- Currencies (one migration) -----------------------------------------------------------------
+
+# An expense's money in the home currency, in the cents monthly_totals adds up.
+HOME_CENTS_NEW = "cast(round(coalesce(new.home_amount, new.amount) * 100) as integer)"
+HOME_CENTS_OLD = "cast(round(coalesce(old.home_amount, old.amount) * 100) as integer)"
+
+ADD_NEW_CURRENCY = f"""insert into currency_totals (month, currency, amount_milli, home_cents, count)
+    select substr(new.date, 1, 7), new.currency, cast(round(new.amount * 1000) as integer), {HOME_CENTS_NEW}, 1
+    where new.currency is not null
+    on conflict (month, currency) do update set amount_milli = amount_milli + excluded.amount_milli,
+        home_cents = home_cents + excluded.home_cents, count = count + 1;"""
+SUBTRACT_OLD_CURRENCY = f"""update currency_totals set amount_milli = amount_milli - cast(round(old.amount * 1000) as integer),
+        home_cents = home_cents - {HOME_CENTS_OLD}, count = count - 1
+    where old.currency is not null and month = substr(old.date, 1, 7) and currency = old.currency;"""
+
+# currency null: the home currency (every seed row); home_amount null: the same as amount.
+# Adding nullable columns is instant whatever the table's size (no row is rewritten), and the
+# triggers, recreated, add up the home amount for any program that writes the file.
+CURRENCIES_SCHEMA = [
+    "alter table expenses add column currency text",
+    "alter table expenses add column home_amount real",
+    "alter table expenses add column rate real",
+    "alter table expenses add column rate_source text",
+    "alter table deleted_expenses add column currency text",
+    "alter table deleted_expenses add column home_amount real",
+    "alter table deleted_expenses add column rate real",
+    "alter table deleted_expenses add column rate_source text",
+    # The month panel's spending by currency: per month and foreign currency, the amounts in
+    # thousandths (every minor unit up to BHD's 3 decimals, exact), the home cents and the count,
+    # kept by the triggers below like monthly_totals (a month reads a row per currency).
+    """create table if not exists currency_totals (
+    month text not null,
+    currency text not null,
+    amount_milli integer not null,
+    home_cents integer not null,
+    count integer not null,
+    primary key (month, currency)
+) without rowid""",
+    "drop trigger if exists expenses_totals_insert",
+    f"""create trigger expenses_totals_insert after insert on expenses
+when new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
+begin
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, {HOME_CENTS_NEW}, 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+    "drop trigger if exists expenses_totals_delete",
+    f"""create trigger expenses_totals_delete after delete on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - {HOME_CENTS_OLD}, count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+end""",
+    f"""create trigger expenses_currency_insert after insert on expenses
+when new.currency is not null and (new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id))
+begin
+    {ADD_NEW_CURRENCY}
+end""",
+    f"""create trigger expenses_currency_delete after delete on expenses when old.currency is not null begin
+    {SUBTRACT_OLD_CURRENCY}
+end""",
+    f"""create trigger expenses_currency_update
+after update of amount, home_amount, currency, date on expenses
+when old.currency is not null or new.currency is not null
+begin
+    {SUBTRACT_OLD_CURRENCY}
+    {ADD_NEW_CURRENCY}
+end""",
+    "drop trigger if exists expenses_totals_update",
+    f"""create trigger expenses_totals_update
+after update of amount, home_amount, date, category_id on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - {HOME_CENTS_OLD}, count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, {HOME_CENTS_NEW}, 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+    # A change of home currency, kept so that one undo puts back the old one: the setting and
+    # each expense's currency columns as they were.
+    """create table if not exists home_currency_changes (
+    id integer primary key autoincrement,
+    old_currency text not null,
+    new_currency text not null,
+    rows integer not null,
+    converted integer not null,
+    max_id integer not null,
+    made_at text not null default (datetime('now')),
+    undone_at text
+)""",
+    """create table if not exists home_currency_rows (
+    change_id integer not null,
+    expense_id integer not null,
+    currency text,
+    home_amount real,
+    rate real,
+    rate_source text,
+    primary key (change_id, expense_id)
+) without rowid""",
+]
+
+
+def migrate_currencies(conn: sqlite3.Connection, is_new: bool, progress: Progress | None = None) -> None:
+    from tracker.tags import TAG_TOTAL_TRIGGERS, tag_total_triggers
+
+    for statement in CURRENCIES_SCHEMA:
+        conn.execute(statement)
+    # A tag's totals, like a category's, in the home currency (the tags' migration came first).
+    for name in TAG_TOTAL_TRIGGERS:
+        conn.execute(f"drop trigger if exists {name}")
+    for statement in tag_total_triggers("coalesce(row.home_amount, row.amount)", "amount, date, home_amount"):
+        conn.execute(statement)
+
+
 MIGRATIONS = [
     migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports,
     migrate_budgets_recurring_search, migrate_recurring_pause, migrate_rules_and_learning,
-    migrate_tags,
+    migrate_tags, migrate_currencies,
 ]
 
 # Each migration's weight in an upgrade (see Progress); the search index's are in search_index.py.
-MIGRATION_WEIGHTS = [0.0, sum(MONTHLY_TOTALS_WEIGHTS.values()), 0.0, 0.05, SEARCH_INDEX_WEIGHT, 0.0, LEARNING_WEIGHT, 0.0]
+MIGRATION_WEIGHTS = [0.0, sum(MONTHLY_TOTALS_WEIGHTS.values()), 0.0, 0.05, SEARCH_INDEX_WEIGHT, 0.0, LEARNING_WEIGHT, 0.0, 0.0]
 assert len(MIGRATION_WEIGHTS) == len(MIGRATIONS)

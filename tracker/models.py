@@ -4,7 +4,7 @@ the one sentence that says what is wrong with an input."""
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from tracker.config import MAX_AMOUNT, MAX_ID
 from tracker.errors import InvalidInput
@@ -100,24 +100,77 @@ class CategoryUpdate(StrictModel):
     color: Color | None = Field(None, description=UNCHANGED)
 
 
+def check_currency_code(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from tracker.currencies import minor_units
+
+    upper = value.strip().upper()
+    if upper not in minor_units():
+        raise ValueError(f"must be an ISO 4217 currency code such as USD, EUR or JPY, got {value!r}")
+    return upper
+
+
+def check_amount_in(value: float, info: ValidationInfo) -> float:
+    """At most the minor unit of the currency sent along (declared before amount); without one,
+    the seed's rule, two decimals, in the seed's words."""
+    currency = info.data.get("currency")
+    if currency is None:
+        return check_cents(value)
+    from tracker.currencies import decimals_problem
+
+    problem = decimals_problem(value, currency)
+    if problem:
+        raise ValueError(problem.rstrip("."))
+    return value
+
+
+CurrencyCode = Annotated[
+    Annotated[str, Field(strict=True, min_length=3, max_length=3, examples=["JPY"])] | None,
+    AfterValidator(check_currency_code),
+    Field(description="ISO 4217 code of the amount's currency; leave it out for the home currency (the `currency` setting)."),
+]
+TypedRate = Annotated[float, Field(
+    gt=0, le=1e9, allow_inf_nan=False, examples=[0.0061],
+    description="One unit of the expense's currency in the home currency (a card statement's rate); "
+    "leave it out for the European Central Bank's rate of the expense's date.",
+)]
+AnyAmount = Annotated[float, Field(strict=True, gt=0, le=MAX_AMOUNT, allow_inf_nan=False, examples=[12.5])]
+
+
 class ExpenseCreate(StrictModel):
-    amount: Amount
+    # currency and rate come first so that amount's check knows the currency's decimals.
+    currency: CurrencyCode = None
+    rate: TypedRate | None = None
+    amount: AnyAmount
     description: Description
     category_id: RowId
     date: IsoDate
     tags: Annotated[list[TagName], Field(max_length=TAGS_PER_EXPENSE_MAX)] | None = Field(
         None, description=TAGS_DESCRIPTION)
 
+    @field_validator("amount")
+    @classmethod
+    def amount_in_currency(cls, value: float, info: ValidationInfo) -> float:
+        return check_amount_in(value, info)
+
 
 class ExpenseUpdate(StrictModel):
     # The seed: "only update fields that are provided (not None)". A field sent as null is
     # left as it is, like a field not sent; a field sent with a value must be valid.
-    amount: Amount | None = Field(None, description=UNCHANGED)
+    currency: CurrencyCode = None
+    rate: TypedRate | None = Field(None, description="A typed rate; leave it out to keep the expense's rate.")
+    amount: AnyAmount | None = Field(None, description=UNCHANGED)
     description: Description | None = Field(None, description=UNCHANGED)
     category_id: RowId | None = Field(None, description=UNCHANGED)
     date: IsoDate | None = Field(None, description=UNCHANGED)
     tags: Annotated[list[TagName], Field(max_length=TAGS_PER_EXPENSE_MAX)] | None = Field(
         None, description="The expense's tags from now on ([] takes them all away). " + UNCHANGED)
+
+    @field_validator("amount")
+    @classmethod
+    def amount_in_currency(cls, value: float | None, info: ValidationInfo) -> float | None:
+        return None if value is None else check_amount_in(value, info)
 
 
 class SettingsUpdate(StrictModel):
@@ -125,6 +178,11 @@ class SettingsUpdate(StrictModel):
         None, description=UNCHANGED)
     week_start: Annotated[int, Field(strict=True, ge=1, le=7, examples=[1])] | None = Field(
         None, description=UNCHANGED)
+
+
+class HomeCurrencyChange(StrictModel):
+    currency: Annotated[str, Field(strict=True, min_length=3, max_length=3, examples=["EUR"]),
+                        AfterValidator(check_currency_code)] = Field(description="The new home currency (ISO 4217).")
 
 
 class BudgetSet(StrictModel):

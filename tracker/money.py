@@ -11,6 +11,10 @@ from tracker.errors import TotalTooLarge
 # to the totals looks, before its commit, for a total that is no longer an integer.
 MAX_TOTAL_CENTS = 2**63 - 1
 
+# An expense `e`'s money in the home currency, in the cents every total adds up (home_amount is
+# null for an expense in the home currency).
+HOME_CENTS = "cast(round(coalesce(e.home_amount, e.amount) * 100) as integer)"
+
 
 def check_totals(conn: sqlite3.Connection, months: Iterable[str] | None = None) -> None:
     """Refuse (the caller's transaction then rolls back) a write that took a month's total in a

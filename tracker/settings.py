@@ -23,9 +23,21 @@ def get_settings(conn: Session) -> dict:
     return settings
 
 
+def home_currency(conn: Session) -> str:
+    return get_settings(conn)["currency"]
+
+
 def update_settings(conn: Session, changes: SettingsUpdate) -> dict:
+    """As the seed: a new currency relabels the amounts entered without one. Expenses entered in
+    another currency get their home amounts in the new one (see tracker.home_currency)."""
+    fields = provided_fields(changes)
     with conn.write():
-        for name, value in provided_fields(changes).items():
+        if "currency" in fields and fields["currency"] != home_currency(conn) and conn.execute(
+                "select 1 from expenses where currency is not null limit 1").fetchone():
+            from tracker.home_currency import change_in_transaction
+
+            change_in_transaction(conn, fields.pop("currency"), convert_home_rows=False)
+        for name, value in fields.items():
             conn.execute(
                 "insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
                 (name, str(value)),

@@ -47,7 +47,38 @@ def month_summary(conn: sqlite3.Connection, month: str) -> dict:
     for r in rows:
         if r["category_id"] is None:
             summary["overall_budget"] = budget_status(r["amount_cents"], total_cents)
+    # Only when some expense of the month is in another currency, like budgets: a summary
+    # in the home currency alone stays what it always was.
+    by_currency = spent_by_currency(conn, month, total_cents, summary["count"])
+    if by_currency is not None:
+        summary["by_currency"] = by_currency
     return summary
+
+
+def spent_by_currency(conn: sqlite3.Connection, month: str, total_cents: int, count: int) -> list[dict] | None:
+    """What was spent in each currency in the month: `amount` in that currency, `home_amount` in
+    the home one (each currency once). The home currency's share is the month's total less the foreign
+    ones, which the triggers keep in currency_totals (a row per currency)."""
+    from tracker.settings import home_currency
+
+    home = home_currency(conn)
+    foreign = [
+        (code, milli / 1000, cents, n) for code, milli, cents, n in conn.execute(
+            "select currency, amount_milli, home_cents, count from currency_totals where month = ? and count > 0",
+            (month,))
+    ]
+    if not foreign:
+        return None
+    home_cents = total_cents - sum(row[2] for row in foreign)
+    home_count = count - sum(row[3] for row in foreign)
+    home_total = cents_to_amount(home_cents)
+    spent = [{"currency": home, "amount": home_total, "home_amount": home_total, "count": home_count}] if home_count > 0 else []
+    from tracker.currencies import minor_units
+
+    spent += [{"currency": code, "amount": round(amount, minor_units().get(code, 2)),
+               "home_amount": cents_to_amount(cents), "count": n}
+              for code, amount, cents, n in foreign]
+    return sorted(spent, key=lambda item: (-item["home_amount"], item["currency"]))
 
 
 def month_totals(conn: sqlite3.Connection, first: str, last: str, category_id: int | None = None) -> list[dict]:

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tracker.errors import InvalidInput, NotFound
+from tracker.money import HOME_CENTS
 
-CENTS = "cast(round(e.amount * 100) as integer)"
 TAG_MAX = 40
 TAGS_PER_EXPENSE_MAX = 20
 
@@ -42,39 +42,6 @@ TAGS_SCHEMA = [
     count integer not null,
     primary key (tag_id, month)
 ) without rowid""",
-    f"""create trigger if not exists expense_tags_totals_insert after insert on expense_tags begin
-    insert into tag_monthly_totals (tag_id, month, total_cents, count)
-    select new.tag_id, substr(e.date, 1, 7), {CENTS}, 1 from expenses e where e.id = new.expense_id
-    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
-end""",
-    f"""create trigger if not exists expense_tags_totals_delete after delete on expense_tags begin
-    update tag_monthly_totals
-        set total_cents = total_cents - (select {CENTS} from expenses e where e.id = old.expense_id), count = count - 1
-        where tag_id = old.tag_id and month = (select substr(e.date, 1, 7) from expenses e where e.id = old.expense_id);
-end""",
-    # Into the list (a restore: the only way an id that has tags comes back) and out of it (the trash).
-    f"""create trigger if not exists expenses_tag_totals_insert after insert on expenses
-when exists (select 1 from expense_tags where expense_id = new.id)
-begin
-    insert into tag_monthly_totals (tag_id, month, total_cents, count)
-    select tag_id, substr(new.date, 1, 7), {CENTS.replace("e.", "new.")}, 1 from expense_tags where expense_id = new.id
-    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
-end""",
-    f"""create trigger if not exists expenses_tag_totals_delete after delete on expenses
-when exists (select 1 from expense_tags where expense_id = old.id)
-begin
-    update tag_monthly_totals set total_cents = total_cents - {CENTS.replace("e.", "old.")}, count = count - 1
-        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
-end""",
-    f"""create trigger if not exists expenses_tag_totals_update after update of amount, date on expenses
-when exists (select 1 from expense_tags where expense_id = new.id)
-begin
-    update tag_monthly_totals set total_cents = total_cents - {CENTS.replace("e.", "old.")}, count = count - 1
-        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
-    insert into tag_monthly_totals (tag_id, month, total_cents, count)
-    select tag_id, substr(new.date, 1, 7), {CENTS.replace("e.", "new.")}, 1 from expense_tags where expense_id = new.id
-    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
-end""",
     # Emptied from the trash for good: its tags go too (restored, it is in expenses again first).
     """create trigger if not exists deleted_expenses_tags_delete after delete on deleted_expenses
 when not exists (select 1 from expenses where id = old.id)
@@ -82,6 +49,56 @@ begin
     delete from expense_tags where expense_id = old.id;
 end""",
 ]
+
+def tag_total_triggers(amount: str = "amount", watched: str = "amount, date") -> list[str]:
+    """The triggers that keep tag_monthly_totals: `amount` is the column (or expression over the
+    row's columns, written with `row.`) whose cents a tag adds up; `watched` the columns whose change
+    moves an expense's money. The currencies migration makes them add up the home amount."""
+
+    def cents(row: str) -> str:
+        expression = amount.replace("row.", f"{row}.") if "row." in amount else f"{row}.{amount}"
+        return f"cast(round({expression} * 100) as integer)"
+
+    return [
+        f"""create trigger if not exists expense_tags_totals_insert after insert on expense_tags begin
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select new.tag_id, substr(e.date, 1, 7), {cents("e")}, 1 from expenses e where e.id = new.expense_id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+        f"""create trigger if not exists expense_tags_totals_delete after delete on expense_tags begin
+    update tag_monthly_totals
+        set total_cents = total_cents - (select {cents("e")} from expenses e where e.id = old.expense_id), count = count - 1
+        where tag_id = old.tag_id and month = (select substr(e.date, 1, 7) from expenses e where e.id = old.expense_id);
+end""",
+        # Into the list (a restore: the only way an id that has tags comes back) and out of it (the trash).
+        f"""create trigger if not exists expenses_tag_totals_insert after insert on expenses
+when exists (select 1 from expense_tags where expense_id = new.id)
+begin
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select tag_id, substr(new.date, 1, 7), {cents("new")}, 1 from expense_tags where expense_id = new.id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+        f"""create trigger if not exists expenses_tag_totals_delete after delete on expenses
+when exists (select 1 from expense_tags where expense_id = old.id)
+begin
+    update tag_monthly_totals set total_cents = total_cents - {cents("old")}, count = count - 1
+        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
+end""",
+        f"""create trigger if not exists expenses_tag_totals_update after update of {watched} on expenses
+when exists (select 1 from expense_tags where expense_id = new.id)
+begin
+    update tag_monthly_totals set total_cents = total_cents - {cents("old")}, count = count - 1
+        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select tag_id, substr(new.date, 1, 7), {cents("new")}, 1 from expense_tags where expense_id = new.id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end""",
+    ]
+
+
+TAG_TOTAL_TRIGGERS = ("expense_tags_totals_insert", "expense_tags_totals_delete", "expenses_tag_totals_insert",
+                      "expenses_tag_totals_delete", "expenses_tag_totals_update")
+
 
 TAG_CHARACTERS = re.compile(r"[^\W_]|[-_]")
 
@@ -127,7 +144,7 @@ def valid_tags(values: Iterable[str], what: str = "tags") -> list[str]:
 
 
 def create_tags(conn: sqlite3.Connection) -> None:
-    for statement in TAGS_SCHEMA:
+    for statement in [*TAGS_SCHEMA, *tag_total_triggers()]:
         conn.execute(statement)
 
 
@@ -288,11 +305,11 @@ def tag_sums(conn: sqlite3.Connection, date_from: str | None, date_to: str | Non
     for low, high in edges:
         if name is None:
             count_in(conn.execute(
-                f"""select et.tag_id, count(*), sum({CENTS}) from expenses e join expense_tags et on et.expense_id = e.id
+                f"""select et.tag_id, count(*), sum({HOME_CENTS}) from expenses e join expense_tags et on et.expense_id = e.id
                 where e.date >= ? and e.date <= ? group by et.tag_id""", (low, high)))
         else:  # the edge's rows in date order, each checked against expense_tags' key
             count, cents = conn.execute(
-                f"select count(*), coalesce(sum({CENTS}), 0) from expenses e where e.date >= ? and e.date <= ? "
+                f"select count(*), coalesce(sum({HOME_CENTS}), 0) from expenses e where e.date >= ? and e.date <= ? "
                 f"and {TAG_CHECK}", (low, high, name)).fetchone()
             count_in([(0, count, cents)])
     return found

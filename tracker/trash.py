@@ -49,10 +49,12 @@ def restore_rows(conn: Session, where: str, params: tuple) -> list[int]:
         if conn.execute("select 1 from expenses where id = ?", (trashed["id"],)).fetchone():
             raise Conflict(f"Expense {trashed['id']} already exists, so it cannot be restored over it.")
         conn.execute(
-            """insert into expenses (id, amount, description, category_id, date, created_at, import_batch_id)
-            values (?, ?, ?, ?, ?, ?, ?)""",
+            """insert into expenses (id, amount, description, category_id, date, created_at, import_batch_id,
+                currency, home_amount, rate, rate_source)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (trashed["id"], trashed["amount"], trashed["description"], category_for_restore(conn, trashed),
-             trashed["date"], trashed["created_at"], trashed["import_batch_id"]),
+             trashed["date"], trashed["created_at"], trashed["import_batch_id"],
+             trashed["currency"], trashed["home_amount"], trashed["rate"], trashed["rate_source"]),
         )
         conn.execute("delete from deleted_expenses where id = ?", (trashed["id"],))
         restored.append(trashed["id"])

@@ -5,7 +5,7 @@ import { setupBudgets } from "./budgets.js";
 import { setupBulk } from "./bulk.js";
 import { loadCategories, setupCategories } from "./categories.js";
 import { $, categoryOptions, tabOutOfDateFields } from "./dom.js";
-import { focusEntry, renderEntryCategories, setupEntry } from "./entry.js";
+import { focusEntry, renderEntryCategories, renderEntryCurrencies, setupEntry } from "./entry.js";
 import { isoDay, shiftMonth, weekStart } from "./format.js";
 import { setupImport } from "./import.js";
 import { loadMonth } from "./month.js";
@@ -76,7 +76,8 @@ async function reloadEverything() {
 
 async function exportCsv() {
   const { q, from, to, category, tag } = state.view;
-  const params = query({ q: q.trim(), date_from: from, date_to: to, category_id: category, tag });
+  // The window's export carries the currency columns (currency, home_amount, rate).
+  const params = query({ q: q.trim(), date_from: from, date_to: to, category_id: category, tag, columns: "currency" });
   const desktop = window.pywebview && window.pywebview.api && window.pywebview.api.save_export;
   if (desktop) {
     // In the app window the file is written by the app itself, after a native save dialog.
@@ -167,7 +168,7 @@ async function start() {
   }, guarded);
   setupBulk(async () => { resetPaging(); await refreshAll(); });
   setupCategories(afterCategoriesChanged);
-  setupSettings(refreshAll);
+  setupSettings(async () => { renderEntryCurrencies(); await refreshAll(); });
   setupTrash(reloadEverything);
   setupBackups(reloadEverything);
   setupImport(reloadEverything);
@@ -203,6 +204,7 @@ async function start() {
     });
   });
   renderEntryCategories();
+  renderEntryCurrencies();
   renderFilters();
   const loaded = await refreshAll();
   document.body.dataset.loaded = loaded ? "true" : "error";

@@ -1,7 +1,7 @@
 // The quick-entry row: Enter saves, focus goes back to the amount for the next one.
 import { api, query } from "./api.js";
 import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
-import { dateExample, isoDay } from "./format.js";
+import { currencyCodes, currencyDigits, dateExample, isoDay } from "./format.js";
 import { state } from "./state.js";
 import { loadTagChoices, parseTags } from "./tags.js";
 
@@ -11,6 +11,17 @@ const description = $("#entry-description");
 const category = $("#entry-category");
 const date = $("#entry-date");
 const tags = $("#entry-tags");
+const currency = $("#entry-currency");
+const LAST_CURRENCY = "expense-tracker.entry-currency";
+
+// The entry row's currencies: the last one used stays chosen (the home currency at first).
+export function renderEntryCurrencies() {
+  let remembered = null;
+  try { remembered = localStorage.getItem(LAST_CURRENCY); } catch { /* storage off: the home currency */ }
+  const chosen = currency.value || remembered || state.settings.currency;
+  currency.replaceChildren(...currencyCodes([chosen]).map((code) => el("option", { value: code, text: code })));
+  currency.value = chosen;
+}
 let suggestions = [];
 let categoryTouched = false;
 let suggestTimer = null;
@@ -31,11 +42,15 @@ export function parseAmount(text) {
   return normalised === "" ? NaN : Number(normalised);
 }
 
-export function amountError(text) {
+export function amountError(text, code = null) {
   const value = parseAmount(text);
   if (Number.isNaN(value)) return "Enter an amount, like 12.50.";
   if (value <= 0) return "The amount must be more than zero.";
-  if (Math.round(value * 100) / 100 !== value) return "Use at most 2 decimals.";
+  // The home currency keeps the seed's rule, two decimals at most, whatever it is.
+  const digits = code && code !== state.settings.currency ? currencyDigits(code) : 2;
+  if (Math.round(value * 10 ** digits) / 10 ** digits !== value) {
+    return digits === 0 ? `${code} has no decimals: enter a whole amount.` : `Use at most ${digits} decimals.`;
+  }
   return null;
 }
 
@@ -182,6 +197,12 @@ export function setupEntry(onAdded) {
   description.addEventListener("keydown", onDescriptionKey);
   description.addEventListener("blur", closeSuggestions);
   category.addEventListener("keydown", onCategoryKey);
+  currency.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
   category.addEventListener("focus", () => { typedLetters = ""; });
   category.addEventListener("change", () => { categoryTouched = true; });
   form.addEventListener("submit", async (event) => {
@@ -189,7 +210,8 @@ export function setupEntry(onAdded) {
     clearErrors("entry");
     closeSuggestions();
     clearTimeout(suggestTimer);
-    const problem = amountError(amount.value);
+    const code = currency.value || state.settings.currency;
+    const problem = amountError(amount.value, code);
     if (problem) {
       showFieldError("entry", { field: "amount", message: problem });
       return;
@@ -206,8 +228,11 @@ export function setupEntry(onAdded) {
     };
     const typedTags = parseTags(tags.value);
     if (typedTags.length) body.tags = typedTags;
+    // The home currency is sent as nothing at all, as a script that knows no currencies sends it.
+    if (code !== state.settings.currency) body.currency = code;
     try {
       const created = await api("/expenses", { method: "POST", body });
+      try { localStorage.setItem(LAST_CURRENCY, code); } catch { /* not remembered */ }
       amount.value = "";
       description.value = "";
       categoryTouched = false;

@@ -70,11 +70,42 @@ export function fileSize(bytes) {
 
 // An amount as a field shows it for editing: plain digits with the currency's decimals ("8.50" in
 // euros, "850" in yen); 2 decimals when the currency is unknown or the amount has cents it lacks.
-export function amountText(amount) {
+export function amountText(amount, currency = state.settings.currency) {
   let digits = 2;
   try {
-    digits = new Intl.NumberFormat("en", { style: "currency", currency: state.settings.currency }).resolvedOptions().maximumFractionDigits;
+    digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
   } catch { /* not a currency Intl knows: 2 */ }
   if (Math.round(amount * 10 ** digits) / 10 ** digits !== amount) digits = 2;
   return amount.toFixed(digits);
+}
+
+// An amount in a currency of its own: "¥1,200", "€7.32".
+const currencyFormats = new Map();
+export function moneyIn(amount, currency) {
+  if (!currencyFormats.has(currency)) {
+    try {
+      currencyFormats.set(currency, new Intl.NumberFormat(undefined, { style: "currency", currency }));
+    } catch {
+      currencyFormats.set(currency, { format: (value) => `${currency} ${value.toFixed(2)}` });
+    }
+  }
+  return currencyFormats.get(currency).format(amount);
+}
+
+// How many decimals a currency has (JPY 0, EUR 2, BHD 3), as Intl knows it; 2 when unknown.
+export function currencyDigits(currency) {
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+  } catch {
+    return 2;
+  }
+}
+
+const COMMON_CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "INR", "BRL", "SEK", "NOK", "DKK",
+  "PLN", "CZK", "MXN", "THB", "KRW", "SGD", "HKD", "NZD", "ZAR", "TRY", "HUF", "ILS", "BHD"];
+
+// The codes a currency select offers: the home currency first, then the common ones, then every other.
+export function currencyCodes(first = []) {
+  const all = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("currency") : [];
+  return [...new Set([...first, state.settings.currency, ...COMMON_CURRENCIES, ...all].filter(Boolean))];
 }

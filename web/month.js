@@ -2,7 +2,7 @@
 import { api, query } from "./api.js";
 import { renderBudgets } from "./budgets.js";
 import { $, el } from "./dom.js";
-import { money, monthName, shiftMonth, shortMonth } from "./format.js";
+import { money, moneyIn, monthName, shiftMonth, shortMonth } from "./format.js";
 import { monthRange, monthView, setView, state } from "./state.js";
 
 export async function loadMonth() {
@@ -17,6 +17,7 @@ export async function loadMonth() {
   $("#month-total").textContent = money(summary.total);
   $("#month-count").textContent = `${summary.count.toLocaleString()} expense${summary.count === 1 ? "" : "s"}`;
   renderChart(summary);
+  renderCurrencies(summary);
   renderBudgets(summary);
   renderTrend(trend);
 }
@@ -39,6 +40,18 @@ function renderChart(summary) {
       el("span", { class: "bar-value", text: money(entry.total) })));
   });
   $("#month-chart").replaceChildren(...(items.length ? items : [el("li", { class: "muted", text: "Nothing spent this month yet." })]));
+}
+
+// What was spent in each currency, when some of the month was in another than the home one.
+function renderCurrencies(summary) {
+  const list = $("#month-currencies");
+  const spent = summary.by_currency || [];
+  list.hidden = spent.length === 0;
+  list.replaceChildren(...spent.map((entry) => el("li", {
+    text: entry.currency === state.settings.currency
+      ? `${money(entry.amount)} in ${entry.currency}`
+      : `${moneyIn(entry.amount, entry.currency)} in ${entry.currency} (${money(entry.home_amount)})`,
+  })));
 }
 
 function showCategoryInMonth(categoryId) {

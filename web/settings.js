@@ -1,6 +1,8 @@
 // Display currency and first day of the week, kept in the database through /settings.
 import { api } from "./api.js";
 import { $, el } from "./dom.js";
+import { plural } from "./format.js";
+import { toast } from "./toast.js";
 import { state } from "./state.js";
 
 const COMMON = ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "INR", "BRL", "SEK", "NOK", "DKK", "PLN", "CZK", "MXN"];
@@ -25,21 +27,40 @@ function open() {
   $("#settings-week-start").replaceChildren(...WEEKDAYS.map(([number, name]) => el("option", { value: String(number), text: name })));
   $("#settings-week-start").value = String(state.settings.week_start);
   $("#settings-error").textContent = "";
+  $("#settings-convert").checked = true;
   $("#settings-dialog").showModal();
 }
 
 async function save(event) {
   event.preventDefault();
+  const home = $("#settings-currency").value;
+  let changed = null;
   try {
+    // A new home currency keeps every expense's money and recomputes the home amounts: one undoable step.
+    const convert = $("#settings-convert").checked;
+    if (home !== state.settings.currency && convert) {
+      changed = await api("/settings/home-currency", { method: "POST", body: { currency: home } });
+    }
     state.settings = await api("/settings", {
       method: "PUT",
-      body: { currency: $("#settings-currency").value, week_start: Number($("#settings-week-start").value) },
+      body: convert ? { week_start: Number($("#settings-week-start").value) }
+        : { currency: home, week_start: Number($("#settings-week-start").value) },
     });
   } catch (error) {
     $("#settings-error").textContent = error.message;
     return;
   }
   $("#settings-dialog").close();
+  if (changed && changed.change_id) {
+    toast(`The home currency is now ${changed.currency}: ${plural(changed.expenses, "expense")} recomputed at the ECB rate of their date.`, {
+      label: "Undo",
+      run: async () => {
+        await api("/settings/home-currency/undo", { method: "POST" });
+        await loadSettings();
+        await onChanged();
+      },
+    });
+  }
   await onChanged();
 }
 

@@ -3,7 +3,7 @@ import { restoreOffer } from "./replica.js";
 import { api, query, request } from "./api.js";
 import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
 import { amountError, parseAmount } from "./entry.js";
-import { amountText, day, money, monthName, plural } from "./format.js";
+import { amountText, currencyCodes, day, money, moneyIn, monthName, plural } from "./format.js";
 import { categoryById, inMonthMode, setView, state } from "./state.js";
 import { toast } from "./toast.js";
 import { highlight } from "./search.js";
@@ -87,7 +87,8 @@ function row(expense) {
     el("td", { class: "description" }, ...highlight(expense.description, state.view.q),
       ...(expense.tags || []).map(tagChip)),
     el("td", { class: "nowrap" }, swatch(category ? category.color : "#6c757d"), expense.category_name),
-    el("td", { class: "num", text: money(expense.amount) }),
+    el("td", { class: "num", text: expense.rate_source
+      ? `${moneyIn(expense.amount, expense.currency)} (${money(expense.home_amount)})` : money(expense.amount) }),
     el("td", { class: "muted nowrap added", text: expense.created_at.slice(0, 16) }),
     el("td", { class: "row-actions" },
       el("button", { type: "button", class: "link", "aria-label": `Edit ${expense.description}`, text: "Edit",
@@ -156,7 +157,15 @@ let editing = null;
 function openEdit(expense) {
   editing = expense;
   clearErrors("edit");
-  $("#edit-amount").value = amountText(expense.amount);
+  $("#edit-amount").value = amountText(expense.amount, expense.currency);
+  $("#edit-currency").replaceChildren(...currencyCodes([expense.currency]).map((code) => el("option", { value: code, text: code })));
+  $("#edit-currency").value = expense.currency;
+  $("#edit-rate").value = expense.rate_source === "typed" ? String(expense.rate) : "";
+  // The ECB's rate shows as the placeholder: an empty field keeps it.
+  $("#edit-rate").placeholder = expense.rate_source && expense.rate_source !== "typed" ? String(expense.rate) : "";
+  $("#edit-rate-note").textContent = expense.rate_source && expense.rate_source !== "typed"
+    ? `${expense.rate_source}; type a rate (a card statement's) to use it instead.` : "";
+  showEcbRate();
   $("#edit-description").value = expense.description;
   categoryOptions($("#edit-category"), state.categories, { selected: expense.category_id });
   $("#edit-date").value = expense.date;
@@ -165,12 +174,40 @@ function openEdit(expense) {
   $("#edit-amount").focus();
 }
 
+// The ECB's rate for the chosen currency and date, as the rate field's placeholder.
+async function showEcbRate() {
+  const code = $("#edit-currency").value;
+  const date = $("#edit-date").value;
+  const rate = $("#edit-rate");
+  if (!code || !date || code === state.settings.currency) {
+    rate.placeholder = "";
+    $("#edit-rate-note").textContent = "";
+    return;
+  }
+  try {
+    const found = await api(`/rates${query({ currency: code, date })}`);
+    if ($("#edit-currency").value !== code || $("#edit-date").value !== date) return;
+    rate.placeholder = String(found.rate);
+    $("#edit-rate-note").textContent = `${found.rate_source}; type a rate (a card statement's) to use it instead.`;
+  } catch (error) {
+    rate.placeholder = "";
+    $("#edit-rate-note").textContent = error.message;
+  }
+}
+
 async function saveEdit(event) {
   event.preventDefault();
   clearErrors("edit");
-  const problem = amountError($("#edit-amount").value);
+  const code = $("#edit-currency").value || editing.currency;
+  const problem = amountError($("#edit-amount").value, code);
   if (problem) {
     showFieldError("edit", { field: "amount", message: problem });
+    return;
+  }
+  const rateText = $("#edit-rate").value.trim().replace(",", ".");
+  const rate = rateText === "" ? null : Number(rateText);
+  if (rate !== null && !(rate > 0)) {
+    showFieldError("edit", { field: "rate", message: "A rate is a number above zero, like 0.0061." });
     return;
   }
   const values = {
@@ -178,11 +215,14 @@ async function saveEdit(event) {
     description: $("#edit-description").value,
     category_id: Number($("#edit-category").value),
     date: $("#edit-date").value,
+    currency: code,
   };
-  // A partial update: only what changed is sent.
+  // A partial update: only what changed is sent (a new currency with the amount, for its decimals).
   const changes = Object.fromEntries(Object.entries(values).filter(([key, value]) => value !== editing[key]));
   const tags = parseTags($("#edit-tags").value);
   if (tagsText(tags.map((name) => name.toLowerCase())) !== tagsText(editing.tags || [])) changes.tags = tags;
+  if ("amount" in changes && code !== state.settings.currency) changes.currency = code;
+  if (rate !== null && (editing.rate_source !== "typed" || rate !== editing.rate)) changes.rate = rate;
   try {
     if (Object.keys(changes).length) {
       await api(`/expenses/${editing.id}`, { method: "PUT", body: changes });
@@ -223,5 +263,7 @@ export function setupTable(changed, guarded) {
   $("#page-next").addEventListener("click", () => runGuarded(() => turnPage(1)));
   $("#page-prev").addEventListener("click", () => runGuarded(() => turnPage(-1)));
   $("#edit-form").addEventListener("submit", saveEdit);
+  $("#edit-currency").addEventListener("change", showEcbRate);
+  $("#edit-date").addEventListener("change", showEcbRate);
   $("#edit-cancel").addEventListener("click", () => $("#edit-dialog").close());
 }

@@ -92,11 +92,17 @@ def get_expenses(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "CSV of the expenses."}},
 )
-def get_export(request: Request, filters: Annotated[ExpenseFilters, Query()]):
+def get_export(
+    request: Request,
+    filters: Annotated[ExpenseFilters, Query()],
+    columns: Annotated[Literal["currency"] | None, Query(
+        description="`currency`: add the columns currency, home_amount and rate after the five default ones.",
+    )] = None,
+):
     # The connection belongs to the stream: it closes when the last row is sent.
     conn = request.app.state.database.open()
     try:
-        chunks = export_csv(conn, **filters.model_dump())
+        chunks = export_csv(conn, **filters.model_dump(), currency_columns=columns == "currency")
     except BaseException:
         conn.close()
         raise

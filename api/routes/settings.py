@@ -1,10 +1,13 @@
 """Settings: currency and the first day of the week."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 
 from api.deps import DB
-from api.models import Settings
-from tracker.models import SettingsUpdate
+from api.models import ErrorBody, ExchangeRate, HomeCurrencyResult, Settings
+from tracker.home_currency import change_home_currency, undo_home_currency
+from tracker.models import CurrencyCode, HomeCurrencyChange, IsoDate, SettingsUpdate
 from tracker.settings import get_settings, update_settings
 
 router = APIRouter()
@@ -18,3 +21,34 @@ def read_settings(conn: DB):
 @router.put("/settings", response_model=Settings)
 def write_settings(changes: SettingsUpdate, conn: DB, request: Request):
     return update_settings(conn, changes)
+
+
+@router.post("/settings/home-currency", response_model=HomeCurrencyResult)
+def post_home_currency(change: HomeCurrencyChange, conn: DB, request: Request):
+    """Make another currency the home one: every expense keeps its money (what was entered in the old
+    home currency is now in that currency) and gets its home amount at the ECB rate of its date.
+    One step: POST /settings/home-currency/undo takes it back. (PUT /settings relabels, as it always did.)"""
+    return change_home_currency(conn, change.currency)
+
+
+@router.post("/settings/home-currency/undo", response_model=HomeCurrencyResult,
+             responses={404: {"model": ErrorBody, "description": "Nothing to undo"}})
+def post_home_currency_undo(conn: DB, request: Request):
+    """Put back the home currency and every expense's amounts as they were before the last change."""
+    return undo_home_currency(conn)
+
+
+@router.get("/rates", response_model=ExchangeRate)
+def get_rate(
+    conn: DB,
+    currency: Annotated[CurrencyCode, Query()],
+    date: Annotated[IsoDate, Query(description="The day (YYYY-MM-DD); a weekend or a holiday takes the last rate before it.")],
+):
+    """The European Central Bank's rate of `date` from `currency` to the home currency: what an
+    expense in that currency on that day is converted at unless a rate is typed."""
+    from tracker.currencies import ecb_rate
+    from tracker.settings import home_currency
+
+    home = home_currency(conn)
+    found = ecb_rate(currency or home, home, date)
+    return {"currency": currency or home, "home_currency": home, "rate": float(found.rate), "rate_source": found.source}

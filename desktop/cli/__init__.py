@@ -11,6 +11,7 @@ from desktop.cli import (
     budgets,
     bulk,
     categories,
+    currency,
     desktop_entry,
     expenses,
     imports,
@@ -75,7 +76,7 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
 
 for command in (
     backups.backup, backups.backups, budgets.budget, bulk.bulk, categories.category, expenses.add, expenses.delete,
-    expenses.edit, expenses.export,
+    expenses.edit, expenses.export, currency.currency_command,
     imports.import_command, imports.imports, expenses.list_command, recurring.recurring, report.report_command,
     backups.restore,
     replica.replica, rules.rule, serve.serve, status.status, summary.summary, tags.tags, trash.trash,

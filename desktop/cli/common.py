@@ -187,9 +187,15 @@ def category_of(conn: sqlite3.Connection, category: str) -> dict:
 
 
 def format_row(expense: dict) -> str:
-    tags = "".join(f"  #{tag}" for tag in expense.get("tags", []))
-    return (f"{expense['date']}  {expense['amount']:>12,.2f}  {expense['category_name'][:16]:<16}  "
-            f"{expense['description']}{tags}")
+    """A row of `list`: an expense in another currency shows its own amount after the description,
+    then its tags."""
+    home = expense.get("home_amount", expense["amount"])
+    row = f"{expense['date']}  {home:>12,.2f}  {expense['category_name'][:16]:<16}  {expense['description']}"
+    if expense.get("rate_source"):
+        from tracker.currencies import format_money
+
+        row += f"  ({format_money(expense['amount'], expense['currency'])})"
+    return row + "".join(f"  #{tag}" for tag in expense.get("tags", []))
 
 
 def command_hint(*words: str) -> str:
@@ -252,13 +258,18 @@ def amount_of(name: str, text: str) -> float:
 def checked_amount(name: str, amount: float) -> float:
     """An amount checked as tracker.models' Amount checks it, with its first complaint in its words,
     without loading Pydantic; tests/test_cli.py holds the two to the same answers."""
+    return checked(name, checked_positive(name, amount), check_cents)
+
+
+def checked_positive(name: str, amount: float) -> float:
+    """checked_amount's checks but the decimals (which depend on the currency)."""
     if not math.isfinite(amount):
         raise UserError(f"Invalid {name}: input should be a finite number.")
     if amount > MAX_AMOUNT:
         raise UserError(f"Invalid {name}: input should be less than or equal to {MAX_AMOUNT}.")
     if not amount > 0:
         raise UserError(f"Invalid {name}: input should be greater than 0.")
-    return checked(name, amount, check_cents)
+    return amount
 
 
 def build(model, names: dict[str, str], **fields: Any):

@@ -1,6 +1,7 @@
 """The expenses themselves: `add`, `edit`, `list`, `delete` and `export`."""
 
 import json
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from desktop.cli.common import (
     category_id_of,
     checked,
     checked_amount,
+    checked_positive,
     command_hint,
     date_range,
     db_option,
@@ -30,6 +32,12 @@ from tracker.expenses import create_expense, delete_expense, get_expense, list_e
 from tracker.export import export_csv
 from tracker.validation import check_date, check_text
 
+currency_option = click.option(
+    "--currency", metavar="CODE", help="The amount's currency, an ISO 4217 code such as JPY (default: the home currency).")
+rate_option = click.option(
+    "--rate", type=float, help="One unit of --currency in the home currency, as a card statement says "
+    "(default: the European Central Bank's rate of the date).")
+
 
 @click.command(context_settings=CONTEXT)
 @db_option
@@ -43,9 +51,10 @@ from tracker.validation import check_date, check_text
               help="Only expenses with this tag (repeatable: with all of them).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Write to this file instead of standard output.")
+@click.option("--currency-columns", is_flag=True, help="Add the columns currency, home_amount and rate.")
 @user_errors
 def export(date_from: str | None, date_to: str | None, category: str | None, search: str | None,
-           tags: tuple[str, ...], output: Path | None) -> None:
+           tags: tuple[str, ...], output: Path | None, currency_columns: bool) -> None:
     """Export expenses as CSV, straight from the database (no server needed).
 
     Columns: id,amount,description,category,date, newest first. Streams, so any size takes
@@ -62,7 +71,8 @@ def export(date_from: str | None, date_to: str | None, category: str | None, sea
     tags = checked_tags("--tag", tags)
     conn = open_existing()
     try:
-        chunks = export_csv(conn, date_from, date_to, category_id_of(conn, category), q=search, tag=tags)
+        chunks = export_csv(conn, date_from, date_to, category_id_of(conn, category), q=search, tag=tags,
+                            currency_columns=currency_columns)
     except BaseException:
         conn.close()
         raise
@@ -85,22 +95,27 @@ def export(date_from: str | None, date_to: str | None, category: str | None, sea
 @click.option("--date", "day", metavar="YYYY-MM-DD", default=None, help="The day (default today).")
 @click.option("--tag", "tags", metavar="TAG", multiple=True,
               help="A tag, with or without '#' (repeatable; letters, digits, '-' and '_').")
+@currency_option
+@rate_option
 @click.option("--json", "as_json", is_flag=True, help="Print the new expense as JSON.")
 @user_errors
-def add(amount: float, description: str, category: str, day: str | None, tags: tuple[str, ...], as_json: bool) -> None:
+def add(amount: float, description: str, category: str, day: str | None, tags: tuple[str, ...], currency: str | None,
+        rate: float | None, as_json: bool) -> None:
     """Add an expense.
 
     \b
-    Example:
+    Examples:
       expense-tracker add --amount 12.50 --description "Lunch, with Sam" --category Food --date 2025-03-14
       expense-tracker add --amount 240 --description Hotel --category Travel --tag holiday --tag lisbon
+      expense-tracker add --amount 1200 --currency JPY --description Ramen --category Food
+      expense-tracker add --amount 1200 --currency JPY --rate 0.0061 --description Ramen --category Food
     """
     tags = checked_tags("--tag", tags)
     conn = open_existing(create=True)
     try:
         expense = checked_expense(
             amount=amount, description=description, category_id=category_id_of(conn, category),
-            date=day or date.today().isoformat(), tags=tags,
+            date=day or date.today().isoformat(), tags=tags, currency=currency, rate=checked_rate(rate),
         )
         created = create_expense(conn, expense)
     finally:
@@ -119,21 +134,37 @@ class CheckedExpense(NamedTuple):
     category_id: int
     date: str
     tags: list[str] | None = None
+    currency: str | None = None
+    rate: float | None = None
+
+
+def checked_rate(rate: float | None) -> float | None:
+    if rate is not None and not (math.isfinite(rate) and 0 < rate <= 1e9):
+        raise UserError(f"Invalid --rate: a rate is a positive number (at most 1e9), not {rate}.")
+    return rate
 
 
 DESCRIPTION_MAX = 200  # ExpenseCreate's Description: at most 200 characters once trimmed
 
 
 def checked_expense(amount: float, description: str, category_id: int, date: str,
-                    tags: list[str] | None = None) -> CheckedExpense:
+                    tags: list[str] | None = None, currency: str | None = None,
+                    rate: float | None = None) -> CheckedExpense:
     """ExpenseCreate's rules and first complaint, in its words, without loading Pydantic (~90 ms here,
     longer than the rest of the start).
 
     tests/test_cli.py holds the two to the same answers.
     """
-    amount = checked_amount("--amount", amount)
+    if currency is None:
+        amount = checked_amount("--amount", amount)
+    else:
+        from tracker.currencies import check_amount, check_currency
+
+        currency = check_currency(currency)
+        amount = check_amount(checked_positive("--amount", amount), currency)
     description = checked_description(description)
-    return CheckedExpense(amount, description, category_id, checked("--date", date, check_date), tags or None)
+    return CheckedExpense(amount, description, category_id, checked("--date", date, check_date), tags or None,
+                          currency, rate)
 
 
 def checked_tags(option: str, tags: tuple[str, ...]) -> list[str]:
@@ -168,10 +199,13 @@ def no_expense(expense_id: int) -> UserError:
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The day.")
 @click.option("--tag", "tags", metavar="TAG", multiple=True, help="Add this tag (repeatable).")
 @click.option("--untag", "untags", metavar="TAG", multiple=True, help="Take this tag off (repeatable).")
+@currency_option
+@rate_option
 @click.option("--json", "as_json", is_flag=True, help="Print the changed expense as JSON.")
 @user_errors
 def edit(expense_id: int, amount: float | None, description: str | None, category: str | None, day: str | None,
-         tags: tuple[str, ...], untags: tuple[str, ...], as_json: bool) -> None:
+         tags: tuple[str, ...], untags: tuple[str, ...], currency: str | None, rate: float | None,
+         as_json: bool) -> None:
     """Change an expense: only the options given change. `list` shows the ids.
 
     \b
@@ -179,13 +213,22 @@ def edit(expense_id: int, amount: float | None, description: str | None, categor
       expense-tracker edit 12 --amount 13.20
       expense-tracker edit 12 --category Transport --date 2025-03-15
       expense-tracker edit 12 --tag holiday --untag work
+      expense-tracker edit 12 --currency EUR --rate 1.08
     """
-    if amount is None and description is None and category is None and day is None and not tags and not untags:
-        raise UserError("Nothing to change: give --amount, --description, --category, --date, --tag or --untag.")
+    if amount is None and description is None and category is None and day is None and not tags and not untags \
+            and currency is None and rate is None:
+        raise UserError("Nothing to change: give --amount, --description, --category, --date, --tag, --untag, "
+                        "--currency or --rate.")
     added, removed = checked_tags("--tag", tags), checked_tags("--untag", untags)
     given: dict[str, Any] = {}
+    if currency is not None:
+        from tracker.currencies import check_currency
+
+        given["currency"] = check_currency(currency)
+    if rate is not None:
+        given["rate"] = checked_rate(rate)
     if amount is not None:
-        given["amount"] = checked_amount("--amount", amount)
+        given["amount"] = checked_positive("--amount", amount)  # its decimals: below, by its currency
     if description is not None:
         given["description"] = checked_description(description)
     if day is not None:
@@ -200,6 +243,15 @@ def edit(expense_id: int, amount: float | None, description: str | None, categor
             if added or removed:
                 kept = [tag for tag in before["tags"] if tag not in removed]
                 given["tags"] = kept + [tag for tag in added if tag not in kept]
+            if "amount" in given:
+                from tracker.currencies import check_amount
+                from tracker.settings import home_currency
+
+                in_currency = given.get("currency", before["currency"])
+                if in_currency == home_currency(conn):
+                    checked_amount("--amount", given["amount"])
+                else:
+                    check_amount(given["amount"], in_currency)
             updated = update_expense(conn, expense_id, given)
         except NotFound:
             raise no_expense(expense_id) from None
@@ -240,7 +292,8 @@ def edit(expense_id: int, amount: float | None, description: str | None, categor
 def list_command(date_from, date_to, category, search, tags, sort, order, limit, as_json) -> None:
     """List expenses, newest first.
 
-    Columns: id, date, amount, category, description.
+    Columns: id, date, amount, category, description. The amount is in the home currency; an
+    expense in another currency shows its own amount after the description: (¥1,200).
 
     \b
     Example:

@@ -12,7 +12,7 @@ CREATE TABLE expenses (
     category_id integer not null references categories(id),
     date text not null,
     created_at text not null default (datetime('now'))
-, import_batch_id integer);
+, import_batch_id integer, currency text, home_amount real, rate real, rate_source text);
 CREATE INDEX idx_expenses_date on expenses(date);
 CREATE INDEX idx_expenses_category on expenses(category_id);
 CREATE TABLE monthly_totals (
@@ -22,21 +22,6 @@ CREATE TABLE monthly_totals (
     count integer not null,
     primary key (month, category_id)
 ) without rowid;
-CREATE TRIGGER expenses_totals_delete after delete on expenses begin
-    update monthly_totals
-        set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
-        where month = substr(old.date, 1, 7) and category_id = old.category_id;
-end;
-CREATE TRIGGER expenses_totals_update
-after update of amount, date, category_id on expenses begin
-    update monthly_totals
-        set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
-        where month = substr(old.date, 1, 7) and category_id = old.category_id;
-    insert into monthly_totals (month, category_id, total_cents, count)
-    values (substr(new.date, 1, 7), new.category_id, cast(round(new.amount * 100) as integer), 1)
-    on conflict (month, category_id) do update
-        set total_cents = total_cents + excluded.total_cents, count = count + 1;
-end;
 CREATE INDEX idx_expenses_amount on expenses(amount);
 CREATE INDEX idx_expenses_created_at on expenses(created_at);
 CREATE INDEX idx_expenses_category_date_amount on expenses(category_id, date, amount);
@@ -54,7 +39,7 @@ CREATE TABLE deleted_expenses (
     import_batch_id integer,
     deleted_at text not null default (datetime('now')),
     reverted_batch_id integer
-);
+, currency text, home_amount real, rate real, rate_source text);
 CREATE INDEX idx_deleted_expenses_deleted_at on deleted_expenses(deleted_at);
 CREATE INDEX idx_deleted_expenses_reverted on deleted_expenses(reverted_batch_id) where reverted_batch_id is not null;
 CREATE TABLE import_batches (
@@ -77,15 +62,6 @@ CREATE TABLE import_profiles (
 CREATE INDEX idx_import_profiles_signature on import_profiles(signature);
 CREATE INDEX idx_expenses_import_batch on expenses(import_batch_id) where import_batch_id is not null;
 CREATE TABLE import_in_progress (batch_id integer primary key);
-CREATE TRIGGER expenses_totals_insert after insert on expenses
-when new.import_batch_id is null
-    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
-begin
-    insert into monthly_totals (month, category_id, total_cents, count)
-    values (substr(new.date, 1, 7), new.category_id, cast(round(new.amount * 100) as integer), 1)
-    on conflict (month, category_id) do update
-        set total_cents = total_cents + excluded.total_cents, count = count + 1;
-end;
 CREATE TABLE budgets (
     category_id integer primary key references categories(id) on delete cascade,
     amount_cents integer not null check (amount_cents > 0)
@@ -216,38 +192,6 @@ CREATE TABLE tag_monthly_totals (
     count integer not null,
     primary key (tag_id, month)
 ) without rowid;
-CREATE TRIGGER expense_tags_totals_insert after insert on expense_tags begin
-    insert into tag_monthly_totals (tag_id, month, total_cents, count)
-    select new.tag_id, substr(e.date, 1, 7), cast(round(e.amount * 100) as integer), 1 from expenses e where e.id = new.expense_id
-    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
-end;
-CREATE TRIGGER expense_tags_totals_delete after delete on expense_tags begin
-    update tag_monthly_totals
-        set total_cents = total_cents - (select cast(round(e.amount * 100) as integer) from expenses e where e.id = old.expense_id), count = count - 1
-        where tag_id = old.tag_id and month = (select substr(e.date, 1, 7) from expenses e where e.id = old.expense_id);
-end;
-CREATE TRIGGER expenses_tag_totals_insert after insert on expenses
-when exists (select 1 from expense_tags where expense_id = new.id)
-begin
-    insert into tag_monthly_totals (tag_id, month, total_cents, count)
-    select tag_id, substr(new.date, 1, 7), cast(round(new.amount * 100) as integer), 1 from expense_tags where expense_id = new.id
-    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
-end;
-CREATE TRIGGER expenses_tag_totals_delete after delete on expenses
-when exists (select 1 from expense_tags where expense_id = old.id)
-begin
-    update tag_monthly_totals set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
-        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
-end;
-CREATE TRIGGER expenses_tag_totals_update after update of amount, date on expenses
-when exists (select 1 from expense_tags where expense_id = new.id)
-begin
-    update tag_monthly_totals set total_cents = total_cents - cast(round(old.amount * 100) as integer), count = count - 1
-        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
-    insert into tag_monthly_totals (tag_id, month, total_cents, count)
-    select tag_id, substr(new.date, 1, 7), cast(round(new.amount * 100) as integer), 1 from expense_tags where expense_id = new.id
-    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
-end;
 CREATE TRIGGER deleted_expenses_tags_delete after delete on deleted_expenses
 when not exists (select 1 from expenses where id = old.id)
 begin
@@ -267,8 +211,119 @@ CREATE TABLE edit_tags (
     tag_id integer not null,
     primary key (edit_id, expense_id, tag_id)
 ) without rowid;
+CREATE TABLE currency_totals (
+    month text not null,
+    currency text not null,
+    amount_milli integer not null,
+    home_cents integer not null,
+    count integer not null,
+    primary key (month, currency)
+) without rowid;
+CREATE TRIGGER expenses_totals_insert after insert on expenses
+when new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)
+begin
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, cast(round(coalesce(new.home_amount, new.amount) * 100) as integer), 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE TRIGGER expenses_totals_delete after delete on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+end;
+CREATE TRIGGER expenses_currency_insert after insert on expenses
+when new.currency is not null and (new.import_batch_id is null
+    or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id))
+begin
+    insert into currency_totals (month, currency, amount_milli, home_cents, count)
+    select substr(new.date, 1, 7), new.currency, cast(round(new.amount * 1000) as integer), cast(round(coalesce(new.home_amount, new.amount) * 100) as integer), 1
+    where new.currency is not null
+    on conflict (month, currency) do update set amount_milli = amount_milli + excluded.amount_milli,
+        home_cents = home_cents + excluded.home_cents, count = count + 1;
+end;
+CREATE TRIGGER expenses_currency_delete after delete on expenses when old.currency is not null begin
+    update currency_totals set amount_milli = amount_milli - cast(round(old.amount * 1000) as integer),
+        home_cents = home_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
+    where old.currency is not null and month = substr(old.date, 1, 7) and currency = old.currency;
+end;
+CREATE TRIGGER expenses_currency_update
+after update of amount, home_amount, currency, date on expenses
+when old.currency is not null or new.currency is not null
+begin
+    update currency_totals set amount_milli = amount_milli - cast(round(old.amount * 1000) as integer),
+        home_cents = home_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
+    where old.currency is not null and month = substr(old.date, 1, 7) and currency = old.currency;
+    insert into currency_totals (month, currency, amount_milli, home_cents, count)
+    select substr(new.date, 1, 7), new.currency, cast(round(new.amount * 1000) as integer), cast(round(coalesce(new.home_amount, new.amount) * 100) as integer), 1
+    where new.currency is not null
+    on conflict (month, currency) do update set amount_milli = amount_milli + excluded.amount_milli,
+        home_cents = home_cents + excluded.home_cents, count = count + 1;
+end;
+CREATE TRIGGER expenses_totals_update
+after update of amount, home_amount, date, category_id on expenses begin
+    update monthly_totals
+        set total_cents = total_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and category_id = old.category_id;
+    insert into monthly_totals (month, category_id, total_cents, count)
+    values (substr(new.date, 1, 7), new.category_id, cast(round(coalesce(new.home_amount, new.amount) * 100) as integer), 1)
+    on conflict (month, category_id) do update
+        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE TABLE home_currency_changes (
+    id integer primary key autoincrement,
+    old_currency text not null,
+    new_currency text not null,
+    rows integer not null,
+    converted integer not null,
+    max_id integer not null,
+    made_at text not null default (datetime('now')),
+    undone_at text
+);
+CREATE TABLE home_currency_rows (
+    change_id integer not null,
+    expense_id integer not null,
+    currency text,
+    home_amount real,
+    rate real,
+    rate_source text,
+    primary key (change_id, expense_id)
+) without rowid;
+CREATE TRIGGER expense_tags_totals_insert after insert on expense_tags begin
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select new.tag_id, substr(e.date, 1, 7), cast(round(coalesce(e.home_amount, e.amount) * 100) as integer), 1 from expenses e where e.id = new.expense_id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE TRIGGER expense_tags_totals_delete after delete on expense_tags begin
+    update tag_monthly_totals
+        set total_cents = total_cents - (select cast(round(coalesce(e.home_amount, e.amount) * 100) as integer) from expenses e where e.id = old.expense_id), count = count - 1
+        where tag_id = old.tag_id and month = (select substr(e.date, 1, 7) from expenses e where e.id = old.expense_id);
+end;
+CREATE TRIGGER expenses_tag_totals_insert after insert on expenses
+when exists (select 1 from expense_tags where expense_id = new.id)
+begin
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select tag_id, substr(new.date, 1, 7), cast(round(coalesce(new.home_amount, new.amount) * 100) as integer), 1 from expense_tags where expense_id = new.id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE TRIGGER expenses_tag_totals_delete after delete on expenses
+when exists (select 1 from expense_tags where expense_id = old.id)
+begin
+    update tag_monthly_totals set total_cents = total_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
+end;
+CREATE TRIGGER expenses_tag_totals_update after update of amount, date, home_amount on expenses
+when exists (select 1 from expense_tags where expense_id = new.id)
+begin
+    update tag_monthly_totals set total_cents = total_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
+        where month = substr(old.date, 1, 7) and tag_id in (select tag_id from expense_tags where expense_id = old.id);
+    insert into tag_monthly_totals (tag_id, month, total_cents, count)
+    select tag_id, substr(new.date, 1, 7), cast(round(coalesce(new.home_amount, new.amount) * 100) as integer), 1 from expense_tags where expense_id = new.id
+    on conflict (tag_id, month) do update set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
 pragma application_id = 1163423828;
-pragma user_version = 8;
+pragma user_version = 9;
 pragma journal_mode = wal;
 -- category 1 Food #e67e22
 -- category 2 Transport #3498db
