@@ -52,7 +52,7 @@ def test_settings_home_currency_change_then_undo(open_page, api):
     home.focus()
     page.keyboard.type("EUR")
     expect(home).to_have_value("EUR")
-    for _ in range(4):  # Convert (ticked), First day of the week, Cancel, Save settings
+    for _ in range(5):  # Convert (ticked), First day of the week, A copy elsewhere…, Cancel, Save settings
         page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Save settings")).to_be_focused()
     page.keyboard.press("Enter")

@@ -12,7 +12,8 @@ def summary(page):
 
 
 def type_expense(page, amount, description, day, tags=None):
-    """Amount, Tab, description, Tab (category stays), Tab, date, Tab, tags (when given), Enter."""
+    """Amount, Tab, description, Tab (category stays), Tab, date, Tab (currency stays), Tab, tags (when
+    given), Enter."""
     form = entry(page)
     expect(form.get_by_label("Amount")).to_be_focused()
     page.keyboard.type(amount)
@@ -22,6 +23,8 @@ def type_expense(page, amount, description, day, tags=None):
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     page.keyboard.type(day, delay=20)
+    page.keyboard.press("Tab")
+    expect(form.get_by_label("Currency")).to_be_focused()
     page.keyboard.press("Tab")
     expect(form.get_by_label("Tags")).to_be_focused()
     if tags is not None:
