@@ -914,3 +914,11 @@ def test_web_favicon_is_the_app_icon(open_page):
         ["icons/expense-tracker.svg", 200, "image/svg+xml"],
         ["icons/expense-tracker-32.png", 200, "image/png"],
     ]
+
+
+def test_web_header_buttons_all_in_view_at_800_wide(open_page):
+    page = open_page(viewport={"width": 800, "height": 600})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    for button in page.locator("header .actions button").all():
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 800, button.inner_text()
