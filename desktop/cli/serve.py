@@ -79,12 +79,12 @@ def serve(host: str, port: int | None, cors: list[str] | None) -> None:
         cors_notice = describe_cors(cors if cors is not None else env_list(CORS_ENV))
         if cors_notice:
             click.echo(cors_notice, err=True)
-        instance.announce(url)
-        click.echo(f"Expense Tracker API on {url} (database {db_path}); Ctrl-C stops it.", err=True)
-        # uvicorn stops cleanly on Ctrl-C or SIGTERM, then raises the signal again for us:
-        # the user asked for it, so it ends with status 0.
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        # uvicorn stops cleanly on Ctrl-C or SIGTERM, then raises the signal again for us: the user
+        # asked for it, so it ends with status 0, also when Ctrl-C comes before uvicorn has started.
         try:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            instance.announce(url)
+            click.echo(f"Expense Tracker API on {url} (database {db_path}); Ctrl-C stops it.", err=True)
             uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False)).run(sockets=[sock])
         except KeyboardInterrupt:
             pass
