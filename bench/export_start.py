@@ -29,17 +29,16 @@ BENCH_DIR = Path(__file__).resolve().parent
 
 
 def current_db(rows: int, root: Path) -> Path:
-    """The seed database upgraded to this version and its categories learned, made once."""
+    """The seed database upgraded to this version and its categories learned, made once and
+    brought up to date when the schema has moved on (an upgrade at start would answer 503)."""
     path = run.DATA_DIR / f"current-{rows}.db"
-    if not path.exists():
-        seed = run.cached_seed_db(rows)
-        partial = path.with_name(path.name + ".partial")
-        shutil.copyfile(seed, partial)
-        code = ("import sys; from contextlib import closing; from pathlib import Path; from tracker.db import Database;"
-                "from tracker.categorise import learn_latest; d = Database(Path(sys.argv[1])); d.ensure_ready();"
-                "c = d.open(); learn_latest(c); c.execute('pragma wal_checkpoint(truncate)'); c.close(); d.close()")
-        subprocess.run([sys.executable, "-c", code, str(partial)], cwd=root, check=True)
-        os.replace(partial, path)
+    partial = path.with_name(path.name + ".partial")
+    shutil.copyfile(path if path.exists() else run.cached_seed_db(rows), partial)
+    code = ("import sys; from contextlib import closing; from pathlib import Path; from tracker.db import Database;"
+            "from tracker.categorise import learn_latest; d = Database(Path(sys.argv[1])); d.ensure_ready();"
+            "c = d.open(); learn_latest(c); c.execute('pragma wal_checkpoint(truncate)'); c.close(); d.close()")
+    subprocess.run([sys.executable, "-c", code, str(partial)], cwd=root, check=True)
+    os.replace(partial, path)
     return path
 
 
