@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 from tracker.categories import require_category
 from tracker.config import MAX_AMOUNT, MAX_ID
 from tracker.db import Session
-from tracker.errors import InvalidInput, NotFound
+from tracker.errors import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
     from tracker.models import ExpenseCreate
 from tracker.money import HOME_CENTS, cents_to_amount, check_totals
 from tracker.months import last_day, next_month, previous_month
 from tracker.search import plan_search
+from tracker.splits import CATEGORY_CONDITION, category_cents, is_split, with_parts
 from tracker.tags import one_tag_sum, set_tags, tag_conditions, tag_rows, valid_tags, with_tags
 
 SORT_COLUMNS = {"date": "e.date", "amount": "e.amount", "created_at": "e.created_at"}
@@ -36,7 +37,7 @@ from expenses e left join categories c on c.id = e.category_id"""
 
 def fetch_expense(conn: Session, expense_id: int) -> dict | None:
     row = conn.execute(f"{EXPENSE_SELECT} where e.id = ?", (expense_id,)).fetchone()
-    return with_tags(conn, [dict(row)])[0] if row else None
+    return with_parts(conn, with_tags(conn, [dict(row)]))[0] if row else None
 
 
 def filter_clause(
@@ -55,8 +56,8 @@ def filter_clause(
         conditions.append("e.date <= ?")
         params.append(date_to)
     if category_id is not None:
-        conditions.append("e.category_id = ?")
-        params.append(category_id)
+        conditions.append(CATEGORY_CONDITION)
+        params += [category_id, category_id]
     tag_where, tag_params = tag_conditions(tag, drive_tags)
     return conditions + tag_where, params + tag_params
 
@@ -183,6 +184,8 @@ def update_expense(conn: Session, expense_id: int, fields: dict[str, Any]) -> di
             raise NotFound(f"Expense {expense_id} not found.")
         if "category_id" in fields:
             require_category(conn, fields["category_id"])
+        if is_split(conn, expense_id):
+            refuse_split_change(conn, expense_id, fields)
         currency = fields.pop("currency", None)
         typed = fields.pop("rate", None)
         if currency is not None or typed is not None or (
@@ -206,6 +209,18 @@ def update_expense(conn: Session, expense_id: int, fields: dict[str, Any]) -> di
         updated = fetch_expense(conn, expense_id)
         check_totals(conn, [updated["date"][:7]])
         return updated
+
+
+def refuse_split_change(conn: Session, expense_id: int, fields: dict[str, Any]) -> None:
+    """A split expense's amount and category follow its parts: a change of either is refused
+    (the same values, as a client that sends the whole expense back does, are fine)."""
+    stored = conn.execute("select amount, category_id from expenses where id = ?", (expense_id,)).fetchone()
+    if "amount" in fields and round(fields["amount"] * 1000) != round(stored["amount"] * 1000):
+        raise Conflict(f"Expense {expense_id} is split among categories, so its amount is the sum of its parts; "
+                       f"change the parts (PUT /expenses/{expense_id}/parts) or unsplit it first.")
+    if "category_id" in fields and fields["category_id"] != stored["category_id"]:
+        raise Conflict(f"Expense {expense_id} is split among categories; change the categories of its parts "
+                       f"(PUT /expenses/{expense_id}/parts) or unsplit it first.")
 
 
 MOVE_TO_TRASH = """insert or replace into deleted_expenses
@@ -266,7 +281,7 @@ def list_expenses(
         ) {ordering}""",
         [*params, limit + 1, offset],
     ).fetchall()
-    page = with_tags(conn, [dict(row) for row in rows[:limit]])
+    page = with_parts(conn, with_tags(conn, [dict(row) for row in rows[:limit]]))
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
@@ -312,7 +327,8 @@ def whole_months_and_edges(
 ) -> tuple[list[str], list[Any], list[tuple[str, str]]]:
     """A date range as the whole months monthly_totals answers for (conditions and params on it)
     and the partial months at its edges, which must be read from the expenses (first, last day)."""
-    conditions: list[str] = ["count > 0"]
+    # (<> 0, not > 0: the row that keeps the count of split expenses right counts less than 0.)
+    conditions: list[str] = ["count <> 0"]
     params: list[Any] = []
     edges: list[tuple[str, str]] = []
     if category_id is not None:
@@ -363,10 +379,10 @@ def expense_totals(
                                        drive_by_tag(conn, date_from, date_to, category_id, tag))
     search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     if search.conditions or tag:
-        count, cents = sum_rows(conn, [*conditions, *search.conditions], [*params, *search.params])
+        count, cents = sum_rows(conn, [*conditions, *search.conditions], [*params, *search.params], category_id)
         return {"count": count, "total": cents_to_amount(cents)}
     if date_from and date_to and date_from[:7] == date_to[:7]:
-        count, cents = sum_rows(conn, conditions, params)
+        count, cents = sum_rows(conn, conditions, params, category_id)
         return {"count": count, "total": cents_to_amount(cents)}
     month_conditions, month_params, edges = whole_months_and_edges(date_from, date_to, category_id)
     # Added up in Python: the months and categories together may pass SQLite's 64-bit sum().
@@ -378,17 +394,20 @@ def expense_totals(
         cents += row[1]
     for low, high in edges:
         edge_conditions, edge_params = filter_clause(low, high, category_id)
-        edge_count, edge_cents = sum_rows(conn, edge_conditions, edge_params)
+        edge_count, edge_cents = sum_rows(conn, edge_conditions, edge_params, category_id)
         count += edge_count
         cents += edge_cents
     return {"count": count, "total": cents_to_amount(cents)}
 
 
-def sum_rows(conn: Session, conditions: list[str], params: list[Any]) -> tuple[int, int]:
-    """Count and total cents of the expenses that meet `conditions` (on `expenses e`)."""
+def sum_rows(conn: Session, conditions: list[str], params: list[Any], category_id: int | None = None) -> tuple[int, int]:
+    """Count and total cents of the expenses that meet `conditions` (on `expenses e`); with a
+    category, of their money in it (a split expense's part in it, as monthly_totals counts it)."""
     where = f"where {' and '.join(conditions)}" if conditions else ""
+    cents_sql, cents_params = (HOME_CENTS, []) if category_id is None else (category_cents(HOME_CENTS), [category_id])
     try:
-        count, cents = conn.execute(f"select count(*), coalesce(sum({HOME_CENTS}), 0) from expenses e {where}", params).fetchone()
+        count, cents = conn.execute(f"select count(*), coalesce(sum({cents_sql}), 0) from expenses e {where}",
+                                    [*cents_params, *params]).fetchone()
         return count, cents
     except sqlite3.OperationalError as exc:
         if "integer overflow" not in str(exc):
@@ -396,8 +415,8 @@ def sum_rows(conn: Session, conditions: list[str], params: list[Any]) -> tuple[i
     # Past SQLite's 64 bits: by month and category (each of which fits), added up in Python.
     count, cents = 0, 0
     for row in conn.execute(
-        f"select count(*), sum({HOME_CENTS}) from expenses e {where} group by e.category_id, substr(e.date, 1, 7)",
-        params,
+        f"select count(*), sum({cents_sql}) from expenses e {where} group by e.category_id, substr(e.date, 1, 7)",
+        [*cents_params, *params],
     ):
         count += row[0]
         cents += row[1]

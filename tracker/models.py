@@ -173,6 +173,14 @@ class ExpenseUpdate(StrictModel):
         return None if value is None else check_amount_in(value, info)
 
 
+class ExpensePartIn(StrictModel):
+    """One part of a split expense: its category, its amount (in the expense's currency) and a note."""
+
+    category_id: RowId
+    amount: AnyAmount
+    note: Annotated[str, Field(max_length=200)] | None = Field(None, description="Its own note, if any.")
+
+
 class SettingsUpdate(StrictModel):
     currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$", examples=["EUR"])] | None = Field(
         None, description=UNCHANGED)

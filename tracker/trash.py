@@ -48,11 +48,16 @@ def restore_rows(conn: Session, where: str, params: tuple) -> list[int]:
     for trashed in conn.execute(f"select * from deleted_expenses where {where}", params).fetchall():
         if conn.execute("select 1 from expenses where id = ?", (trashed["id"],)).fetchone():
             raise Conflict(f"Expense {trashed['id']} already exists, so it cannot be restored over it.")
+        # A part in a category deleted meanwhile goes to the expense's category.
+        category_id = category_for_restore(conn, trashed)
+        conn.execute(
+            "update expense_parts set category_id = ? where expense_id = ? "
+            "and category_id not in (select id from categories)", (category_id, trashed["id"]))
         conn.execute(
             """insert into expenses (id, amount, description, category_id, date, created_at, import_batch_id,
                 currency, home_amount, rate, rate_source)
             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (trashed["id"], trashed["amount"], trashed["description"], category_for_restore(conn, trashed),
+            (trashed["id"], trashed["amount"], trashed["description"], category_id,
              trashed["date"], trashed["created_at"], trashed["import_batch_id"],
              trashed["currency"], trashed["home_amount"], trashed["rate"], trashed["rate_source"]),
         )
