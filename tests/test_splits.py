@@ -239,3 +239,13 @@ def test_split_monthly_totals_right_after_plain_sql_writes(client, shop, db_path
     finally:
         conn.close()
     assert client.get("/summary", params={"month": MONTH}).json()["count"] == 1
+
+
+def test_split_bulk_category_change_leaves_split_expense(client, shop):
+    ids, receipt = shop
+    bus = client.get("/expenses", params={"q": "bus"}).json()[0]
+    result = client.post("/expenses/bulk", json={"action": "category", "ids": [receipt["id"], bus["id"]],
+                                                 "category_id": 3})
+    assert result.json()["rows"] == 1
+    assert client.get(f"/expenses/{receipt['id']}").json() == receipt
+    assert by_category(client)[1]["Groceries"] == (30, 1)

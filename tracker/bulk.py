@@ -152,8 +152,9 @@ def set_category(conn: Session, selection: Selection, category_id: int, *, dry_r
         ids = selection.expense_ids(conn)
         before = [
             (row[0], row[1], None)
-            for row in rows_in_chunks(conn, "select id, category_id from expenses where id in ({}) and category_id != ?",
-                                      ids, category_id)
+            # A split expense's category follows its parts: it stays where it is.
+            for row in rows_in_chunks(conn, "select id, category_id from expenses where id in ({}) and category_id != ? "
+                                      "and id not in (select expense_id from expense_parts)", ids, category_id)
         ]
         summary = f"{expenses_word(len(before))} moved to {name}"
         if dry_run:
