@@ -94,7 +94,8 @@ class Selection:
                 raise NotFound(f"No expense {missing[0]}" + (f" (nor {len(missing) - 1} more)." if len(missing) > 1 else "."))
             return wanted
         conditions, params = filter_clause(self.date_from, self.date_to, self.category_id, self.tag,
-                                           drive_by_tag(conn, self.date_from, self.date_to, self.category_id, self.tag))
+                                           drive_by_tag(conn, self.date_from, self.date_to, self.category_id, self.tag),
+                                           conn)
         search = plan_search(conn, self.q, None,
                              lambda: count_expenses(conn, self.date_from, self.date_to, self.category_id, tag=self.tag))
         conditions += search.conditions

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
 from tracker.money import HOME_CENTS, cents_to_amount, check_totals
 from tracker.months import last_day, next_month, previous_month
 from tracker.search import plan_search
-from tracker.splits import CATEGORY_CONDITION, category_cents, is_split, with_parts
+from tracker.splits import CATEGORY_CONDITION, category_cents, has_parts_in, is_split, with_parts
 from tracker.tags import one_tag_sum, set_tags, tag_conditions, tag_rows, valid_tags, with_tags
 
 SORT_COLUMNS = {"date": "e.date", "amount": "e.amount", "created_at": "e.created_at"}
@@ -42,8 +42,11 @@ def fetch_expense(conn: Session, expense_id: int) -> dict | None:
 
 def filter_clause(
     date_from: str | None, date_to: str | None, category_id: int | None, tag: Sequence[str] | None = None,
-    drive_tags: bool = False,
+    drive_tags: bool = False, conn: sqlite3.Connection | None = None,
 ) -> tuple[list[str], list[Any]]:
+    """Conditions on `expenses e` for the filters. The category: the expense's own, or a part of a
+    split expense in it; given `conn`, a category without parts is tested on the expense's own
+    alone (so the (category_id, date, amount) index serves the list in its order)."""
     if date_from and date_to and date_from > date_to:
         raise InvalidInput(f"The From date {date_from} is after the To date {date_to} "
                            "(date_from must not be after date_to).")
@@ -56,8 +59,12 @@ def filter_clause(
         conditions.append("e.date <= ?")
         params.append(date_to)
     if category_id is not None:
-        conditions.append(CATEGORY_CONDITION)
-        params += [category_id, category_id]
+        if conn is not None and not has_parts_in(conn, category_id):
+            conditions.append("e.category_id = ?")
+            params.append(category_id)
+        else:
+            conditions.append(CATEGORY_CONDITION)
+            params += [category_id, category_id]
     tag_where, tag_params = tag_conditions(tag, drive_tags)
     return conditions + tag_where, params + tag_params
 
@@ -261,7 +268,7 @@ def list_expenses(
     if cursor is not None and offset:
         raise InvalidInput("Invalid query parameter 'cursor': use either cursor or offset, not both.")
     conditions, params = filter_clause(date_from, date_to, category_id, tag,
-                                       drive_by_tag(conn, date_from, date_to, category_id, tag, offset + limit + 1))
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag, offset + limit + 1), conn)
     column, direction = SORT_COLUMNS[sort], ORDERS[order]
     if cursor is not None:
         value, last_id = decode_cursor(cursor, sort, order)
@@ -306,7 +313,7 @@ def count_expenses(
     if tag and len(tag) == 1 and category_id is None and not (q and q.strip()):
         return one_tag_sum(conn, tag, date_from, date_to)[0]
     conditions, params = filter_clause(date_from, date_to, category_id, tag,
-                                       drive_by_tag(conn, date_from, date_to, category_id, tag))
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag), conn)
     search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     if search.conditions and not conditions:
         return conn.execute(search.count_sql, search.count_params).fetchone()[0]
@@ -352,7 +359,7 @@ def whole_months_and_edges(
 
 
 def count_rows(conn: Session, date_from: str, date_to: str, category_id: int | None) -> int:
-    conditions, params = filter_clause(date_from, date_to, category_id)
+    conditions, params = filter_clause(date_from, date_to, category_id, conn=conn)
     return conn.execute(f"select count(*) from expenses e where {' and '.join(conditions)}", params).fetchone()[0]
 
 
@@ -375,14 +382,16 @@ def expense_totals(
     if tag and len(tag) == 1 and category_id is None and not (q and q.strip()):
         count, cents = one_tag_sum(conn, tag, date_from, date_to)
         return {"count": count, "total": cents_to_amount(cents)}
+    # A category with parts in it: each expense's money in it (see sum_rows).
+    parts_in = category_id if category_id is not None and has_parts_in(conn, category_id) else None
     conditions, params = filter_clause(date_from, date_to, category_id, tag,
-                                       drive_by_tag(conn, date_from, date_to, category_id, tag))
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag), conn)
     search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     if search.conditions or tag:
-        count, cents = sum_rows(conn, [*conditions, *search.conditions], [*params, *search.params], category_id)
+        count, cents = sum_rows(conn, [*conditions, *search.conditions], [*params, *search.params], parts_in)
         return {"count": count, "total": cents_to_amount(cents)}
     if date_from and date_to and date_from[:7] == date_to[:7]:
-        count, cents = sum_rows(conn, conditions, params, category_id)
+        count, cents = sum_rows(conn, conditions, params, parts_in)
         return {"count": count, "total": cents_to_amount(cents)}
     month_conditions, month_params, edges = whole_months_and_edges(date_from, date_to, category_id)
     # Added up in Python: the months and categories together may pass SQLite's 64-bit sum().
@@ -393,8 +402,8 @@ def expense_totals(
         count += row[0]
         cents += row[1]
     for low, high in edges:
-        edge_conditions, edge_params = filter_clause(low, high, category_id)
-        edge_count, edge_cents = sum_rows(conn, edge_conditions, edge_params, category_id)
+        edge_conditions, edge_params = filter_clause(low, high, category_id, conn=conn)
+        edge_count, edge_cents = sum_rows(conn, edge_conditions, edge_params, parts_in)
         count += edge_count
         cents += edge_cents
     return {"count": count, "total": cents_to_amount(cents)}

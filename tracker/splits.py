@@ -252,6 +252,11 @@ def is_split(conn: sqlite3.Connection, expense_id: int) -> bool:
     return conn.execute("select 1 from expense_parts where expense_id = ? limit 1", (expense_id,)).fetchone() is not None
 
 
+def has_parts_in(conn: sqlite3.Connection, category_id: int) -> bool:
+    """Whether any expense has a part in the category (one look in the category index)."""
+    return conn.execute("select 1 from expense_parts where category_id = ? limit 1", (category_id,)).fetchone() is not None
+
+
 # The category filter, on `expenses e`: its own category, or a part in it. (A split expense's own
 # category is one of its parts', so the first test alone finds it there.)
 CATEGORY_CONDITION = "(e.category_id = ? or e.id in (select p.expense_id from expense_parts p where p.category_id = ?))"
