@@ -249,3 +249,20 @@ def test_split_bulk_category_change_leaves_split_expense(client, shop):
     assert result.json()["rows"] == 1
     assert client.get(f"/expenses/{receipt['id']}").json() == receipt
     assert by_category(client)[1]["Groceries"] == (30, 1)
+
+
+def test_split_home_currency_change_and_undo_moves_shares(client, shop):
+    ids, receipt = shop
+    before = client.get(f"/expenses/{receipt['id']}").json()
+    _, rows_before = by_category(client)
+    assert client.post("/settings/home-currency", json={"currency": "EUR"}).status_code == 200
+    after = client.get(f"/expenses/{receipt['id']}").json()
+    home = Decimal(str(after["home_amount"]))
+    assert home != Decimal("54.5")
+    assert sum(Decimal(str(part["home_amount"])) for part in after["parts"]) == home
+    summary, rows = by_category(client)
+    assert Decimal(str(rows["Household"][0])) == Decimal(str(after["parts"][1]["home_amount"]))
+    assert summary["count"] == 2
+    client.post("/settings/home-currency/undo")
+    assert client.get(f"/expenses/{receipt['id']}").json() == before
+    assert by_category(client)[1] == rows_before
