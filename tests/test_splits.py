@@ -4,6 +4,7 @@ trash, unsplit again; parts that do not add up refused; a foreign receipt's home
 
 import csv
 import io
+import json
 import sqlite3
 from decimal import Decimal
 
@@ -266,3 +267,39 @@ def test_split_home_currency_change_and_undo_moves_shares(client, shop):
     client.post("/settings/home-currency/undo")
     assert client.get(f"/expenses/{receipt['id']}").json() == before
     assert by_category(client)[1] == rows_before
+
+
+RECEIPT_CSV = (
+    b"Date,Description,Amount,Category\n"
+    b"2026-11-05,SUPERMARKET,54.50,Food\n"
+    b"2026-11-06,BUS,10.00,Transport\n"
+)
+
+
+def import_file(client, status, **options):
+    response = client.post("/imports", files={"file": ("card.csv", RECEIPT_CSV, "text/csv")},
+                           data={"options": json.dumps(options)})
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_split_import_row_split_before_importing(client):
+    household = client.post("/categories", json={"name": "Household"}).json()["id"]
+    import_file(client, 201, row_parts={"2": [{"category_id": 1, "amount": 42}, {"category_id": household,
+                                                                                 "amount": 12.5, "note": "soap"}]})
+    receipt = client.get("/expenses", params={"q": "supermarket"}).json()[0]
+    assert [(p["category_name"], p["amount"], p["note"]) for p in receipt["parts"]] == [
+        ("Food", 42, ""), ("Household", 12.5, "soap")]
+    summary, rows = by_category(client)
+    assert rows == {"Food": (42, 1), "Household": (12.5, 1), "Transport": (10, 1)} and summary["count"] == 2
+
+
+@pytest.mark.parametrize(("row_parts", "words"), [
+    ({"2": [{"category_id": 1, "amount": 40}, {"category_id": 2, "amount": 12.5}]},
+     "Line 2: The parts add up to 52.50 USD but the expense is 54.50 USD; add 2.00 so that they add up exactly."),
+    ({"9": [{"category_id": 1, "amount": 40}, {"category_id": 2, "amount": 14.5}]},
+     "Line 9 is split but not imported; import it, or leave its parts out."),
+])
+def test_split_import_row_parts_refused_and_nothing_imported(client, row_parts, words):
+    assert import_file(client, 422, row_parts=row_parts) == {"detail": words}
+    assert client.get("/expenses").json() == []

@@ -269,6 +269,10 @@ class ImportOptions(StrictModel):
     row_categories: Annotated[dict[int, RowId], Field(max_length=1_000_000)] = Field(
         default_factory=dict, description=(
             "The category the person chose for a row, by line: it wins over the file, the rules and the learning."))
+    row_parts: Annotated[dict[int, list[ExpensePartIn]], Field(max_length=100_000)] = Field(
+        default_factory=dict, description=(
+            "Rows split before importing, by line: each row's parts (2 or more, each in a different category, "
+            "adding up exactly to the row's amount), as PUT /expenses/{id}/parts takes them."))
 
 
 LOCATION_NAMES = {

@@ -313,10 +313,24 @@ def check_parts(parts: Sequence[Any], amount: float, currency: str) -> list[tupl
     return checked
 
 
+def write_parts(conn: Session, expense_id: int, checked: list[tuple[int, Decimal, str]]) -> None:
+    """Store checked parts (see check_parts) in place of the expense's; inside a write transaction."""
+    from tracker.categories import require_category
+
+    for category_id, _, _ in checked:
+        require_category(conn, category_id)
+    largest = max(checked, key=lambda part: part[1])  # the first of the largest
+    conn.execute("delete from expense_parts where expense_id = ?", (expense_id,))
+    conn.execute("update expenses set category_id = ? where id = ?", (largest[0], expense_id))
+    conn.executemany(
+        "insert into expense_parts (expense_id, category_id, amount, note) values (?, ?, ?, ?)",
+        [(expense_id, category_id, float(amount), note) for category_id, amount, note in checked],
+    )
+
+
 def set_parts(conn: Session, expense_id: int, parts: Sequence[Any]) -> dict:
     """Split the expense into `parts` (or change its parts): see check_parts. The expense's
     category becomes its largest part's. Returns the expense as fetch_expense shows it."""
-    from tracker.categories import require_category
     from tracker.expenses import HOME_CURRENCY_SQL, fetch_expense
 
     with conn.write():
@@ -324,16 +338,7 @@ def set_parts(conn: Session, expense_id: int, parts: Sequence[Any]) -> dict:
                            "where id = ?", (expense_id,)).fetchone()
         if row is None:
             raise NotFound(f"Expense {expense_id} not found.")
-        checked = check_parts(parts, row["amount"], row["currency"])
-        for category_id, _, _ in checked:
-            require_category(conn, category_id)
-        largest = max(checked, key=lambda part: part[1])  # the first of the largest
-        conn.execute("delete from expense_parts where expense_id = ?", (expense_id,))
-        conn.execute("update expenses set category_id = ? where id = ?", (largest[0], expense_id))
-        conn.executemany(
-            "insert into expense_parts (expense_id, category_id, amount, note) values (?, ?, ?, ?)",
-            [(expense_id, category_id, float(amount), note) for category_id, amount, note in checked],
-        )
+        write_parts(conn, expense_id, check_parts(parts, row["amount"], row["currency"]))
         check_totals(conn, [row["date"][:7]])
         return fetch_expense(conn, expense_id)
 
