@@ -303,3 +303,22 @@ def test_split_import_row_split_before_importing(client):
 def test_split_import_row_parts_refused_and_nothing_imported(client, row_parts, words):
     assert import_file(client, 422, row_parts=row_parts) == {"detail": words}
     assert client.get("/expenses").json() == []
+
+
+def test_split_category_with_parts_cannot_be_deleted(client, shop):
+    ids, receipt = shop
+    response = client.delete(f"/categories/{ids['Drinks']}")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Cannot delete category with existing expenses"
+    client.delete(f"/expenses/{receipt['id']}/parts")
+    assert client.delete(f"/categories/{ids['Drinks']}").status_code == 204
+
+
+def test_split_part_of_deleted_category_restored_in_expense_category(client, shop):
+    ids, receipt = shop
+    client.delete(f"/expenses/{receipt['id']}")
+    assert client.delete(f"/categories/{ids['Drinks']}").status_code == 204
+    restored = client.post(f"/trash/{receipt['id']}/restore").json()
+    assert [(p["category_name"], p["amount"]) for p in restored["parts"]] == [("Groceries", 42), ("Household", 12.5)]
+    summary, rows = by_category(client)
+    assert rows == {"Groceries": (42, 1), "Household": (12.5, 1), "Transport": (10, 1)} and summary["count"] == 2
