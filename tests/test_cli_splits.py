@@ -65,3 +65,12 @@ def test_cli_split_refused_in_one_line(run, receipt, args, words):
 def test_cli_split_unknown_expense(run, receipt):
     result = run("split", 9, "--part", "Food=1", "--part", "Drinks=1")
     assert result.exit_code != 0 and result.stderr.startswith("Error: No expense 9; ")
+
+
+def test_cli_split_edit_amount_refused_in_one_line(run, receipt):
+    ok(run("split", 1, "--part", "Food=30", "--part", "Household=24.50"))
+    result = run("edit", 1, "--amount", 60)
+    assert result.exit_code != 0
+    assert result.stderr == (
+        "Error: Expense 1 is split among categories, so its amount is the sum of its parts; change the parts or "
+        "unsplit it first (Split… in the edit dialog, `expense-tracker split 1`, or PUT /expenses/1/parts).\n")

@@ -218,16 +218,19 @@ def update_expense(conn: Session, expense_id: int, fields: dict[str, Any]) -> di
         return updated
 
 
+SPLIT_WHERE = "Split… in the edit dialog, `expense-tracker split {id}`, or PUT /expenses/{id}/parts"
+
+
 def refuse_split_change(conn: Session, expense_id: int, fields: dict[str, Any]) -> None:
     """A split expense's amount and category follow its parts: a change of either is refused
     (the same values, as a client that sends the whole expense back does, are fine)."""
     stored = conn.execute("select amount, category_id from expenses where id = ?", (expense_id,)).fetchone()
     if "amount" in fields and round(fields["amount"] * 1000) != round(stored["amount"] * 1000):
         raise Conflict(f"Expense {expense_id} is split among categories, so its amount is the sum of its parts; "
-                       f"change the parts (PUT /expenses/{expense_id}/parts) or unsplit it first.")
+                       f"change the parts or unsplit it first ({SPLIT_WHERE.format(id=expense_id)}).")
     if "category_id" in fields and fields["category_id"] != stored["category_id"]:
         raise Conflict(f"Expense {expense_id} is split among categories; change the categories of its parts "
-                       f"(PUT /expenses/{expense_id}/parts) or unsplit it first.")
+                       f"or unsplit it first ({SPLIT_WHERE.format(id=expense_id)}).")
 
 
 MOVE_TO_TRASH = """insert or replace into deleted_expenses
