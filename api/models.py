@@ -20,6 +20,16 @@ class CategoryResponse(BaseModel):
     created_at: str
 
 
+class ExpensePart(BaseModel):
+    id: int
+    category_id: int
+    category_name: str
+    amount: float = Field(description="In the expense's currency; the parts add up exactly to the expense's amount.")
+    home_amount: float = Field(description="Its share of the expense's home amount, exact in cents "
+                               "(in proportion to the amounts; the remainder goes to the largest part).")
+    note: str = Field(description="Its own note; empty when it has none.")
+
+
 class ExpenseResponse(BaseModel):
     id: int
     amount: float
@@ -33,6 +43,11 @@ class ExpenseResponse(BaseModel):
     home_amount: float = Field(description="The amount in the home currency (equal to amount in the home currency).")
     rate: float | None = Field(description="One unit of `currency` in the home currency; null in the home currency.")
     rate_source: str | None = Field(description='Where the rate came from: "ECB 2026-12-04" (its date) or "typed".')
+    parts: list[ExpensePart] = Field(
+        default_factory=list,
+        description="A split expense's parts, each in its own category; empty when it is not split. A split "
+        "expense's `category_id` is its largest part's (the first given of equally large ones), where most of "
+        "its money went, so a client that knows nothing of splits still sees a valid category.")
 
 
 class TagTotal(BaseModel):

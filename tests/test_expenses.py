@@ -25,6 +25,7 @@ def test_create_expense_returns_full_expense(client):
         "home_amount": 12.5,
         "rate": None,
         "rate_source": None,
+        "parts": [],  # new with splits (issue 18): empty when not split
     }
     assert client.get(f"/expenses/{body['id']}").json() == body
 

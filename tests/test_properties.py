@@ -146,7 +146,8 @@ class Model:
 def public(row: dict) -> dict:
     """A model row as the library gives it: in the home currency (issue 18's fields added)."""
     shown = {key: value for key, value in row.items() if key != "cents"}
-    return {**shown, "currency": "USD", "home_amount": shown["amount"], "rate": None, "rate_source": None}
+    return {**shown, "currency": "USD", "home_amount": shown["amount"], "rate": None, "rate_source": None,
+            "parts": []}
 
 
 def cents(amount: float) -> int:

@@ -48,7 +48,7 @@ def test_tags_seed_client_sees_empty_tags(client, add):
     created = add()
     assert created["tags"] == []
     seed = {"id", "amount", "description", "category_id", "category_name", "date", "created_at"}
-    assert set(created) - seed == {"tags", "currency", "home_amount", "rate", "rate_source"}  # added, none renamed
+    assert set(created) - seed == {"tags", "currency", "home_amount", "rate", "rate_source", "parts"}  # added, none renamed
     changed = client.put(f"/expenses/{created['id']}", json={"amount": 3.5}).json()
     assert changed["tags"] == [] and changed["amount"] == 3.5
     assert listed(client)[0]["tags"] == []

@@ -94,7 +94,8 @@ class Selection:
                 raise NotFound(f"No expense {missing[0]}" + (f" (nor {len(missing) - 1} more)." if len(missing) > 1 else "."))
             return wanted
         conditions, params = filter_clause(self.date_from, self.date_to, self.category_id, self.tag,
-                                           drive_by_tag(conn, self.date_from, self.date_to, self.category_id, self.tag))
+                                           drive_by_tag(conn, self.date_from, self.date_to, self.category_id, self.tag),
+                                           conn)
         search = plan_search(conn, self.q, None,
                              lambda: count_expenses(conn, self.date_from, self.date_to, self.category_id, tag=self.tag))
         conditions += search.conditions
@@ -152,8 +153,9 @@ def set_category(conn: Session, selection: Selection, category_id: int, *, dry_r
         ids = selection.expense_ids(conn)
         before = [
             (row[0], row[1], None)
-            for row in rows_in_chunks(conn, "select id, category_id from expenses where id in ({}) and category_id != ?",
-                                      ids, category_id)
+            # A split expense's category follows its parts: it stays where it is.
+            for row in rows_in_chunks(conn, "select id, category_id from expenses where id in ({}) and category_id != ? "
+                                      "and id not in (select expense_id from expense_parts)", ids, category_id)
         ]
         summary = f"{expenses_word(len(before))} moved to {name}"
         if dry_run:

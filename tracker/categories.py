@@ -91,7 +91,9 @@ def delete_category(conn: Session, category_id: int) -> None:
         if conn.execute("select 1 from categories where id = ?", (category_id,)).fetchone() is None:
             raise NotFound(f"Category {category_id} not found.")
         in_use = conn.execute(
-            "select 1 from expenses where category_id = ? limit 1", (category_id,)
+            "select 1 from expenses where category_id = ? union all "
+            "select 1 from expense_parts p join expenses e on e.id = p.expense_id where p.category_id = ? limit 1",
+            (category_id, category_id),
         ).fetchone()
         if in_use:
             raise AppError("Cannot delete category with existing expenses")

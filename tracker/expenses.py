@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 from tracker.categories import require_category
 from tracker.config import MAX_AMOUNT, MAX_ID
 from tracker.db import Session
-from tracker.errors import InvalidInput, NotFound
+from tracker.errors import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:  # Pydantic loads only for the commands that validate input
     from tracker.models import ExpenseCreate
 from tracker.money import HOME_CENTS, cents_to_amount, check_totals
 from tracker.months import last_day, next_month, previous_month
 from tracker.search import plan_search
+from tracker.splits import CATEGORY_CONDITION, category_cents, has_parts_in, is_split, with_parts
 from tracker.tags import one_tag_sum, set_tags, tag_conditions, tag_rows, valid_tags, with_tags
 
 SORT_COLUMNS = {"date": "e.date", "amount": "e.amount", "created_at": "e.created_at"}
@@ -36,13 +37,16 @@ from expenses e left join categories c on c.id = e.category_id"""
 
 def fetch_expense(conn: Session, expense_id: int) -> dict | None:
     row = conn.execute(f"{EXPENSE_SELECT} where e.id = ?", (expense_id,)).fetchone()
-    return with_tags(conn, [dict(row)])[0] if row else None
+    return with_parts(conn, with_tags(conn, [dict(row)]))[0] if row else None
 
 
 def filter_clause(
     date_from: str | None, date_to: str | None, category_id: int | None, tag: Sequence[str] | None = None,
-    drive_tags: bool = False,
+    drive_tags: bool = False, conn: sqlite3.Connection | None = None,
 ) -> tuple[list[str], list[Any]]:
+    """Conditions on `expenses e` for the filters. The category: the expense's own, or a part of a
+    split expense in it; given `conn`, a category without parts is tested on the expense's own
+    alone (so the (category_id, date, amount) index serves the list in its order)."""
     if date_from and date_to and date_from > date_to:
         raise InvalidInput(f"The From date {date_from} is after the To date {date_to} "
                            "(date_from must not be after date_to).")
@@ -55,8 +59,12 @@ def filter_clause(
         conditions.append("e.date <= ?")
         params.append(date_to)
     if category_id is not None:
-        conditions.append("e.category_id = ?")
-        params.append(category_id)
+        if conn is not None and not has_parts_in(conn, category_id):
+            conditions.append("e.category_id = ?")
+            params.append(category_id)
+        else:
+            conditions.append(CATEGORY_CONDITION)
+            params += [category_id, category_id]
     tag_where, tag_params = tag_conditions(tag, drive_tags)
     return conditions + tag_where, params + tag_params
 
@@ -183,6 +191,8 @@ def update_expense(conn: Session, expense_id: int, fields: dict[str, Any]) -> di
             raise NotFound(f"Expense {expense_id} not found.")
         if "category_id" in fields:
             require_category(conn, fields["category_id"])
+        if is_split(conn, expense_id):
+            refuse_split_change(conn, expense_id, fields)
         currency = fields.pop("currency", None)
         typed = fields.pop("rate", None)
         if currency is not None or typed is not None or (
@@ -206,6 +216,21 @@ def update_expense(conn: Session, expense_id: int, fields: dict[str, Any]) -> di
         updated = fetch_expense(conn, expense_id)
         check_totals(conn, [updated["date"][:7]])
         return updated
+
+
+SPLIT_WHERE = "Split… in the edit dialog, `expense-tracker split {id}`, or PUT /expenses/{id}/parts"
+
+
+def refuse_split_change(conn: Session, expense_id: int, fields: dict[str, Any]) -> None:
+    """A split expense's amount and category follow its parts: a change of either is refused
+    (the same values, as a client that sends the whole expense back does, are fine)."""
+    stored = conn.execute("select amount, category_id from expenses where id = ?", (expense_id,)).fetchone()
+    if "amount" in fields and round(fields["amount"] * 1000) != round(stored["amount"] * 1000):
+        raise Conflict(f"Expense {expense_id} is split among categories, so its amount is the sum of its parts; "
+                       f"change the parts or unsplit it first ({SPLIT_WHERE.format(id=expense_id)}).")
+    if "category_id" in fields and fields["category_id"] != stored["category_id"]:
+        raise Conflict(f"Expense {expense_id} is split among categories; change the categories of its parts "
+                       f"or unsplit it first ({SPLIT_WHERE.format(id=expense_id)}).")
 
 
 MOVE_TO_TRASH = """insert or replace into deleted_expenses
@@ -246,7 +271,7 @@ def list_expenses(
     if cursor is not None and offset:
         raise InvalidInput("Invalid query parameter 'cursor': use either cursor or offset, not both.")
     conditions, params = filter_clause(date_from, date_to, category_id, tag,
-                                       drive_by_tag(conn, date_from, date_to, category_id, tag, offset + limit + 1))
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag, offset + limit + 1), conn)
     column, direction = SORT_COLUMNS[sort], ORDERS[order]
     if cursor is not None:
         value, last_id = decode_cursor(cursor, sort, order)
@@ -266,7 +291,7 @@ def list_expenses(
         ) {ordering}""",
         [*params, limit + 1, offset],
     ).fetchall()
-    page = with_tags(conn, [dict(row) for row in rows[:limit]])
+    page = with_parts(conn, with_tags(conn, [dict(row) for row in rows[:limit]]))
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
@@ -291,7 +316,7 @@ def count_expenses(
     if tag and len(tag) == 1 and category_id is None and not (q and q.strip()):
         return one_tag_sum(conn, tag, date_from, date_to)[0]
     conditions, params = filter_clause(date_from, date_to, category_id, tag,
-                                       drive_by_tag(conn, date_from, date_to, category_id, tag))
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag), conn)
     search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     if search.conditions and not conditions:
         return conn.execute(search.count_sql, search.count_params).fetchone()[0]
@@ -312,7 +337,8 @@ def whole_months_and_edges(
 ) -> tuple[list[str], list[Any], list[tuple[str, str]]]:
     """A date range as the whole months monthly_totals answers for (conditions and params on it)
     and the partial months at its edges, which must be read from the expenses (first, last day)."""
-    conditions: list[str] = ["count > 0"]
+    # (<> 0, not > 0: the row that keeps the count of split expenses right counts less than 0.)
+    conditions: list[str] = ["count <> 0"]
     params: list[Any] = []
     edges: list[tuple[str, str]] = []
     if category_id is not None:
@@ -336,7 +362,7 @@ def whole_months_and_edges(
 
 
 def count_rows(conn: Session, date_from: str, date_to: str, category_id: int | None) -> int:
-    conditions, params = filter_clause(date_from, date_to, category_id)
+    conditions, params = filter_clause(date_from, date_to, category_id, conn=conn)
     return conn.execute(f"select count(*) from expenses e where {' and '.join(conditions)}", params).fetchone()[0]
 
 
@@ -359,14 +385,16 @@ def expense_totals(
     if tag and len(tag) == 1 and category_id is None and not (q and q.strip()):
         count, cents = one_tag_sum(conn, tag, date_from, date_to)
         return {"count": count, "total": cents_to_amount(cents)}
+    # A category with parts in it: each expense's money in it (see sum_rows).
+    parts_in = category_id if category_id is not None and has_parts_in(conn, category_id) else None
     conditions, params = filter_clause(date_from, date_to, category_id, tag,
-                                       drive_by_tag(conn, date_from, date_to, category_id, tag))
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag), conn)
     search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     if search.conditions or tag:
-        count, cents = sum_rows(conn, [*conditions, *search.conditions], [*params, *search.params])
+        count, cents = sum_rows(conn, [*conditions, *search.conditions], [*params, *search.params], parts_in)
         return {"count": count, "total": cents_to_amount(cents)}
     if date_from and date_to and date_from[:7] == date_to[:7]:
-        count, cents = sum_rows(conn, conditions, params)
+        count, cents = sum_rows(conn, conditions, params, parts_in)
         return {"count": count, "total": cents_to_amount(cents)}
     month_conditions, month_params, edges = whole_months_and_edges(date_from, date_to, category_id)
     # Added up in Python: the months and categories together may pass SQLite's 64-bit sum().
@@ -377,18 +405,21 @@ def expense_totals(
         count += row[0]
         cents += row[1]
     for low, high in edges:
-        edge_conditions, edge_params = filter_clause(low, high, category_id)
-        edge_count, edge_cents = sum_rows(conn, edge_conditions, edge_params)
+        edge_conditions, edge_params = filter_clause(low, high, category_id, conn=conn)
+        edge_count, edge_cents = sum_rows(conn, edge_conditions, edge_params, parts_in)
         count += edge_count
         cents += edge_cents
     return {"count": count, "total": cents_to_amount(cents)}
 
 
-def sum_rows(conn: Session, conditions: list[str], params: list[Any]) -> tuple[int, int]:
-    """Count and total cents of the expenses that meet `conditions` (on `expenses e`)."""
+def sum_rows(conn: Session, conditions: list[str], params: list[Any], category_id: int | None = None) -> tuple[int, int]:
+    """Count and total cents of the expenses that meet `conditions` (on `expenses e`); with a
+    category, of their money in it (a split expense's part in it, as monthly_totals counts it)."""
     where = f"where {' and '.join(conditions)}" if conditions else ""
+    cents_sql, cents_params = (HOME_CENTS, []) if category_id is None else (category_cents(HOME_CENTS), [category_id])
     try:
-        count, cents = conn.execute(f"select count(*), coalesce(sum({HOME_CENTS}), 0) from expenses e {where}", params).fetchone()
+        count, cents = conn.execute(f"select count(*), coalesce(sum({cents_sql}), 0) from expenses e {where}",
+                                    [*cents_params, *params]).fetchone()
         return count, cents
     except sqlite3.OperationalError as exc:
         if "integer overflow" not in str(exc):
@@ -396,8 +427,8 @@ def sum_rows(conn: Session, conditions: list[str], params: list[Any]) -> tuple[i
     # Past SQLite's 64 bits: by month and category (each of which fits), added up in Python.
     count, cents = 0, 0
     for row in conn.execute(
-        f"select count(*), sum({HOME_CENTS}) from expenses e {where} group by e.category_id, substr(e.date, 1, 7)",
-        params,
+        f"select count(*), sum({cents_sql}) from expenses e {where} group by e.category_id, substr(e.date, 1, 7)",
+        [*cents_params, *params],
     ):
         count += row[0]
         cents += row[1]

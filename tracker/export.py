@@ -110,7 +110,7 @@ def export_csv(
     q: search text, tag: tags, as for list_expenses. currency_columns: add currency, home_amount and rate.
     """
     conditions, params = filter_clause(date_from, date_to, category_id, tag,
-                                       drive_by_tag(conn, date_from, date_to, category_id, tag))
+                                       drive_by_tag(conn, date_from, date_to, category_id, tag), conn)
     search = plan_search(conn, q, None, lambda: count_expenses(conn, date_from, date_to, category_id, tag=tag))
     conditions += search.conditions
     params += search.params

@@ -480,6 +480,7 @@ def run_import(
                 home_cents = home_cents + excluded.home_cents, count = count + excluded.count""",
             (batch_id,),
         )
+        split_rows(conn, batch_id, selected, options)
         check_totals(conn)
         index_batch_for_search(conn, batch_id)
         note_batch_for_learning(conn, batch_id)
@@ -488,6 +489,31 @@ def run_import(
         profile = save_profile(conn, plan, options)
         conn.execute("update import_batches set profile = ? where id = ?", (profile, batch_id))
         return get_batch(conn, batch_id)
+
+
+def split_rows(conn: Session, batch_id: int, selected: list[PlannedRow], options: "ImportOptions") -> None:
+    """Split the rows the person split before importing (options.row_parts, by line), once the batch
+    is written and added up: the parts' triggers then move its money into the parts' categories."""
+    wanted = getattr(options, "row_parts", None) or {}
+    if not wanted:
+        return
+    from tracker.splits import check_parts, write_parts
+
+    lines = {item.row.line: index for index, item in enumerate(selected)}
+    missing = sorted(set(wanted) - set(lines))
+    if missing:
+        raise InvalidInput(f"Line {missing[0]} is split but not imported; import it, or leave its parts out.")
+    ids = [row[0] for row in conn.execute("select id from expenses where import_batch_id = ? order by id", (batch_id,))]
+    for line, parts in sorted(wanted.items()):
+        expense_id = ids[lines[line]]
+        row = conn.execute("select amount, currency from expenses where id = ?", (expense_id,)).fetchone()
+        from tracker.settings import home_currency
+
+        try:
+            checked = check_parts(parts, row["amount"], row["currency"] or home_currency(conn))
+        except InvalidInput as exc:
+            raise InvalidInput(f"Line {line}: {exc}") from None
+        write_parts(conn, expense_id, checked)
 
 
 def data_version(conn: Session) -> int:

@@ -372,12 +372,20 @@ def migrate_currencies(conn: sqlite3.Connection, is_new: bool, progress: Progres
         conn.execute(statement)
 
 
+def migrate_splits(conn: sqlite3.Connection, is_new: bool, progress: Progress | None = None) -> None:
+    # A new table and triggers (see tracker.splits): instant on any file, no row is rewritten.
+    from tracker.splits import create_splits
+
+    create_splits(conn)
+
+
 MIGRATIONS = [
     migrate_seed_schema, migrate_monthly_totals, migrate_settings, migrate_trash_and_imports,
     migrate_budgets_recurring_search, migrate_recurring_pause, migrate_rules_and_learning,
-    migrate_tags, migrate_currencies,
+    migrate_tags, migrate_currencies, migrate_splits,
 ]
 
 # Each migration's weight in an upgrade (see Progress); the search index's are in search_index.py.
-MIGRATION_WEIGHTS = [0.0, sum(MONTHLY_TOTALS_WEIGHTS.values()), 0.0, 0.05, SEARCH_INDEX_WEIGHT, 0.0, LEARNING_WEIGHT, 0.0, 0.0]
+MIGRATION_WEIGHTS = [0.0, sum(MONTHLY_TOTALS_WEIGHTS.values()), 0.0, 0.05, SEARCH_INDEX_WEIGHT, 0.0, LEARNING_WEIGHT,
+                     0.0, 0.0, 0.0]
 assert len(MIGRATION_WEIGHTS) == len(MIGRATIONS)

@@ -173,6 +173,14 @@ class ExpenseUpdate(StrictModel):
         return None if value is None else check_amount_in(value, info)
 
 
+class ExpensePartIn(StrictModel):
+    """One part of a split expense: its category, its amount (in the expense's currency) and a note."""
+
+    category_id: RowId
+    amount: AnyAmount
+    note: Annotated[str, Field(max_length=200)] | None = Field(None, description="Its own note, if any.")
+
+
 class SettingsUpdate(StrictModel):
     currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$", examples=["EUR"])] | None = Field(
         None, description=UNCHANGED)
@@ -261,6 +269,10 @@ class ImportOptions(StrictModel):
     row_categories: Annotated[dict[int, RowId], Field(max_length=1_000_000)] = Field(
         default_factory=dict, description=(
             "The category the person chose for a row, by line: it wins over the file, the rules and the learning."))
+    row_parts: Annotated[dict[int, list[ExpensePartIn]], Field(max_length=100_000)] = Field(
+        default_factory=dict, description=(
+            "Rows split before importing, by line: each row's parts (2 or more, each in a different category, "
+            "adding up exactly to the row's amount), as PUT /expenses/{id}/parts takes them."))
 
 
 LOCATION_NAMES = {

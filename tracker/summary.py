@@ -6,6 +6,7 @@ from typing import Any
 from tracker.budgets import OVERALL_BUDGET_KEY, OVERALL_BUDGET_SELECT, budget_status
 from tracker.money import cents_to_amount
 from tracker.months import month_range
+from tracker.splits import COUNT_CORRECTION
 
 
 def month_summary(conn: sqlite3.Connection, month: str) -> dict:
@@ -20,15 +21,21 @@ def month_summary(conn: sqlite3.Connection, month: str) -> dict:
         left join budgets b on b.category_id = c.id
         where t.count > 0 or b.amount_cents is not null
         union all
-        {OVERALL_BUDGET_SELECT}""",
-        (month, OVERALL_BUDGET_KEY),
+        {OVERALL_BUDGET_SELECT}
+        union all
+        select {COUNT_CORRECTION}, '', 0, count, null from monthly_totals
+        where month = ? and category_id = {COUNT_CORRECTION} and count <> 0""",
+        (month, OVERALL_BUDGET_KEY, month),
     ).fetchall()
+    # A split expense is counted in each category it has a part in, and once in the month's count.
+    correction = sum(r["count"] for r in rows if r["category_id"] == COUNT_CORRECTION)
+    rows = [r for r in rows if r["category_id"] != COUNT_CORRECTION]
     spent = sorted((r for r in rows if r["count"]), key=lambda r: (-r["total_cents"], r["name"]))
     total_cents = sum(r["total_cents"] for r in spent)
     summary: dict[str, Any] = {
         "month": month,
         "total": cents_to_amount(total_cents),
-        "count": sum(r["count"] for r in spent),
+        "count": sum(r["count"] for r in spent) + correction,
         "by_category": [
             {"category_name": r["name"], "total": cents_to_amount(r["total_cents"]), "count": r["count"]} for r in spent
         ],

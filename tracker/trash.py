@@ -1,6 +1,7 @@
 """The trash: deleted expenses kept for 30 days, restored with the same id, emptied for good."""
 
 import sqlite3
+from decimal import Decimal
 
 from tracker.db import Session
 from tracker.errors import Conflict, NotFound
@@ -42,17 +43,36 @@ def category_for_restore(conn: Session, trashed: sqlite3.Row) -> int:
     ).lastrowid
 
 
+def move_orphan_parts(conn: Session, expense_id: int, category_id: int) -> None:
+    """A trashed split expense's parts in a category deleted meanwhile go to the expense's category
+    (added to its part there, if it has one: each part stays in a category of its own). Before the
+    expense is back, so that no trigger counts the parts twice."""
+    for orphan in conn.execute(
+            "select id, amount from expense_parts where expense_id = ? and category_id not in (select id from categories)",
+            (expense_id,)).fetchall():
+        kept = conn.execute("select id, amount from expense_parts where expense_id = ? and category_id = ?",
+                            (expense_id, category_id)).fetchone()
+        if kept is None:
+            conn.execute("update expense_parts set category_id = ? where id = ?", (category_id, orphan["id"]))
+        else:
+            total = float(Decimal(repr(kept["amount"])) + Decimal(repr(orphan["amount"])))
+            conn.execute("update expense_parts set amount = ? where id = ?", (total, kept["id"]))
+            conn.execute("delete from expense_parts where id = ?", (orphan["id"],))
+
+
 def restore_rows(conn: Session, where: str, params: tuple) -> list[int]:
     """Put trashed rows back with their own ids; call inside a write transaction."""
     restored, months = [], set()
     for trashed in conn.execute(f"select * from deleted_expenses where {where}", params).fetchall():
         if conn.execute("select 1 from expenses where id = ?", (trashed["id"],)).fetchone():
             raise Conflict(f"Expense {trashed['id']} already exists, so it cannot be restored over it.")
+        category_id = category_for_restore(conn, trashed)
+        move_orphan_parts(conn, trashed["id"], category_id)
         conn.execute(
             """insert into expenses (id, amount, description, category_id, date, created_at, import_batch_id,
                 currency, home_amount, rate, rate_source)
             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (trashed["id"], trashed["amount"], trashed["description"], category_for_restore(conn, trashed),
+            (trashed["id"], trashed["amount"], trashed["description"], category_id,
              trashed["date"], trashed["created_at"], trashed["import_batch_id"],
              trashed["currency"], trashed["home_amount"], trashed["rate"], trashed["rate_source"]),
         )

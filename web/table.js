@@ -11,10 +11,13 @@ import { restoreExpense } from "./trash.js";
 import { renderSelection, selectBox } from "./bulk.js";
 import { offerRule } from "./rules.js";
 import { loadTagChoices, parseTags, tagChip, tagsText } from "./tags.js";
+import { openSplit, partsRow, setupSplitEditor, splitParts, splitToggle } from "./splits.js";
 
 let onChanged = async () => {};
 let runGuarded = (work) => work();
 let loadNumber = 0;
+let drawn = []; // the expenses of the page shown
+const COLUMNS = 6;
 
 function filterParams() {
   const { q, from, to, category, tag } = state.view;
@@ -85,7 +88,7 @@ function row(expense) {
   return el("tr", { "data-id": String(expense.id) },
     el("td", { class: "nowrap" }, selectBox(expense), day(expense.date)),
     el("td", { class: "description" }, ...highlight(expense.description, state.view.q),
-      ...(expense.tags || []).map(tagChip)),
+      ...(expense.tags || []).map(tagChip), splitToggle(expense, redrawParts)),
     el("td", { class: "nowrap" }, swatch(category ? category.color : "#6c757d"), expense.category_name),
     el("td", { class: "num", text: expense.rate_source
       ? `${moneyIn(expense.amount, expense.currency)} (${money(expense.home_amount)})` : money(expense.amount) }),
@@ -99,9 +102,22 @@ function row(expense) {
   );
 }
 
+function drawRows() {
+  $("#expenses tbody").replaceChildren(...drawn.flatMap((expense) => [row(expense), partsRow(expense, COLUMNS)])
+    .filter(Boolean));
+}
+
+// A split expense's parts shown or hidden: the rows drawn again, the focus kept on its toggle.
+function redrawParts(expense) {
+  drawRows();
+  renderSelection();
+  document.querySelector(`#expenses tr[data-id="${expense.id}"] .split-toggle`)?.focus();
+}
+
 function render(expenses) {
   sortHeaders();
-  $("#expenses tbody").replaceChildren(...expenses.map(row));
+  drawn = expenses;
+  drawRows();
   const { total, index, size, cursors } = state.page;
   const filtered = Boolean(state.view.q.trim() || state.view.category || state.view.tag.length) || !(inMonthMode() || (!state.view.from && !state.view.to));
   const empty = $("#empty");
@@ -170,6 +186,7 @@ function openEdit(expense) {
   categoryOptions($("#edit-category"), state.categories, { selected: expense.category_id });
   $("#edit-date").value = expense.date;
   $("#edit-tags").value = tagsText(expense.tags || []);
+  openSplit(expense);
   $("#edit-dialog").showModal();
   $("#edit-amount").focus();
 }
@@ -210,6 +227,13 @@ async function saveEdit(event) {
     showFieldError("edit", { field: "rate", message: "A rate is a number above zero, like 0.0061." });
     return;
   }
+  let parts;
+  try {
+    parts = splitParts();
+  } catch (error) {
+    showFieldError("edit", error);
+    return;
+  }
   const values = {
     amount: parseAmount($("#edit-amount").value),
     description: $("#edit-description").value,
@@ -223,9 +247,21 @@ async function saveEdit(event) {
   if (tagsText(tags.map((name) => name.toLowerCase())) !== tagsText(editing.tags || [])) changes.tags = tags;
   if ("amount" in changes && code !== state.settings.currency) changes.currency = code;
   if (rate !== null && (editing.rate_source !== "typed" || rate !== editing.rate)) changes.rate = rate;
+  // Split: the category follows the largest part. A split expense's amount changes with its parts:
+  // the old parts go first, then the expense changes, then the new parts are saved.
+  if (parts) delete changes.category_id;
+  const wasSplit = Boolean(editing.parts && editing.parts.length);
+  const partsChanged = parts && JSON.stringify(parts) !== JSON.stringify((editing.parts || []).map((part) => (
+    { category_id: part.category_id, amount: part.amount, note: part.note || null })));
   try {
+    if (wasSplit && (!parts || "amount" in changes || "currency" in changes)) {
+      await api(`/expenses/${editing.id}/parts`, { method: "DELETE" });
+    }
     if (Object.keys(changes).length) {
       await api(`/expenses/${editing.id}`, { method: "PUT", body: changes });
+    }
+    if (parts && (partsChanged || !wasSplit || "amount" in changes || "currency" in changes)) {
+      await api(`/expenses/${editing.id}/parts`, { method: "PUT", body: parts });
     }
     $("#edit-dialog").close();
     if ("category_id" in changes) offerRule(editing.id); // "Always put REWE in Groceries?"
@@ -266,4 +302,5 @@ export function setupTable(changed, guarded) {
   $("#edit-currency").addEventListener("change", showEcbRate);
   $("#edit-date").addEventListener("change", showEcbRate);
   $("#edit-cancel").addEventListener("click", () => $("#edit-dialog").close());
+  setupSplitEditor();
 }

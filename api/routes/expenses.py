@@ -28,7 +28,8 @@ from tracker.expenses import (
     update_expense,
 )
 from tracker.export import export_csv
-from tracker.models import ExpenseCreate, ExpenseFilters, ExpenseUpdate
+from tracker.models import ExpenseCreate, ExpenseFilters, ExpensePartIn, ExpenseUpdate
+from tracker.splits import clear_parts, set_parts
 from tracker.validation import provided_fields
 
 router = APIRouter()
@@ -157,3 +158,20 @@ def put_expense(expense_id: ExpenseId, changes: ExpenseUpdate, conn: DB, request
 def remove_expense(expense_id: ExpenseId, conn: DB, request: Request):
     delete_expense(conn, expense_id)
     return Response(status_code=204)
+
+
+split_errors = {**not_found, 400: BAD_CATEGORY[400],
+                409: {"model": ErrorBody, "description": "Not split (DELETE), or a total too large"}}
+
+
+@router.put("/expenses/{expense_id}/parts", response_model=ExpenseResponse, responses=split_errors)
+def put_expense_parts(expense_id: ExpenseId, parts: list[ExpensePartIn], conn: DB, request: Request):
+    """Split the expense among categories (or change its parts): 2 or more parts, each in a different
+    category, that add up exactly to its amount. Its `category_id` becomes its largest part's."""
+    return set_parts(conn, expense_id, parts)
+
+
+@router.delete("/expenses/{expense_id}/parts", response_model=ExpenseResponse, responses=split_errors)
+def delete_expense_parts(expense_id: ExpenseId, conn: DB, request: Request):
+    """Unsplit: the expense is whole again, in its category (its largest part's)."""
+    return clear_parts(conn, expense_id)

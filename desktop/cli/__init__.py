@@ -20,6 +20,7 @@ from desktop.cli import (
     report,
     rules,
     serve,
+    splits,
     status,
     summary,
     tags,
@@ -79,7 +80,7 @@ for command in (
     expenses.edit, expenses.export, currency.currency_command,
     imports.import_command, imports.imports, expenses.list_command, recurring.recurring, report.report_command,
     backups.restore,
-    replica.replica, rules.rule, serve.serve, status.status, summary.summary, tags.tags, trash.trash,
+    replica.replica, rules.rule, serve.serve, splits.split, status.status, summary.summary, tags.tags, trash.trash,
     desktop_entry.install_desktop, desktop_entry.uninstall_desktop,
 ):
     main.add_command(command)

@@ -188,14 +188,18 @@ def category_of(conn: sqlite3.Connection, category: str) -> dict:
 
 def format_row(expense: dict) -> str:
     """A row of `list`: an expense in another currency shows its own amount after the description,
-    then its tags."""
+    then its tags, then a split expense's parts (in the home currency, like the amount)."""
     home = expense.get("home_amount", expense["amount"])
     row = f"{expense['date']}  {home:>12,.2f}  {expense['category_name'][:16]:<16}  {expense['description']}"
     if expense.get("rate_source"):
         from tracker.currencies import format_money
 
         row += f"  ({format_money(expense['amount'], expense['currency'])})"
-    return row + "".join(f"  #{tag}" for tag in expense.get("tags", []))
+    row += "".join(f"  #{tag}" for tag in expense.get("tags", []))
+    if expense.get("parts"):
+        row += "  [split: " + ", ".join(f"{part['category_name']} {part['home_amount']:,.2f}"
+                                         for part in expense["parts"]) + "]"
+    return row
 
 
 def command_hint(*words: str) -> str:

@@ -1,0 +1,76 @@
+"""Splitting from the command line, as a person does with a supermarket receipt: split three ways,
+see it marked in `list`, find it by a part's category, change the parts, make it whole again."""
+
+import json
+
+import pytest
+
+
+def ok(result):
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def receipt(run):
+    for name in ("Household", "Drinks"):
+        ok(run("category", "add", name))
+    ok(run("add", "--amount", 54.5, "--description", "Supermarket", "--category", "Food", "--date", "2025-07-02"))
+    ok(run("add", "--amount", 10, "--description", "Bus", "--category", "Transport", "--date", "2025-07-03"))
+
+
+def listed(run, *args):
+    return [json.loads(line) for line in ok(run("list", "--json", *args)).stdout.splitlines()]
+
+
+def test_cli_split_three_ways_and_list_marks_it(run, receipt):
+    result = ok(run("split", 1, "--part", "Food=30", "--part", "household=12.50", "--part", "Drinks=12",
+                    "--note", "", "--note", "soap"))
+    assert result.stdout == "Split expense 1 into 3 parts: Food 30.00, Household 12.50 (soap), Drinks 12.00.\n"
+    shown = ok(run("list")).stdout.splitlines()
+    assert shown[1] == ("     1  2025-07-02         54.50  Food              Supermarket"
+                        "  [split: Food 30.00, Household 12.50, Drinks 12.00]")
+    assert "split" not in shown[0]
+    assert [e["description"] for e in listed(run, "--category", "Household")] == ["Supermarket"]
+    summary = ok(run("summary", "--month", "2025-07")).stdout
+    assert "Household" in summary and "12.50" in summary
+
+
+def test_cli_split_undo_makes_it_whole(run, receipt):
+    ok(run("split", 1, "--part", "Food=30", "--part", "Household=24.50"))
+    result = ok(run("split", 1, "--undo"))
+    assert result.stdout == "Expense 1 is whole again, in Food: 54.50.\n"
+    assert listed(run, "--category", "Household") == []
+    again = run("split", 1, "--undo")
+    assert again.exit_code != 0 and again.stderr == "Error: Expense 1 is not split.\n"
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--part", "Food=30", "--part", "Household=20"],
+     "The parts add up to 50.00 USD but the expense is 54.50 USD; add 4.50 so that they add up exactly."),
+    ([], "Give two or more --part CATEGORY=AMOUNT to split it, or --undo to make it whole again."),
+    (["--part", "Food=30", "--undo"], "Give either --part (to split) or --undo (to make it whole again), not both."),
+    (["--part", "Food"], "--part 'Food' is not CATEGORY=AMOUNT, as in --part Household=12.50."),
+    (["--part", "Food=lots", "--part", "Drinks=1"],
+     "--part 'Food=lots': 'lots' is not an amount, as in --part Household=12.50."),
+    (["--part", "Toys=30", "--part", "Food=24.5"], "No category 'Toys' (the categories are: Drinks, Food, Household, Transport, Utilities); "),
+])
+def test_cli_split_refused_in_one_line(run, receipt, args, words):
+    result = run("split", 1, *args)
+    assert result.exit_code != 0
+    assert result.stderr.startswith(f"Error: {words}") and result.stderr.count("\n") == 1
+    assert listed(run)[1]["parts"] == []
+
+
+def test_cli_split_unknown_expense(run, receipt):
+    result = run("split", 9, "--part", "Food=1", "--part", "Drinks=1")
+    assert result.exit_code != 0 and result.stderr.startswith("Error: No expense 9; ")
+
+
+def test_cli_split_edit_amount_refused_in_one_line(run, receipt):
+    ok(run("split", 1, "--part", "Food=30", "--part", "Household=24.50"))
+    result = run("edit", 1, "--amount", 60)
+    assert result.exit_code != 0
+    assert result.stderr == (
+        "Error: Expense 1 is split among categories, so its amount is the sum of its parts; change the parts or "
+        "unsplit it first (Split… in the edit dialog, `expense-tracker split 1`, or PUT /expenses/1/parts).\n")
