@@ -1,10 +1,13 @@
-"""Currencies at a million expenses, 10% of them in other currencies: the upgrade keeps every row,
-and the month summary, a filtered list, a 12-month report and the export stay within their targets.
+"""Currencies and splits at a million expenses, 10% of them in other currencies and 10% split: the
+upgrade keeps every row, and the month summary, a filtered list, a 12-month report and the export
+stay within their targets (issue 18).
 
 Usage: python bench/currencies.py [--db bench/.data/bench-1000000.db]
 Copies the seed-schema file, upgrades it (timed, rows counted), moves every 10th expense into EUR,
-JPY or GBP (with home amounts, the triggers keeping the totals), then times the API over HTTP
-(median of 200 requests) and the export against the sqlite3 CLI.
+JPY or GBP (with home amounts, the triggers keeping the totals), splits another 10th in two parts
+(60% in its category, the rest in the next one; plain SQL, the triggers sharing the home amounts and
+keeping the totals), then times the API over HTTP (median of 200 requests) and the export against
+the sqlite3 CLI.
 """
 
 import argparse
@@ -67,6 +70,20 @@ def main() -> None:
         conn.execute("commit")
         foreign = conn.execute("select count(*) from expenses where currency is not null").fetchone()[0]
         print(f"made {foreign:,} expenses foreign in {time.perf_counter() - start:.1f} s")
+        start = time.perf_counter()
+        conn.execute("begin")
+        categories = conn.execute("select max(id) from categories").fetchone()[0]
+        conn.execute(
+            """insert into expense_parts (expense_id, category_id, amount)
+            select id, category_id, round(amount * 0.6, 2) from expenses
+            where id % 10 = 5 and currency is null and amount >= 0.1""")
+        conn.execute(
+            f"""insert into expense_parts (expense_id, category_id, amount)
+            select e.id, e.category_id % {categories} + 1, round(e.amount - p.amount, 2)
+            from expenses e join expense_parts p on p.expense_id = e.id""")
+        conn.execute("commit")
+        split = conn.execute("select count(distinct expense_id) from expense_parts").fetchone()[0]
+        print(f"split {split:,} expenses in two in {time.perf_counter() - start:.1f} s")
         month = conn.execute("select substr(max(date), 1, 7) from expenses").fetchone()[0]
         conn.close()
 
