@@ -47,8 +47,9 @@ class PageFirst:
         if scope["type"] == "lifespan":
             await self._serve_lifespan(scope, receive, send)
             return
-        if self.app is None and scope["type"] == "http" and self._early_file(scope) is not None:
-            await self._send_file(scope, send)
+        early = self._early_file(scope) if self.app is None and scope["type"] == "http" else None
+        if early is not None:
+            await _send_file(scope, send, *early)
             return
         await self._ready_async.wait()
         if self.app is None:
@@ -80,12 +81,6 @@ class PageFirst:
             return None
         kind = TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         return file.read_bytes(), kind
-
-    async def _send_file(self, scope, send) -> None:
-        body, kind = self._early_file(scope)
-        headers = [(b"content-type", kind.encode()), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
     # The API's own start and stop, run inside uvicorn's lifespan.
 
@@ -146,6 +141,12 @@ class _Lifespan:
     async def shutdown(self) -> None:
         await self._exchange("shutdown")
         await self.task
+
+
+async def _send_file(scope, send, body: bytes, kind: str) -> None:
+    headers = [(b"content-type", kind.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
 async def _unavailable(scope, send, error: BaseException | None) -> None:
