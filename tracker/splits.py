@@ -41,18 +41,15 @@ COUNT_CORRECTION = 0
 EXPENSE_HAS_PARTS = "exists (select 1 from expense_parts where expense_id = {x})"
 
 
-def part_cents(row: str) -> str:
-    return f"cast(round(coalesce({row}.home_amount, {row}.amount) * 100) as integer)"
-
-
-def self_cents(row: str) -> str:
+def row_cents(row: str) -> str:
+    """An expense's or a part's money (`row`: its alias) in home cents, as monthly_totals adds it up."""
     return f"cast(round(coalesce({row}.home_amount, {row}.amount) * 100) as integer)"
 
 
 def add_parts(x: str, month: str) -> str:
     """Add the parts of expense `x` to `month` (SQL expressions)."""
     return f"""insert into monthly_totals (month, category_id, total_cents, count)
-    select {month}, p.category_id, sum({part_cents("p")}), count(*) from expense_parts p
+    select {month}, p.category_id, sum({row_cents("p")}), count(*) from expense_parts p
     where p.expense_id = {x} group by p.category_id
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + excluded.count;"""
@@ -62,7 +59,7 @@ def subtract_parts(x: str, month: str, besides: str | None = None) -> str:
     """Take the parts of expense `x` (but the part of id `besides`) out of `month`."""
     other = f" and p.id <> {besides}" if besides else ""
     return f"""update monthly_totals
-    set total_cents = total_cents - (select sum({part_cents("p")}) from expense_parts p
+    set total_cents = total_cents - (select sum({row_cents("p")}) from expense_parts p
             where p.expense_id = {x} and p.category_id = monthly_totals.category_id{other}),
         count = count - (select count(*) from expense_parts p
             where p.expense_id = {x} and p.category_id = monthly_totals.category_id{other})
@@ -119,7 +116,7 @@ SPLITS_SCHEMA = [
 when {IMPORTING} and not {EXPENSE_HAS_PARTS.format(x="new.id")}
 begin
     insert into monthly_totals (month, category_id, total_cents, count)
-    values (substr(new.date, 1, 7), new.category_id, {self_cents("new")}, 1)
+    values (substr(new.date, 1, 7), new.category_id, {row_cents("new")}, 1)
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + 1;
 end""",
@@ -128,7 +125,7 @@ end""",
 when not {EXPENSE_HAS_PARTS.format(x="old.id")}
 begin
     update monthly_totals
-        set total_cents = total_cents - {self_cents("old")}, count = count - 1
+        set total_cents = total_cents - {row_cents("old")}, count = count - 1
         where month = substr(old.date, 1, 7) and category_id = old.category_id;
 end""",
     "drop trigger if exists expenses_totals_update",
@@ -137,10 +134,10 @@ after update of amount, home_amount, date, category_id on expenses
 when not {EXPENSE_HAS_PARTS.format(x="new.id")}
 begin
     update monthly_totals
-        set total_cents = total_cents - {self_cents("old")}, count = count - 1
+        set total_cents = total_cents - {row_cents("old")}, count = count - 1
         where month = substr(old.date, 1, 7) and category_id = old.category_id;
     insert into monthly_totals (month, category_id, total_cents, count)
-    values (substr(new.date, 1, 7), new.category_id, {self_cents("new")}, 1)
+    values (substr(new.date, 1, 7), new.category_id, {row_cents("new")}, 1)
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + 1;
 end""",
@@ -173,7 +170,7 @@ end""",
 when exists (select 1 from expenses where id = new.expense_id)
 begin
     update monthly_totals
-        set total_cents = total_cents - (select {self_cents("e")} from expenses e where e.id = new.expense_id),
+        set total_cents = total_cents - (select {row_cents("e")} from expenses e where e.id = new.expense_id),
             count = count - 1
         where {n_parts("new.expense_id")} = 1 and month = {expense_month("new.expense_id")}
             and category_id = (select e.category_id from expenses e where e.id = new.expense_id);
@@ -185,14 +182,14 @@ end""",
     f"""create trigger expense_parts_totals_delete after delete on expense_parts
 when exists (select 1 from expenses where id = old.expense_id)
 begin
-    update monthly_totals set total_cents = total_cents - {part_cents("old")}, count = count - 1
+    update monthly_totals set total_cents = total_cents - {row_cents("old")}, count = count - 1
         where month = {expense_month("old.expense_id")} and category_id = old.category_id;
     {subtract_parts("old.expense_id", expense_month("old.expense_id"))}
     {reshare("old.expense_id")}
     {add_parts("old.expense_id", expense_month("old.expense_id"))}
     {correct_count(expense_month("old.expense_id"), f"case when {n_parts('old.expense_id')} > 0 then 1 else 0 end")}
     insert into monthly_totals (month, category_id, total_cents, count)
-    select substr(e.date, 1, 7), e.category_id, {self_cents("e")}, 1 from expenses e
+    select substr(e.date, 1, 7), e.category_id, {row_cents("e")}, 1 from expenses e
     where e.id = old.expense_id and {n_parts("old.expense_id")} = 0
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + 1;
@@ -200,7 +197,7 @@ end""",
     f"""create trigger expense_parts_totals_update after update of amount, category_id on expense_parts
 when exists (select 1 from expenses where id = new.expense_id)
 begin
-    update monthly_totals set total_cents = total_cents - {part_cents("old")}, count = count - 1
+    update monthly_totals set total_cents = total_cents - {row_cents("old")}, count = count - 1
         where month = {expense_month("new.expense_id")} and category_id = old.category_id;
     {subtract_parts("new.expense_id", expense_month("new.expense_id"), "new.id")}
     {reshare("new.expense_id")}
@@ -266,7 +263,7 @@ def category_cents(home_cents: str) -> str:
     """An expense `e`'s money in one category (the one bound to the ?): its part's for a split
     expense, all of it otherwise (`home_cents`)."""
     split = EXPENSE_HAS_PARTS.format(x="e.id")
-    return f"""coalesce((select sum({part_cents("p")}) from expense_parts p
+    return f"""coalesce((select sum({row_cents("p")}) from expense_parts p
         where p.expense_id = e.id and p.category_id = ?), case when {split} then 0 else {home_cents} end)"""
 
 
