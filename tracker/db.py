@@ -184,7 +184,7 @@ APP_TABLES = (
     "monthly_totals", "recurring", "recurring_occurrences", "rules", "search_fold_map", "search_positions",
     "settings", "sqlite_sequence", "tag_monthly_totals", "tags",
     "currency_totals", "home_currency_changes", "home_currency_rows",
-    "expense_parts",
+    "expense_parts", "expense_month_shares", "expense_part_home_amounts",
 )
 
 

@@ -308,6 +308,28 @@ CREATE TABLE expense_parts (
 );
 CREATE INDEX idx_expense_parts_expense on expense_parts(expense_id);
 CREATE INDEX idx_expense_parts_category on expense_parts(category_id, expense_id);
+CREATE TRIGGER deleted_expenses_parts_delete after delete on deleted_expenses
+when not exists (select 1 from expenses where id = old.id)
+begin
+    delete from expense_parts where expense_id = old.id;
+end;
+CREATE VIEW expense_month_shares as
+select e.id as expense_id, substr(e.date, 1, 7) as month, e.category_id, cast(round(coalesce(e.home_amount, e.amount) * 100) as integer) as cents, 1 as n
+    from expenses e where not exists (select 1 from expense_parts where expense_id = e.id)
+union all
+select p.expense_id, substr(e.date, 1, 7), p.category_id, cast(round(coalesce(p.home_amount, p.amount) * 100) as integer), 1
+    from expense_parts p join expenses e on e.id = p.expense_id
+union all
+select p.expense_id, substr(e.date, 1, 7), 0, 0, -1
+    from expense_parts p join expenses e on e.id = p.expense_id
+union all
+select e.id, substr(e.date, 1, 7), 0, 0, 1 from expenses e where exists (select 1 from expense_parts where expense_id = e.id);
+CREATE VIEW expense_part_home_amounts as
+select p.id, case when e.home_amount is null then null
+    when p.id = (select r.id from expense_parts r where r.expense_id = p.expense_id order by r.amount desc, r.id limit 1) then (cast(round(e.home_amount * 100) as integer) - coalesce((select sum(cast(round(q.amount * cast(round(e.home_amount * 100) as integer) / (select sum(r.amount) from expense_parts r where r.expense_id = p.expense_id)) as integer))
+        from expense_parts q where q.expense_id = p.expense_id and q.id <> p.id), 0)) / 100.0
+    else cast(round(p.amount * cast(round(e.home_amount * 100) as integer) / (select sum(r.amount) from expense_parts r where r.expense_id = p.expense_id)) as integer) / 100.0 end as home_amount
+from expense_parts p join expenses e on e.id = p.expense_id;
 CREATE TRIGGER expenses_totals_insert after insert on expenses
 when (new.import_batch_id is null
     or not exists (select 1 from import_in_progress where batch_id = new.import_batch_id)) and not exists (select 1 from expense_parts where expense_id = new.id)
@@ -324,8 +346,7 @@ begin
         set total_cents = total_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
         where month = substr(old.date, 1, 7) and category_id = old.category_id;
 end;
-CREATE TRIGGER expenses_totals_update
-after update of amount, home_amount, date, category_id on expenses
+CREATE TRIGGER expenses_totals_update after update of amount, home_amount, date, category_id on expenses
 when not exists (select 1 from expense_parts where expense_id = new.id)
 begin
     update monthly_totals
@@ -336,157 +357,103 @@ begin
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + 1;
 end;
-CREATE TRIGGER expenses_parts_totals_insert after insert on expenses
+CREATE TRIGGER expenses_split_totals_insert after insert on expenses
 when exists (select 1 from expense_parts where expense_id = new.id)
 begin
+    update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
+        where s.id = expense_parts.id) where expense_id = new.id;
     insert into monthly_totals (month, category_id, total_cents, count)
-    select substr(new.date, 1, 7), p.category_id, sum(cast(round(coalesce(p.home_amount, p.amount) * 100) as integer)), count(*) from expense_parts p
-    where p.expense_id = new.id group by p.category_id
+    select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = new.id
+        group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + excluded.count;
-    insert into monthly_totals (month, category_id, total_cents, count)
-    select substr(new.date, 1, 7), 0, 0, 1 - (select count(*) from expense_parts where expense_id = new.id) where (1 - (select count(*) from expense_parts where expense_id = new.id)) <> 0
-    on conflict (month, category_id) do update set count = count + excluded.count;
 end;
-CREATE TRIGGER expenses_parts_totals_delete after delete on expenses
+CREATE TRIGGER expenses_split_totals_delete before delete on expenses
 when exists (select 1 from expense_parts where expense_id = old.id)
 begin
-    update monthly_totals
-    set total_cents = total_cents - (select sum(cast(round(coalesce(p.home_amount, p.amount) * 100) as integer)) from expense_parts p
-            where p.expense_id = old.id and p.category_id = monthly_totals.category_id),
-        count = count - (select count(*) from expense_parts p
-            where p.expense_id = old.id and p.category_id = monthly_totals.category_id)
-    where month = substr(old.date, 1, 7) and category_id in (select p.category_id from expense_parts p where p.expense_id = old.id);
-    insert into monthly_totals (month, category_id, total_cents, count)
-    select substr(old.date, 1, 7), 0, 0, (select count(*) from expense_parts where expense_id = old.id) - 1 where ((select count(*) from expense_parts where expense_id = old.id) - 1) <> 0
-    on conflict (month, category_id) do update set count = count + excluded.count;
+    update monthly_totals set total_cents = total_cents - s.cents, count = count - s.n
+    from (select month, category_id, sum(cents) as cents, sum(n) as n from expense_month_shares
+        where expense_id = old.id group by month, category_id) as s
+    where monthly_totals.month = s.month and monthly_totals.category_id = s.category_id;
 end;
-CREATE TRIGGER expenses_parts_totals_update
-after update of amount, home_amount, date, category_id on expenses
+CREATE TRIGGER expenses_split_totals_before_update before update of amount, home_amount, date, category_id on expenses
+when exists (select 1 from expense_parts where expense_id = old.id)
+begin
+    update monthly_totals set total_cents = total_cents - s.cents, count = count - s.n
+    from (select month, category_id, sum(cents) as cents, sum(n) as n from expense_month_shares
+        where expense_id = old.id group by month, category_id) as s
+    where monthly_totals.month = s.month and monthly_totals.category_id = s.category_id;
+end;
+CREATE TRIGGER expenses_split_totals_update after update of amount, home_amount, date, category_id on expenses
 when exists (select 1 from expense_parts where expense_id = new.id)
 begin
-    update monthly_totals
-    set total_cents = total_cents - (select sum(cast(round(coalesce(p.home_amount, p.amount) * 100) as integer)) from expense_parts p
-            where p.expense_id = new.id and p.category_id = monthly_totals.category_id),
-        count = count - (select count(*) from expense_parts p
-            where p.expense_id = new.id and p.category_id = monthly_totals.category_id)
-    where month = substr(old.date, 1, 7) and category_id in (select p.category_id from expense_parts p where p.expense_id = new.id);
+    update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
+        where s.id = expense_parts.id) where expense_id = new.id;
     insert into monthly_totals (month, category_id, total_cents, count)
-    select substr(old.date, 1, 7), 0, 0, (select count(*) from expense_parts where expense_id = new.id) - 1 where ((select count(*) from expense_parts where expense_id = new.id) - 1) <> 0
-    on conflict (month, category_id) do update set count = count + excluded.count;
-    update expense_parts set home_amount = (
-    select case when e.home_amount is null then null
-        when expense_parts.id = (select q.id from expense_parts q where q.expense_id = new.id order by q.amount desc, q.id limit 1) then (cast(round(e.home_amount * 100) as integer) - coalesce((
-            select sum(cast(round(q.amount * cast(round(e.home_amount * 100) as integer) / (select sum(q.amount) from expense_parts q where q.expense_id = new.id)) as integer)) from expense_parts q
-            where q.expense_id = new.id and q.id <> (select q.id from expense_parts q where q.expense_id = new.id order by q.amount desc, q.id limit 1)), 0)) / 100.0
-        else cast(round(expense_parts.amount * cast(round(e.home_amount * 100) as integer) / (select sum(q.amount) from expense_parts q where q.expense_id = new.id)) as integer) / 100.0 end
-    from expenses e where e.id = new.id)
-where expense_id = new.id;
-    insert into monthly_totals (month, category_id, total_cents, count)
-    select substr(new.date, 1, 7), p.category_id, sum(cast(round(coalesce(p.home_amount, p.amount) * 100) as integer)), count(*) from expense_parts p
-    where p.expense_id = new.id group by p.category_id
+    select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = new.id
+        group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + excluded.count;
-    insert into monthly_totals (month, category_id, total_cents, count)
-    select substr(new.date, 1, 7), 0, 0, 1 - (select count(*) from expense_parts where expense_id = new.id) where (1 - (select count(*) from expense_parts where expense_id = new.id)) <> 0
-    on conflict (month, category_id) do update set count = count + excluded.count;
+end;
+CREATE TRIGGER expense_parts_totals_before_insert before insert on expense_parts
+when exists (select 1 from expenses where id = new.expense_id)
+begin
+    update monthly_totals set total_cents = total_cents - s.cents, count = count - s.n
+    from (select month, category_id, sum(cents) as cents, sum(n) as n from expense_month_shares
+        where expense_id = new.expense_id group by month, category_id) as s
+    where monthly_totals.month = s.month and monthly_totals.category_id = s.category_id;
 end;
 CREATE TRIGGER expense_parts_totals_insert after insert on expense_parts
 when exists (select 1 from expenses where id = new.expense_id)
 begin
-    update monthly_totals
-        set total_cents = total_cents - (select cast(round(coalesce(e.home_amount, e.amount) * 100) as integer) from expenses e where e.id = new.expense_id),
-            count = count - 1
-        where (select count(*) from expense_parts where expense_id = new.expense_id) = 1 and month = (select substr(e.date, 1, 7) from expenses e where e.id = new.expense_id)
-            and category_id = (select e.category_id from expenses e where e.id = new.expense_id);
-    update monthly_totals
-    set total_cents = total_cents - (select sum(cast(round(coalesce(p.home_amount, p.amount) * 100) as integer)) from expense_parts p
-            where p.expense_id = new.expense_id and p.category_id = monthly_totals.category_id and p.id <> new.id),
-        count = count - (select count(*) from expense_parts p
-            where p.expense_id = new.expense_id and p.category_id = monthly_totals.category_id and p.id <> new.id)
-    where month = (select substr(e.date, 1, 7) from expenses e where e.id = new.expense_id) and category_id in (select p.category_id from expense_parts p where p.expense_id = new.expense_id and p.id <> new.id);
-    update expense_parts set home_amount = (
-    select case when e.home_amount is null then null
-        when expense_parts.id = (select q.id from expense_parts q where q.expense_id = new.expense_id order by q.amount desc, q.id limit 1) then (cast(round(e.home_amount * 100) as integer) - coalesce((
-            select sum(cast(round(q.amount * cast(round(e.home_amount * 100) as integer) / (select sum(q.amount) from expense_parts q where q.expense_id = new.expense_id)) as integer)) from expense_parts q
-            where q.expense_id = new.expense_id and q.id <> (select q.id from expense_parts q where q.expense_id = new.expense_id order by q.amount desc, q.id limit 1)), 0)) / 100.0
-        else cast(round(expense_parts.amount * cast(round(e.home_amount * 100) as integer) / (select sum(q.amount) from expense_parts q where q.expense_id = new.expense_id)) as integer) / 100.0 end
-    from expenses e where e.id = new.expense_id)
-where expense_id = new.expense_id;
+    update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
+        where s.id = expense_parts.id) where expense_id = new.expense_id;
     insert into monthly_totals (month, category_id, total_cents, count)
-    select (select substr(e.date, 1, 7) from expenses e where e.id = new.expense_id), p.category_id, sum(cast(round(coalesce(p.home_amount, p.amount) * 100) as integer)), count(*) from expense_parts p
-    where p.expense_id = new.expense_id group by p.category_id
+    select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = new.expense_id
+        group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + excluded.count;
-    insert into monthly_totals (month, category_id, total_cents, count)
-    select (select substr(e.date, 1, 7) from expenses e where e.id = new.expense_id), 0, 0, case when (select count(*) from expense_parts where expense_id = new.expense_id) > 1 then -1 else 0 end where (case when (select count(*) from expense_parts where expense_id = new.expense_id) > 1 then -1 else 0 end) <> 0
-    on conflict (month, category_id) do update set count = count + excluded.count;
+end;
+CREATE TRIGGER expense_parts_totals_before_delete before delete on expense_parts
+when exists (select 1 from expenses where id = old.expense_id)
+begin
+    update monthly_totals set total_cents = total_cents - s.cents, count = count - s.n
+    from (select month, category_id, sum(cents) as cents, sum(n) as n from expense_month_shares
+        where expense_id = old.expense_id group by month, category_id) as s
+    where monthly_totals.month = s.month and monthly_totals.category_id = s.category_id;
 end;
 CREATE TRIGGER expense_parts_totals_delete after delete on expense_parts
 when exists (select 1 from expenses where id = old.expense_id)
 begin
-    update monthly_totals set total_cents = total_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
-        where month = (select substr(e.date, 1, 7) from expenses e where e.id = old.expense_id) and category_id = old.category_id;
-    update monthly_totals
-    set total_cents = total_cents - (select sum(cast(round(coalesce(p.home_amount, p.amount) * 100) as integer)) from expense_parts p
-            where p.expense_id = old.expense_id and p.category_id = monthly_totals.category_id),
-        count = count - (select count(*) from expense_parts p
-            where p.expense_id = old.expense_id and p.category_id = monthly_totals.category_id)
-    where month = (select substr(e.date, 1, 7) from expenses e where e.id = old.expense_id) and category_id in (select p.category_id from expense_parts p where p.expense_id = old.expense_id);
-    update expense_parts set home_amount = (
-    select case when e.home_amount is null then null
-        when expense_parts.id = (select q.id from expense_parts q where q.expense_id = old.expense_id order by q.amount desc, q.id limit 1) then (cast(round(e.home_amount * 100) as integer) - coalesce((
-            select sum(cast(round(q.amount * cast(round(e.home_amount * 100) as integer) / (select sum(q.amount) from expense_parts q where q.expense_id = old.expense_id)) as integer)) from expense_parts q
-            where q.expense_id = old.expense_id and q.id <> (select q.id from expense_parts q where q.expense_id = old.expense_id order by q.amount desc, q.id limit 1)), 0)) / 100.0
-        else cast(round(expense_parts.amount * cast(round(e.home_amount * 100) as integer) / (select sum(q.amount) from expense_parts q where q.expense_id = old.expense_id)) as integer) / 100.0 end
-    from expenses e where e.id = old.expense_id)
-where expense_id = old.expense_id;
+    update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
+        where s.id = expense_parts.id) where expense_id = old.expense_id;
     insert into monthly_totals (month, category_id, total_cents, count)
-    select (select substr(e.date, 1, 7) from expenses e where e.id = old.expense_id), p.category_id, sum(cast(round(coalesce(p.home_amount, p.amount) * 100) as integer)), count(*) from expense_parts p
-    where p.expense_id = old.expense_id group by p.category_id
+    select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = old.expense_id
+        group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + excluded.count;
-    insert into monthly_totals (month, category_id, total_cents, count)
-    select (select substr(e.date, 1, 7) from expenses e where e.id = old.expense_id), 0, 0, case when (select count(*) from expense_parts where expense_id = old.expense_id) > 0 then 1 else 0 end where (case when (select count(*) from expense_parts where expense_id = old.expense_id) > 0 then 1 else 0 end) <> 0
-    on conflict (month, category_id) do update set count = count + excluded.count;
-    insert into monthly_totals (month, category_id, total_cents, count)
-    select substr(e.date, 1, 7), e.category_id, cast(round(coalesce(e.home_amount, e.amount) * 100) as integer), 1 from expenses e
-    where e.id = old.expense_id and (select count(*) from expense_parts where expense_id = old.expense_id) = 0
-    on conflict (month, category_id) do update
-        set total_cents = total_cents + excluded.total_cents, count = count + 1;
+end;
+CREATE TRIGGER expense_parts_totals_before_update before update of amount, category_id on expense_parts
+when exists (select 1 from expenses where id = new.expense_id)
+begin
+    update monthly_totals set total_cents = total_cents - s.cents, count = count - s.n
+    from (select month, category_id, sum(cents) as cents, sum(n) as n from expense_month_shares
+        where expense_id = new.expense_id group by month, category_id) as s
+    where monthly_totals.month = s.month and monthly_totals.category_id = s.category_id;
 end;
 CREATE TRIGGER expense_parts_totals_update after update of amount, category_id on expense_parts
 when exists (select 1 from expenses where id = new.expense_id)
 begin
-    update monthly_totals set total_cents = total_cents - cast(round(coalesce(old.home_amount, old.amount) * 100) as integer), count = count - 1
-        where month = (select substr(e.date, 1, 7) from expenses e where e.id = new.expense_id) and category_id = old.category_id;
-    update monthly_totals
-    set total_cents = total_cents - (select sum(cast(round(coalesce(p.home_amount, p.amount) * 100) as integer)) from expense_parts p
-            where p.expense_id = new.expense_id and p.category_id = monthly_totals.category_id and p.id <> new.id),
-        count = count - (select count(*) from expense_parts p
-            where p.expense_id = new.expense_id and p.category_id = monthly_totals.category_id and p.id <> new.id)
-    where month = (select substr(e.date, 1, 7) from expenses e where e.id = new.expense_id) and category_id in (select p.category_id from expense_parts p where p.expense_id = new.expense_id and p.id <> new.id);
-    update expense_parts set home_amount = (
-    select case when e.home_amount is null then null
-        when expense_parts.id = (select q.id from expense_parts q where q.expense_id = new.expense_id order by q.amount desc, q.id limit 1) then (cast(round(e.home_amount * 100) as integer) - coalesce((
-            select sum(cast(round(q.amount * cast(round(e.home_amount * 100) as integer) / (select sum(q.amount) from expense_parts q where q.expense_id = new.expense_id)) as integer)) from expense_parts q
-            where q.expense_id = new.expense_id and q.id <> (select q.id from expense_parts q where q.expense_id = new.expense_id order by q.amount desc, q.id limit 1)), 0)) / 100.0
-        else cast(round(expense_parts.amount * cast(round(e.home_amount * 100) as integer) / (select sum(q.amount) from expense_parts q where q.expense_id = new.expense_id)) as integer) / 100.0 end
-    from expenses e where e.id = new.expense_id)
-where expense_id = new.expense_id;
+    update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
+        where s.id = expense_parts.id) where expense_id = new.expense_id;
     insert into monthly_totals (month, category_id, total_cents, count)
-    select (select substr(e.date, 1, 7) from expenses e where e.id = new.expense_id), p.category_id, sum(cast(round(coalesce(p.home_amount, p.amount) * 100) as integer)), count(*) from expense_parts p
-    where p.expense_id = new.expense_id group by p.category_id
+    select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = new.expense_id
+        group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + excluded.count;
 end;
-CREATE TRIGGER deleted_expenses_parts_delete after delete on deleted_expenses
-when not exists (select 1 from expenses where id = old.id)
-begin
-    delete from expense_parts where expense_id = old.id;
-end;
 pragma application_id = 1163423828;
-pragma user_version = 10;
+pragma user_version = 11;
 pragma journal_mode = wal;
 -- category 1 Food #e67e22
 -- category 2 Transport #3498db
