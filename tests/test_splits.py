@@ -242,6 +242,101 @@ def test_split_monthly_totals_right_after_plain_sql_writes(client, shop, db_path
     assert client.get("/summary", params={"month": MONTH}).json()["count"] == 1
 
 
+def expected_totals(conn) -> dict:
+    """monthly_totals worked out in Python from the expenses and their parts (see tracker.splits)."""
+    want: dict = {}
+
+    def add(month, category_id, cents, count):
+        total, number = want.get((month, category_id), (0, 0))
+        want[(month, category_id)] = (total + cents, number + count)
+
+    parts: dict = {}
+    for expense_id, category_id, amount, home in conn.execute(
+            "select expense_id, category_id, amount, home_amount from expense_parts"):
+        parts.setdefault(expense_id, []).append((category_id, amount if home is None else home))
+    for expense_id, month, category_id, amount, home in conn.execute(
+            "select id, substr(date, 1, 7), category_id, amount, home_amount from expenses"):
+        if expense_id not in parts:
+            add(month, category_id, round((amount if home is None else home) * 100), 1)
+            continue
+        for part_category, money in parts[expense_id]:
+            add(month, part_category, round(money * 100), 1)
+        add(month, 0, 0, 1 - len(parts[expense_id]))
+    return {key: value for key, value in want.items() if value != (0, 0)}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_split_monthly_totals_right_after_random_plain_sql_writes(client, db_path, seed):
+    """Another program (plain SQL, as the sqlite3 CLI writes) splits, unsplits, edits, moves and trashes
+    expenses in random order; monthly_totals stays the sum of the rows and the parts' home amounts
+    add up to their expense's."""
+    import random
+
+    rnd = random.Random(seed)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        categories = [row[0] for row in conn.execute("select id from categories")]
+        columns = "id, amount, description, category_id, date, created_at, currency, home_amount"
+        for step in range(400):
+            choice = rnd.random()
+            row = conn.execute("select id, amount from expenses order by random() limit 1").fetchone()
+            if choice < 0.25 or row is None:
+                foreign = rnd.random() < 0.5
+                amount = rnd.randint(1, 100_000) / 100
+                conn.execute(
+                    "insert into expenses (amount, description, category_id, date, currency, home_amount)"
+                    " values (?, 'x', ?, ?, ?, ?)",
+                    (amount, rnd.choice(categories), f"2026-0{rnd.randint(1, 3)}-1{rnd.randint(0, 9)}",
+                     "EUR" if foreign else None, round(amount * 1.1, 2) if foreign else None))
+                continue
+            expense_id, amount = row
+            if choice < 0.45:
+                cents, count = round(amount * 100), rnd.randint(2, 3)
+                if cents < count:
+                    continue
+                cuts = sorted(rnd.sample(range(1, cents), count - 1)) + [cents]
+                conn.execute("begin")
+                conn.execute("delete from expense_parts where expense_id = ?", (expense_id,))
+                for category_id, start, end in zip(rnd.sample(categories, count), [0] + cuts, cuts):
+                    conn.execute("insert into expense_parts (expense_id, category_id, amount) values (?, ?, ?)",
+                                 (expense_id, category_id, (end - start) / 100))
+                conn.execute("commit")
+            elif choice < 0.6:
+                column, value = rnd.choice([("date", f"2026-0{rnd.randint(1, 3)}-05"),
+                                            ("category_id", rnd.choice(categories)),
+                                            ("home_amount", rnd.randint(1, 9999) / 100)])
+                conn.execute(f"update expenses set {column} = ? where id = ?", (value, expense_id))
+            elif choice < 0.8:
+                part = conn.execute("select id from expense_parts where expense_id = ? limit 1", (expense_id,)).fetchone()
+                if part and choice < 0.7:
+                    conn.execute("update expense_parts set category_id = ? where id = ?", (rnd.choice(categories), part[0]))
+                elif part:
+                    conn.execute("delete from expense_parts where id = ?", (part[0],))
+            elif choice < 0.9:
+                conn.execute("begin")
+                conn.execute(f"insert into deleted_expenses ({columns}, category_name, category_color, deleted_at)"
+                             f" select {columns}, '', '', '' from expenses where id = ?", (expense_id,))
+                conn.execute("delete from expenses where id = ?", (expense_id,))
+                conn.execute("commit")
+            else:
+                trashed = conn.execute("select id from deleted_expenses order by random() limit 1").fetchone()
+                if trashed:
+                    conn.execute("begin")
+                    conn.execute(f"insert into expenses ({columns}) select {columns} from deleted_expenses where id = ?",
+                                 trashed)
+                    conn.execute("delete from deleted_expenses where id = ?", trashed)
+                    conn.execute("commit")
+            if step % 40 == 39:
+                got = {(month, category_id): (total, count) for month, category_id, total, count in conn.execute(
+                    "select month, category_id, total_cents, count from monthly_totals") if (total, count) != (0, 0)}
+                assert got == expected_totals(conn), step
+                assert conn.execute(
+                    "select e.id from expenses e join expense_parts p on p.expense_id = e.id where e.home_amount is not null"
+                    " group by e.id having round(sum(p.home_amount) * 100) <> round(max(e.home_amount) * 100)").fetchall() == []
+    finally:
+        conn.close()
+
+
 def test_split_bulk_category_change_leaves_split_expense(client, shop):
     ids, receipt = shop
     bus = client.get("/expenses", params={"q": "bus"}).json()[0]
