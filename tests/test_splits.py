@@ -99,6 +99,44 @@ def test_split_category_filter_finds_expense_with_part(client, shop, dates, labe
     assert client.get("/expenses/totals", params=everything).json() == {"count": 2, "total": 64.5}
 
 
+@pytest.mark.parametrize("order", ["desc", "asc"])
+def test_split_category_list_pages_in_date_order(client, add, shop, order):
+    """A category's plain expenses and its split ones (a part in it, or its largest part) come in one
+    date order, page after page by offset and by cursor, and with a date range; each once."""
+    ids, receipt = shop
+    drinks = ids["Drinks"]
+    made = {receipt["id"]: f"{MONTH}-05"}
+    for day in (1, 5, 5, 9, 12, 20, 28):
+        made[add(amount=3, description="Juice", category_id=drinks, date=f"{MONTH}-{day:02d}")["id"]] = f"{MONTH}-{day:02d}"
+    for day in (5, 14, 30):
+        other = add(amount=20, description="Shop", category_id=ids["Groceries"], date=f"{MONTH}-{day:02d}")
+        assert client.put(f"/expenses/{other['id']}/parts", json=[
+            {"category_id": drinks, "amount": 15}, {"category_id": ids["Household"], "amount": 5}]).status_code == 200
+        made[other["id"]] = f"{MONTH}-{day:02d}"
+    add(amount=1, description="Bus", category_id=2, date=f"{MONTH}-15")
+    expected = [i for i, _ in sorted(made.items(), key=lambda item: (item[1], item[0]), reverse=order == "desc")]
+
+    def ids_of(response):
+        assert response.status_code == 200, response.text
+        return [row["id"] for row in response.json()]
+
+    query = {"category_id": drinks, "order": order, "limit": 4}
+    by_offset = [i for offset in (0, 4, 8, 12) for i in ids_of(client.get("/expenses", params={**query, "offset": offset}))]
+    assert by_offset == expected
+    by_cursor, cursor = [], None
+    while True:
+        response = client.get("/expenses", params={**query, **({"cursor": cursor} if cursor else {})})
+        by_cursor += ids_of(response)
+        cursor = response.headers.get("X-Next-Cursor")
+        if not cursor:
+            break
+    assert by_cursor == expected
+    ranged = ids_of(client.get("/expenses", params={**query, "limit": 50, "date_from": f"{MONTH}-05",
+                                                    "date_to": f"{MONTH}-14"}))
+    assert ranged == [i for i in expected if f"{MONTH}-05" <= made[i] <= f"{MONTH}-14"]
+    assert client.get("/expenses/count", params={"category_id": drinks}).json()["count"] == len(expected)
+
+
 def test_split_export_keeps_one_line_per_expense(client, shop):
     rows = list(csv.reader(io.StringIO(client.get("/expenses/export").text)))
     assert rows[0] == ["id", "amount", "description", "category", "date"]

@@ -270,7 +270,10 @@ def list_expenses(
     """
     if cursor is not None and offset:
         raise InvalidInput("Invalid query parameter 'cursor': use either cursor or offset, not both.")
-    conditions, params = filter_clause(date_from, date_to, category_id, tag,
+    # A category with split expenses in it, in date order: its plain expenses and its parts, each
+    # from its own date index, merged (an OR of the two sorted the whole category: 23 ms at 1M).
+    by_parts = category_id if sort == "date" and category_id is not None and has_parts_in(conn, category_id) else None
+    conditions, params = filter_clause(date_from, date_to, None if by_parts else category_id, tag,
                                        drive_by_tag(conn, date_from, date_to, category_id, tag, offset + limit + 1), conn)
     column, direction = SORT_COLUMNS[sort], ORDERS[order]
     if cursor is not None:
@@ -285,11 +288,11 @@ def list_expenses(
     where = f"where {' and '.join(conditions)}" if conditions else ""
     ordering = f"order by {column} {direction}, e.id {direction}"
     # The page's ids come from an index alone; only those rows are then read and joined.
+    page_ids, page_params = f"select e.id from expenses e {where} {ordering} limit ? offset ?", params
+    if by_parts is not None:
+        page_ids, page_params = split_category_page(by_parts, conditions, params, direction)
     rows = conn.execute(
-        f"""{EXPENSE_SELECT} where e.id in (
-            select e.id from expenses e {where} {ordering} limit ? offset ?
-        ) {ordering}""",
-        [*params, limit + 1, offset],
+        f"{EXPENSE_SELECT} where e.id in ({page_ids}) {ordering}", [*page_params, limit + 1, offset],
     ).fetchall()
     page = with_parts(conn, with_tags(conn, [dict(row) for row in rows[:limit]]))
     next_cursor = None
@@ -297,6 +300,23 @@ def list_expenses(
         last = page[-1]
         next_cursor = encode_cursor(sort, order, last[sort], last["id"])
     return page, next_cursor
+
+
+def split_category_page(category_id: int, conditions: list[str], params: list[Any], direction: str) -> tuple[str, list]:
+    """The ids of a page of a category's expenses in date order, as SQL and its parameters (then the
+    limit and offset): the expenses not split in it, and those with a part in it (each part has its
+    expense's date), merged in order. `conditions`: the other filters, on `expenses e`."""
+    others = "".join(f" and {condition}" for condition in conditions)
+    # The parts' side seeks and orders by the part's own copy of the date and expense id.
+    on_parts = others.replace("e.date", "p.date").replace("(p.date, e.id)", "(p.date, p.expense_id)")
+    sql = f"""select id from (
+        select e.id, e.date from expenses e where e.category_id = ?
+            and not exists (select 1 from expense_parts x where x.expense_id = e.id){others}
+        union
+        select p.expense_id, p.date from expense_parts p join expenses e on e.id = p.expense_id
+            where p.category_id = ?{on_parts}
+        order by 2 {direction}, 1 {direction} limit ? offset ?)"""
+    return sql, [category_id, *params, category_id, *params]
 
 
 SUGGESTION_WINDOW = 5000

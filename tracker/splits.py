@@ -1,12 +1,13 @@
 """Split expenses: one expense divided among categories (a supermarket receipt: groceries,
 household, drinks), each part with its amount and optionally its own note.
 
-What is stored: expense_parts(id, expense_id, category_id, amount, home_amount, note). The parts of
+What is stored: expense_parts(id, expense_id, category_id, amount, home_amount, note, date). The parts of
 an expense add up exactly to its amount, in the minor units of its currency; each part is in a
 different category. `home_amount` is the part's share of the expense's home amount (null, like the
 expense's, in the home currency): shares in proportion to the amounts, in whole cents, the
 remainder going to the largest part, so that the parts' home amounts add up exactly to the
-expense's. The triggers below keep those shares whenever the expense's home amount changes.
+expense's. `date` is the expense's date, for the category filter's index. The triggers below keep
+those shares and the date whenever the expense changes.
 
 A split expense keeps a valid `category_id`: the category of its LARGEST part (the first one given
 when two are equally large), so that a client that knows nothing of splits sees the category where
@@ -85,9 +86,10 @@ def take_out(x: str) -> str:
 
 
 def put_back(x: str) -> str:
-    """Reshare expense `x`'s home amount among its parts and add its money to monthly_totals (after a change)."""
+    """Reshare expense `x`'s home amount among its parts, give them its date, and add its money to
+    monthly_totals (after a change)."""
     return f"""update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
-        where s.id = expense_parts.id) where expense_id = {x};
+        where s.id = expense_parts.id), date = (select e.date from expenses e where e.id = {x}) where expense_id = {x};
     insert into monthly_totals (month, category_id, total_cents, count)
     select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = {x}
         group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
@@ -206,6 +208,13 @@ def create_splits(conn: sqlite3.Connection) -> None:
 def create_split_triggers(conn: sqlite3.Connection) -> None:
     for name in OLD_TRIGGERS:
         conn.execute(f"drop trigger if exists {name}")
+    # Each part keeps its expense's date (the triggers set it), so that a category's list reads
+    # its split expenses in date order from an index, like its other expenses.
+    conn.execute("alter table expense_parts add column date text")
+    conn.execute("""update expense_parts set date = coalesce((select e.date from expenses e where e.id = expense_id),
+        (select d.date from deleted_expenses d where d.id = expense_id))""")
+    conn.execute("drop index if exists idx_expense_parts_category")
+    conn.execute("create index idx_expense_parts_category_date on expense_parts(category_id, date, expense_id)")
     for statement in SPLIT_TRIGGERS:
         conn.execute(statement)
 

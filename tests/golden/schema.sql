@@ -305,14 +305,14 @@ CREATE TABLE expense_parts (
     amount real not null check (amount > 0),
     home_amount real,
     note text not null default ''
-);
+, date text);
 CREATE INDEX idx_expense_parts_expense on expense_parts(expense_id);
-CREATE INDEX idx_expense_parts_category on expense_parts(category_id, expense_id);
 CREATE TRIGGER deleted_expenses_parts_delete after delete on deleted_expenses
 when not exists (select 1 from expenses where id = old.id)
 begin
     delete from expense_parts where expense_id = old.id;
 end;
+CREATE INDEX idx_expense_parts_category_date on expense_parts(category_id, date, expense_id);
 CREATE VIEW expense_month_shares as
 select e.id as expense_id, substr(e.date, 1, 7) as month, e.category_id, cast(round(coalesce(e.home_amount, e.amount) * 100) as integer) as cents, 1 as n
     from expenses e where not exists (select 1 from expense_parts where expense_id = e.id)
@@ -361,7 +361,7 @@ CREATE TRIGGER expenses_split_totals_insert after insert on expenses
 when exists (select 1 from expense_parts where expense_id = new.id)
 begin
     update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
-        where s.id = expense_parts.id) where expense_id = new.id;
+        where s.id = expense_parts.id), date = (select e.date from expenses e where e.id = new.id) where expense_id = new.id;
     insert into monthly_totals (month, category_id, total_cents, count)
     select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = new.id
         group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
@@ -388,7 +388,7 @@ CREATE TRIGGER expenses_split_totals_update after update of amount, home_amount,
 when exists (select 1 from expense_parts where expense_id = new.id)
 begin
     update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
-        where s.id = expense_parts.id) where expense_id = new.id;
+        where s.id = expense_parts.id), date = (select e.date from expenses e where e.id = new.id) where expense_id = new.id;
     insert into monthly_totals (month, category_id, total_cents, count)
     select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = new.id
         group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
@@ -407,7 +407,7 @@ CREATE TRIGGER expense_parts_totals_insert after insert on expense_parts
 when exists (select 1 from expenses where id = new.expense_id)
 begin
     update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
-        where s.id = expense_parts.id) where expense_id = new.expense_id;
+        where s.id = expense_parts.id), date = (select e.date from expenses e where e.id = new.expense_id) where expense_id = new.expense_id;
     insert into monthly_totals (month, category_id, total_cents, count)
     select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = new.expense_id
         group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
@@ -426,7 +426,7 @@ CREATE TRIGGER expense_parts_totals_delete after delete on expense_parts
 when exists (select 1 from expenses where id = old.expense_id)
 begin
     update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
-        where s.id = expense_parts.id) where expense_id = old.expense_id;
+        where s.id = expense_parts.id), date = (select e.date from expenses e where e.id = old.expense_id) where expense_id = old.expense_id;
     insert into monthly_totals (month, category_id, total_cents, count)
     select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = old.expense_id
         group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
@@ -445,7 +445,7 @@ CREATE TRIGGER expense_parts_totals_update after update of amount, category_id o
 when exists (select 1 from expenses where id = new.expense_id)
 begin
     update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
-        where s.id = expense_parts.id) where expense_id = new.expense_id;
+        where s.id = expense_parts.id), date = (select e.date from expenses e where e.id = new.expense_id) where expense_id = new.expense_id;
     insert into monthly_totals (month, category_id, total_cents, count)
     select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = new.expense_id
         group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
