@@ -360,11 +360,12 @@ end;
 CREATE TRIGGER expenses_split_totals_insert after insert on expenses
 when exists (select 1 from expense_parts where expense_id = new.id)
 begin
-    update expense_parts set home_amount = (select s.home_amount from expense_part_home_amounts s
-        where s.id = expense_parts.id), date = (select e.date from expenses e where e.id = new.id) where expense_id = new.id;
     insert into monthly_totals (month, category_id, total_cents, count)
-    select month, category_id, sum(cents), sum(n) from expense_month_shares where expense_id = new.id
-        group by month, category_id having sum(n) <> 0 or sum(cents) <> 0
+    select substr(new.date, 1, 7), category_id, sum(cents), sum(n) from (
+        select p.category_id, cast(round(coalesce(p.home_amount, p.amount) * 100) as integer) as cents, 1 as n from expense_parts p where p.expense_id = new.id
+        union all
+        select 0, 0, 1 - count(*) from expense_parts p where p.expense_id = new.id)
+    where true group by category_id having sum(n) <> 0 or sum(cents) <> 0
     on conflict (month, category_id) do update
         set total_cents = total_cents + excluded.total_cents, count = count + excluded.count;
 end;
