@@ -163,6 +163,8 @@ def test_split_import_row_three_ways_with_keys(open_page, api):
     page.keyboard.press("Control+A")
     page.keyboard.type("30")
     expect(editor.locator("#import-split-remaining")).to_have_text("The parts add up to $54.50.")
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    assert serious_violations(page, "import row's parts", "#import-split-dialog") == []
     page.keyboard.press("Enter")
     expect(editor).to_be_hidden()
     expect(dialog).to_be_visible()
