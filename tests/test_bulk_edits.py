@@ -179,3 +179,16 @@ def test_tidy_split_expense_keeps_its_parts_and_category(client, split_receipt, 
     assert client.get(f"/expenses/{whole}").json()["category_name"] == "Groceries"
     by_category = {c["category_name"]: c["total"] for c in client.get("/summary?month=2025-03").json()["by_category"]}
     assert by_category == {"Food": 30, "Household": 24.5, "Groceries": 10}
+
+
+def test_bulk_category_undo_leaves_expense_split_since(client, add, groceries):
+    household = client.post("/categories", json={"name": "Household"}).json()["id"]
+    receipt = add(amount=54.5, description="REWE SAGT DANKE 1")
+    edit = client.post("/expenses/bulk", json={"action": "category", "ids": [receipt["id"]], "category_id": groceries})
+    assert edit.json()["rows"] == 1
+    client.put(f"/expenses/{receipt['id']}/parts", json=[
+        {"category_id": household, "amount": 30}, {"category_id": groceries, "amount": 24.5}])
+    assert client.post(f"/edits/{edit.json()['edit_id']}/undo").status_code == 200
+    assert parts_of(client, receipt["id"]) == ("Household", [("Household", 30), ("Groceries", 24.5)])
+    by_category = {c["category_name"]: c["total"] for c in client.get("/summary?month=2025-03").json()["by_category"]}
+    assert by_category == {"Household": 30, "Groceries": 24.5}

@@ -337,7 +337,8 @@ def undo_edit(conn: Session, edit_id: int) -> dict:
                         and exists (select 1 from categories c where c.id = r.old_category_id)), category_id),
                     description = coalesce((select r.old_description from edit_rows r
                         where r.edit_id = ? and r.expense_id = expenses.id), description)
-                where id in (select expense_id from edit_rows where edit_id = ?)""",
+                where id in (select expense_id from edit_rows where edit_id = ?)
+                    and id not in (select expense_id from expense_parts)""",  # split since: its parts decide
                 (edit_id, edit_id, edit_id),
             ).rowcount
             check_totals(conn, months)
