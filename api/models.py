@@ -359,6 +359,10 @@ class EditResult(BaseModel):
     rows: int = Field(description="Rows changed (or that would be, on a dry run).")
     summary: str
     dry_run: bool
+    skipped_split: int = Field(0, description=(
+        "Split expenses a change of category left as they are (a split expense's category is its parts'; "
+        "change its parts with PUT /expenses/{id}/parts)."))
+    note: str | None = Field(None, description="Why some expenses were left as they are, in one sentence; null if none.")
 
 
 class TidyRow(BaseModel):
@@ -379,6 +383,9 @@ class TidyPreview(BaseModel):
     examined: int
     changes: int = Field(description="How many rows would change (rows lists at most 5,000 of them).")
     rows: list[TidyRow]
+    skipped_split: int = Field(0, description=(
+        "Split expenses the rules would have moved, left in their category (a split expense's category is its parts')."))
+    note: str | None = Field(None, description="Why some expenses are left as they are, in one sentence; null if none.")
 
 
 class Edit(BaseModel):

@@ -20,7 +20,8 @@ def test_bulk_category_by_ids_then_undo(client, add, groceries):
     result = client.post("/expenses/bulk", json={"action": "category", "ids": moved, "category_id": groceries})
     assert result.status_code == 200, result.text
     assert result.json() == {"edit_id": 1, "action": "category", "rows": 3,
-                             "summary": "3 expenses moved to Groceries", "dry_run": False}
+                             "summary": "3 expenses moved to Groceries", "dry_run": False,
+                             "skipped_split": 0, "note": None}
     assert {e["id"]: e["category_name"] for e in rows(client)} == {
         kept["id"]: "Utilities", **dict.fromkeys(moved, "Groceries")}
     assert client.get("/summary?month=2025-03").json()["by_category"][0]["category_name"] == "Groceries"
@@ -125,3 +126,69 @@ def test_tidy_learns_from_corrections_made_by_another_program(client, add, db_pa
     preview = client.post("/expenses/tidy/preview", json={"ids": ids}).json()
     assert [(r["id"], r["new_category_name"], r["source"]) for r in preview["rows"]] == [(ids[3], "Groceries", "learned")]
     assert preview["rows"][0]["reason"] == "like 3 earlier expenses with EDEKA"
+
+
+@pytest.fixture
+def split_receipt(client, add, groceries):
+    """A REWE receipt split between Food and Household, and a whole REWE expense in Food."""
+    household = client.post("/categories", json={"name": "Household"}).json()["id"]
+    receipt = add(amount=54.5, description="REWE SAGT DANKE 1")
+    parts = [{"category_id": 1, "amount": 30, "note": None}, {"category_id": household, "amount": 24.5, "note": None}]
+    assert client.put(f"/expenses/{receipt['id']}/parts", json=parts).status_code == 200
+    whole = add(amount=10, description="REWE SAGT DANKE 2")
+    return receipt["id"], whole["id"]
+
+
+def parts_of(client, expense_id):
+    expense = client.get(f"/expenses/{expense_id}").json()
+    return expense["category_name"], [(p["category_name"], p["amount"]) for p in expense["parts"]]
+
+
+SPLIT_KEPT = ("1 split expense was left as it is: a split expense's category is its parts', "
+              "so change its parts instead.")
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "done"])
+def test_bulk_category_split_expense_skipped_and_said(client, split_receipt, groceries, dry_run):
+    receipt, whole = split_receipt
+    before = client.get("/summary?month=2025-03").json()["by_category"]
+    result = client.post("/expenses/bulk", json={"action": "category", "filter": {"q": "rewe"},
+                                                 "category_id": groceries, "dry_run": dry_run})
+    assert result.status_code == 200, result.text
+    body = result.json()
+    assert (body["rows"], body["summary"], body["skipped_split"], body["note"]) == (
+        1, "1 expense moved to Groceries", 1, SPLIT_KEPT)
+    assert parts_of(client, receipt) == ("Food", [("Food", 30), ("Household", 24.5)])
+    assert client.get(f"/expenses/{whole}").json()["category_name"] == ("Food" if dry_run else "Groceries")
+    if dry_run:
+        assert client.get("/summary?month=2025-03").json()["by_category"] == before
+
+
+def test_tidy_split_expense_keeps_its_parts_and_category(client, split_receipt, groceries):
+    receipt, whole = split_receipt
+    client.post("/rules", json={"pattern": "rewe", "category_id": groceries})
+    preview = client.post("/expenses/tidy/preview", json={"filter": {}}).json()
+    assert [row["id"] for row in preview["rows"]] == [whole]
+    assert (preview["skipped_split"], preview["note"]) == (1, SPLIT_KEPT)
+    # A client that sends the split expense's move anyway: it is left as it is, and said.
+    applied = client.post("/expenses/tidy", json={"changes": [
+        {"id": receipt, "category_id": groceries}, {"id": whole, "category_id": groceries}]})
+    assert applied.status_code == 200, applied.text
+    assert (applied.json()["rows"], applied.json()["skipped_split"], applied.json()["note"]) == (1, 1, SPLIT_KEPT)
+    assert parts_of(client, receipt) == ("Food", [("Food", 30), ("Household", 24.5)])
+    assert client.get(f"/expenses/{whole}").json()["category_name"] == "Groceries"
+    by_category = {c["category_name"]: c["total"] for c in client.get("/summary?month=2025-03").json()["by_category"]}
+    assert by_category == {"Food": 30, "Household": 24.5, "Groceries": 10}
+
+
+def test_bulk_category_undo_leaves_expense_split_since(client, add, groceries):
+    household = client.post("/categories", json={"name": "Household"}).json()["id"]
+    receipt = add(amount=54.5, description="REWE SAGT DANKE 1")
+    edit = client.post("/expenses/bulk", json={"action": "category", "ids": [receipt["id"]], "category_id": groceries})
+    assert edit.json()["rows"] == 1
+    client.put(f"/expenses/{receipt['id']}/parts", json=[
+        {"category_id": household, "amount": 30}, {"category_id": groceries, "amount": 24.5}])
+    assert client.post(f"/edits/{edit.json()['edit_id']}/undo").status_code == 200
+    assert parts_of(client, receipt["id"]) == ("Household", [("Household", 30), ("Groceries", 24.5)])
+    by_category = {c["category_name"]: c["total"] for c in client.get("/summary?month=2025-03").json()["by_category"]}
+    assert by_category == {"Household": 30, "Groceries": 24.5}

@@ -113,3 +113,22 @@ def test_cli_edit_category_offers_the_rule(run, db_path):
     assert result.stderr.endswith(" rule add REWE Groceries`; 1 other expense with it is in other categories "
                                   "(then `expense-tracker --db " + str(db_path) + " bulk tidy --all` moves them).\n")
     assert ok(run("edit", "2", "--amount", "21")).stderr == ""
+
+
+@pytest.mark.parametrize("command", [["category", "Groceries", "--all"], ["tidy", "--all", "--yes"]],
+                         ids=["category", "tidy"])
+def test_cli_bulk_split_expense_skipped_and_said(run, command):
+    for name in ("Groceries", "Household"):
+        ok(run("category", "add", name))
+    ok(run("add", "--amount", "54.50", "--description", "REWE SAGT DANKE 1", "--category", "Food", "--date", "2025-07-02"))
+    ok(run("add", "--amount", "10", "--description", "REWE SAGT DANKE 2", "--category", "Food", "--date", "2025-07-02"))
+    ok(run("split", 1, "--part", "Food=30", "--part", "Household=24.50"))
+    ok(run("rule", "add", "rewe", "Groceries"))
+    result = run("bulk", *command)
+    assert result.exit_code == 0, result.output
+    assert ("1 split expense was left as it is: a split expense's category is its parts', "
+            "so change its parts instead.\n") in result.stdout
+    shown = ok(run("list")).stdout
+    assert "[split: Food 30.00, Household 24.50]" in shown
+    assert {e["description"]: e["category_name"] for e in map(json.loads, ok(run("list", "--json")).stdout.splitlines())} == {
+        "REWE SAGT DANKE 1": "Food", "REWE SAGT DANKE 2": "Groceries"}

@@ -1,6 +1,7 @@
 """Currencies as a person meets them: a holiday abroad, amounts in each currency's decimals, the
 ECB's rate of the date (a weekend takes Friday's), a typed rate, and a seed script unaffected."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -306,3 +307,41 @@ def test_rates_ecb_rate_of_a_date_to_the_home_currency(client):
     none = client.get("/rates", params={"currency": "BHD", "date": "2026-10-25"})
     assert (none.status_code, none.json()["detail"]) == (
         422, "The European Central Bank publishes no rate for BHD on 2026-10-25; type the rate.")
+
+
+def stream_lines(response):
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/x-ndjson"
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def test_home_currency_change_streams_progress_in_steps(client, add, monkeypatch):
+    monkeypatch.setattr("tracker.home_currency.CHUNK_ROWS", 2)
+    for day in range(20, 25):
+        add(amount=3.5, description="Coffee", date=f"2026-10-{day}")
+    add(amount=1200, currency="JPY", description="Ramen", date="2026-10-20")
+    response = client.post("/settings/home-currency", json={"currency": "EUR"},
+                           headers={"Accept": "application/x-ndjson"})
+    lines = stream_lines(response)
+    assert lines[:-1] == [
+        {"phase": "Recomputing the home amounts", "done": 0, "total": 0},
+        {"phase": "Recomputing the home amounts", "done": 2, "total": 6},
+        {"phase": "Recomputing the home amounts", "done": 4, "total": 6},
+        {"phase": "Adding up the totals", "done": 6, "total": 6},
+    ]
+    assert lines[-1] == {"result": {"old_currency": "USD", "currency": "EUR", "expenses": 6, "change_id": 1}}
+    assert client.get("/settings").json()["currency"] == "EUR"
+    # Still one step that one undo takes back.
+    assert client.post("/settings/home-currency/undo").json()["currency"] == "USD"
+    assert {e["currency"] for e in client.get("/expenses").json()} == {"USD", "JPY"}
+
+
+def test_home_currency_change_stream_refusal_changes_nothing(client, add):
+    add(amount=3.5, description="Coffee", date="2026-10-20")
+    plain = client.post("/settings/home-currency", json={"currency": "BHD"})
+    assert plain.status_code == 422
+    lines = stream_lines(client.post("/settings/home-currency", json={"currency": "BHD"},
+                                     headers={"Accept": "application/x-ndjson"}))
+    assert lines[-1] == {"error": plain.json()["detail"], "status": 422}
+    assert client.get("/settings").json()["currency"] == "USD"
+    assert client.get("/expenses").json()[0]["home_amount"] == 3.5

@@ -455,3 +455,26 @@ def test_split_part_of_deleted_category_restored_in_expense_category(client, sho
     assert [(p["category_name"], p["amount"]) for p in restored["parts"]] == [("Groceries", 42), ("Household", 12.5)]
     summary, rows = by_category(client)
     assert rows == {"Groceries": (42, 1), "Household": (12.5, 1), "Transport": (10, 1)} and summary["count"] == 2
+
+
+@pytest.mark.parametrize(("parts", "currency", "status", "words"), [
+    ([30.5, 24.5], "JPY", 409,
+     "Expense 1 is split and its part in Food, 30.5, is not an amount in JPY (JPY has no decimals); change the parts "
+     "or unsplit it first (Split… in the edit dialog, `expense-tracker split 1`, or PUT /expenses/1/parts)."),
+    ([30, 25], "JPY", 200, None),
+    ([30.5, 24.5], "EUR", 200, None),
+], ids=["cents-to-JPY-refused", "whole-to-JPY", "cents-to-EUR"])
+def test_split_currency_change_rechecks_parts_decimals(client, add, parts, currency, status, words):
+    receipt = add(amount=55, description="Corner shop", category_id=1, date=f"{MONTH}-05")
+    client.put(f"/expenses/{receipt['id']}/parts", json=[
+        {"category_id": 1, "amount": parts[0]}, {"category_id": 2, "amount": parts[1]}])
+    before, totals = client.get(f"/expenses/{receipt['id']}").json(), by_category(client)[1]
+    response = client.put(f"/expenses/{receipt['id']}", json={"currency": currency})
+    assert response.status_code == status, response.text
+    after = client.get(f"/expenses/{receipt['id']}").json()
+    assert [p["amount"] for p in after["parts"]] == parts
+    if words:
+        assert response.json() == {"detail": words}
+        assert after == before and by_category(client)[1] == totals  # nothing changed
+    else:
+        assert after["currency"] == currency

@@ -235,7 +235,7 @@ def test_tags_dry_run_makes_no_tag(client, trip, db_path):
     dry = client.post("/expenses/bulk", json={"action": "add_tags", "filter": {"tag": ["holiday"]}, "tags": ["new"],
                                               "dry_run": True}).json()
     assert dry == {"edit_id": None, "action": "add_tags", "rows": 4, "summary": "#new added to 4 expenses",
-                   "dry_run": True}
+                   "dry_run": True, "skipped_split": 0, "note": None}
     again = client.post("/expenses/bulk", json={"action": "add_tags", "ids": [trip[0]["id"]], "tags": ["holiday"],
                                                 "dry_run": True}).json()
     assert again["rows"] == 0

@@ -204,3 +204,27 @@ def test_bulk_shift_space_ticks_the_range_from_the_last_ticked(open_page, api):
     expect(bar(page)).to_contain_text("3 selected")
     for name, ticked in [("Eggs", True), ("Dates", True), ("Cheese", True), ("Bread", False)]:
         (expect(box(page, name)).to_be_checked if ticked else expect(box(page, name)).not_to_be_checked)()
+
+
+def test_bulk_move_leaves_split_expense_and_toast_says_why(open_page, api):
+    seed(api)
+    household = api.post("/categories", {"name": "Household"})["id"]
+    receipt = api.add(54.5, "Supermarket", FOOD, "2025-03-06")
+    api.put(f"/expenses/{receipt['id']}/parts", [{"category_id": FOOD, "amount": 30},
+                                                 {"category_id": household, "amount": 24.5}])
+    page = open_page(viewport={"width": 1280, "height": 800})
+    expect(descriptions(page)).to_have_count(6)
+    box(page, "Supermarket").focus()
+    page.keyboard.press("Space")
+    box(page, "Eggs").focus()
+    page.keyboard.press("Space")
+    expect(bar(page)).to_contain_text("2 selected")
+    bar(page).get_by_label("Move to category").select_option(label="Transport")
+    bar(page).get_by_role("button", name="Move").click()
+    expect(page.locator("#toast-text")).to_have_text(
+        "1 expense moved to Transport. 1 split expense was left as it is: a split expense's category is its "
+        "parts', so change its parts instead.")
+    expect(category_of(page, "Eggs")).to_have_text("Transport")
+    saved = api.get(f"/expenses/{receipt['id']}")
+    assert saved["category_name"] == "Food"
+    assert [(p["category_name"], p["amount"]) for p in saved["parts"]] == [("Food", 30), ("Household", 24.5)]

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from browser import TODAY, entry, table
+from browser import FOOD, TODAY, entry, insert_expenses, table
 from tracker.currencies import ecb_rate
 
 
@@ -85,3 +85,34 @@ def test_edit_dialog_currency_shows_ecb_rate_and_takes_a_typed_one(open_page, ap
     expect(table(page).locator("tbody td.num")).to_have_text(["¥5,000 ($32.50)"])
     [saved] = api.expenses()
     assert (saved["currency"], saved["rate"], saved["rate_source"], saved["home_amount"]) == ("JPY", 0.0065, "typed", 32.5)
+
+
+def test_settings_home_currency_change_shows_progress(open_page, api, web_server):
+    insert_expenses(web_server.db_path, [(1.5, f"Coffee {n}", FOOD, "2025-03-10") for n in range(45_000)])
+    page = open_page()
+    page.get_by_role("button", name="Settings").click()
+    # Every line the progress shows, as the stream brings them.
+    page.evaluate("""() => {
+        window.progressSeen = [];
+        new MutationObserver((records) => records.forEach((record) => record.addedNodes.forEach(
+            (node) => window.progressSeen.push(node.textContent))))
+            .observe(document.querySelector("#settings-progress-text"), { childList: true });
+    }""")
+    home = page.get_by_label("Home currency", exact=True)
+    home.focus()
+    page.keyboard.type("EUR")
+    for _ in range(5):  # Convert (ticked), First day of the week, A copy elsewhere…, Cancel, Save settings
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#toast-text")).to_have_text(
+        "The home currency is now EUR: 45,000 expenses recomputed at the ECB rate of their date.")
+    seen = page.evaluate("window.progressSeen")
+    assert seen[0] == "Starting…"
+    assert "Recomputing the home amounts: 20,000 of 45,000 expenses" in seen
+    assert "Recomputing the home amounts: 40,000 of 45,000 expenses" in seen
+    assert seen[-1] == "Adding up the totals…"
+    expect(page.get_by_role("dialog", name="Settings")).to_be_hidden()
+    expect(table(page).locator("tbody td.num").first).to_contain_text("(€")
+    page.keyboard.press("u")  # still one step, that one undo takes back
+    expect(table(page).locator("tbody td.num").first).to_have_text("$1.50")
+    assert api.get("/settings")["currency"] == "USD"

@@ -490,7 +490,7 @@ def test_import_preview_scrolls_by_keyboard_with_header_in_view(open_page):
     listed = boxes.count()
     assert listed >= 20
     boxes.first.focus()
-    for _ in range(2 * (listed - 1)):  # Tab through every row's tick box and category, to the last row
+    for _ in range(3 * (listed - 1)):  # Tab through every row's tick box, category and Split…, to the last row
         page.keyboard.press("Tab")
     last = boxes.last
     expect(last).to_be_focused()

@@ -117,3 +117,79 @@ def test_split_unsplit_in_edit_dialog_with_keys(open_page, api):
     whole = api.get(f"/expenses/{receipt['id']}")
     assert whole["parts"] == [] and whole["category_name"] == "Food"
     expect(row(page, "Corner shop").locator(".split-toggle")).to_have_count(0)
+
+
+STATEMENT = (b"Date,Description,Amount,Category\n"
+             b"2025-03-10,SUPERMARKT Hauptstr,-54.50,Food\n"
+             b"2025-03-11,Bus ticket,-3.20,Transport\n")
+
+
+def test_split_import_row_three_ways_with_keys(open_page, api):
+    api.post("/categories", {"name": "Household"})
+    api.post("/categories", {"name": "Drinks"})
+    page = open_page(viewport={"width": 1400, "height": 900})
+    page.get_by_role("button", name="Import", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Import a bank file")
+    dialog.get_by_label("Bank file").set_input_files(
+        files=[{"name": "statement.csv", "mimeType": "text/csv", "buffer": STATEMENT}])
+    rows = dialog.get_by_role("table", name="Rows in the file")
+    split_button = rows.get_by_role("button", name="Split line 2: SUPERMARKT Hauptstr")
+    split_button.focus()
+    page.keyboard.press("Enter")
+    editor = page.get_by_role("dialog", name="Split line 2")
+    expect(editor.locator("#import-split-about")).to_have_text("SUPERMARKT Hauptstr, $54.50")
+    # The same editor as an expense's: the whole amount in the row's category, the focus on part 2.
+    expect(editor.get_by_label("Part 1 amount")).to_have_value("54.50")
+    expect(editor.get_by_label("Part 2 amount")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.type("Hou")
+    page.keyboard.press("Tab")
+    page.keyboard.type("12.50")
+    page.keyboard.press("Tab")
+    page.keyboard.type("soap")
+    editor.get_by_role("button", name="Add part").focus()
+    page.keyboard.press("Enter")
+    expect(editor.get_by_label("Part 3 category")).to_be_focused()
+    page.keyboard.type("Dri")
+    page.keyboard.press("Tab")
+    page.keyboard.type("12")
+    # One rule: the parts add up to the row's amount, or they are refused in words.
+    page.keyboard.press("Enter")
+    expect(editor.locator("#import-split-error")).to_have_text(
+        "The parts must add up exactly to the amount: The parts are $24.50 more than the amount.")
+    for _ in range(8):  # back to Part 1 amount
+        page.keyboard.press("Shift+Tab")
+    expect(editor.get_by_label("Part 1 amount")).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("30")
+    expect(editor.locator("#import-split-remaining")).to_have_text("The parts add up to $54.50.")
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    assert serious_violations(page, "import row's parts", "#import-split-dialog") == []
+    page.keyboard.press("Enter")
+    expect(editor).to_be_hidden()
+    expect(dialog).to_be_visible()
+    expect(split_button).to_be_focused()
+    marker = rows.locator("tbody tr", has_text="SUPERMARKT").locator(".split-marker")
+    expect(marker).to_have_text("Split: 3 parts")
+    # Escape leaves the split as it was, and only the split's dialog closes.
+    page.keyboard.press("Enter")
+    expect(editor.get_by_label("Part 3 amount")).to_have_value("12")
+    page.keyboard.press("Escape")
+    expect(editor).to_be_hidden()
+    expect(dialog).to_be_visible()
+    expect(marker).to_have_text("Split: 3 parts")
+    assert api.expenses() == []  # nothing imported before the person imports
+
+    dialog.get_by_role("button", name="Import 2 expenses").focus()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    receipt = next(e for e in api.expenses() if e["description"] == "SUPERMARKT Hauptstr")
+    assert [(p["category_name"], p["amount"], p["note"]) for p in receipt["parts"]] == [
+        ("Food", 30, ""), ("Household", 12.5, "soap"), ("Drinks", 12, "")]
+    # The list: the receipt once, marked split; the month panel counts the parts in their categories.
+    expect(descriptions(page)).to_have_count(2)
+    expect(row(page, "SUPERMARKT").get_by_role("button", name="Split: show the parts of SUPERMARKT Hauptstr")).to_be_visible()
+    chart = page.get_by_role("list", name="Spending by category")
+    for label in ["Food: $30.00, 1 expense", "Household: $12.50, 1 expense", "Drinks: $12.00, 1 expense",
+                  "Transport: $3.20, 1 expense"]:
+        expect(chart.get_by_role("button", name=label)).to_be_visible()

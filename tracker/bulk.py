@@ -142,8 +142,23 @@ def edit_months(conn: Session, edit_id: int) -> set[str]:
         where r.edit_id = ?""", (edit_id,))}
 
 
-def edit_result(conn: Session, edit_id: int | None, action: str, rows: int, summary: str) -> dict:
-    return {"edit_id": edit_id, "action": action, "rows": rows, "summary": summary, "dry_run": edit_id is None}
+def split_note(count: int) -> str | None:
+    """Why split expenses were left out of a change of category, in one sentence (None: none were)."""
+    if not count:
+        return None
+    left = "1 split expense was left as it is" if count == 1 else f"{count:,} split expenses were left as they are"
+    return f"{left}: a split expense's category is its parts', so change its parts instead."
+
+
+def split_ids(conn: Session, ids: Sequence[int]) -> set[int]:
+    """Which of these expenses are split."""
+    return set(in_chunks(conn, "select distinct expense_id from expense_parts where expense_id in ({})", list(ids)))
+
+
+def edit_result(conn: Session, edit_id: int | None, action: str, rows: int, summary: str,
+                skipped_split: int = 0) -> dict:
+    return {"edit_id": edit_id, "action": action, "rows": rows, "summary": summary, "dry_run": edit_id is None,
+            "skipped_split": skipped_split, "note": split_note(skipped_split)}
 
 
 def set_category(conn: Session, selection: Selection, category_id: int, *, dry_run: bool = False) -> dict:
@@ -151,6 +166,7 @@ def set_category(conn: Session, selection: Selection, category_id: int, *, dry_r
         require_category(conn, category_id)
         name = conn.execute("select name from categories where id = ?", (category_id,)).fetchone()[0]
         ids = selection.expense_ids(conn)
+        skipped = len(split_ids(conn, ids))
         before = [
             (row[0], row[1], None)
             # A split expense's category follows its parts: it stays where it is.
@@ -159,7 +175,7 @@ def set_category(conn: Session, selection: Selection, category_id: int, *, dry_r
         ]
         summary = f"{expenses_word(len(before))} moved to {name}"
         if dry_run:
-            return edit_result(conn, None, "category", len(before), summary)
+            return edit_result(conn, None, "category", len(before), summary, skipped)
         edit_id = record_edit(conn, "category", summary, before)
         months = edit_months(conn, edit_id)
         conn.execute(
@@ -167,7 +183,7 @@ def set_category(conn: Session, selection: Selection, category_id: int, *, dry_r
             (category_id, edit_id),
         )
         check_totals(conn, months)
-        return edit_result(conn, edit_id, "category", len(before), summary)
+        return edit_result(conn, edit_id, "category", len(before), summary, skipped)
 
 
 def delete_many(conn: Session, selection: Selection, *, dry_run: bool = False) -> dict:
@@ -203,27 +219,36 @@ def restore_many(conn: Session, ids: Sequence[int], *, dry_run: bool = False) ->
 
 def apply_changes(conn: Session, changes: Sequence[dict], *, dry_run: bool = False) -> dict:
     """Give each expense its new category (and description, if given): `changes` are dicts with
-    id, category_id and optionally description, as a tidy preview lists them."""
+    id, category_id and optionally description, as a tidy preview lists them. A split expense keeps
+    its category (its parts'): only its description changes, and it is counted in `skipped_split`."""
     with conn.write():
-        rows = []
+        rows, made, skipped = [], [], 0
+        split = split_ids(conn, [change["id"] for change in changes])
         for change in changes:
             current = conn.execute("select category_id, description, date from expenses where id = ?",
                                    (change["id"],)).fetchone()
             if current is None:
                 raise Conflict(f"Expense {change['id']} changed or went since the preview; preview again.")
+            category_id = change["category_id"]
+            if change["id"] in split and category_id != current["category_id"]:
+                skipped += 1
+                category_id = current["category_id"]
+                if change.get("description") in (None, current["description"]):
+                    continue
             rows.append((change["id"], current["category_id"], current["description"], current["date"][:7]))
+            made.append((category_id, change.get("description"), change["id"]))
         summary = f"{expenses_word(len(rows))} tidied by rules and learning"
         if dry_run:
-            return edit_result(conn, None, "tidy", len(rows), summary)
+            return edit_result(conn, None, "tidy", len(rows), summary, skipped)
         edit_id = record_edit(conn, "tidy", summary, (row[:3] for row in rows))
-        for change in changes:
-            require_category(conn, change["category_id"])
+        for category_id, description, expense_id in made:
+            require_category(conn, category_id)
             conn.execute(
                 "update expenses set category_id = ?, description = coalesce(?, description) where id = ?",
-                (change["category_id"], change.get("description"), change["id"]),
+                (category_id, description, expense_id),
             )
         check_totals(conn, {row[3] for row in rows})
-        return edit_result(conn, edit_id, "tidy", len(rows), summary)
+        return edit_result(conn, edit_id, "tidy", len(rows), summary, skipped)
 
 
 def change_tags(conn: Session, selection: Selection, names: Sequence[str], *, add: bool,
@@ -312,7 +337,8 @@ def undo_edit(conn: Session, edit_id: int) -> dict:
                         and exists (select 1 from categories c where c.id = r.old_category_id)), category_id),
                     description = coalesce((select r.old_description from edit_rows r
                         where r.edit_id = ? and r.expense_id = expenses.id), description)
-                where id in (select expense_id from edit_rows where edit_id = ?)""",
+                where id in (select expense_id from edit_rows where edit_id = ?)
+                    and id not in (select expense_id from expense_parts)""",  # split since: its parts decide
                 (edit_id, edit_id, edit_id),
             ).rowcount
             check_totals(conn, months)

@@ -72,13 +72,18 @@ TIDY_LIMIT = 5000  # changes a preview lists; the rest are counted
 
 def preview_tidy(conn: Session, ids: list[int]) -> dict:
     """What the rules and learning would change among these expenses: only rows that would move
-    or get a cleaner description, each with where its new category comes from."""
+    or get a cleaner description, each with where its new category comes from. A split expense keeps
+    its category (its parts'): it is listed only for a cleaner description, and counted in
+    `skipped_split` when the rules would have moved it."""
+    from tracker.bulk import split_ids, split_note
+
     learn_latest(conn)
     categoriser = Categoriser(conn, None)
     names = {row[0]: row[1] for row in conn.execute("select id, name from categories")}
-    changes, count = [], 0
+    changes, count, skipped = [], 0, 0
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
+        split = split_ids(conn, part)
         for row in conn.execute(
             f"""select id, amount, description, category_id, date from expenses
             where id in ({", ".join("?" * len(part))}) order by date desc, id desc""", part,
@@ -87,17 +92,22 @@ def preview_tidy(conn: Session, ids: list[int]) -> dict:
             if placed.source == DEFAULT:
                 continue
             new_description = placed.description if placed.description not in (None, row["description"]) else None
-            if placed.category_id == row["category_id"] and new_description is None:
+            new_category = placed.category_id
+            if row["id"] in split and new_category != row["category_id"]:
+                skipped += 1
+                new_category = row["category_id"]
+            if new_category == row["category_id"] and new_description is None:
                 continue
             count += 1
             if len(changes) < TIDY_LIMIT:
                 changes.append({
                     "id": row["id"], "date": row["date"], "amount": row["amount"], "description": row["description"],
                     "category_id": row["category_id"], "category_name": names.get(row["category_id"], ""),
-                    "new_category_id": placed.category_id, "new_category_name": names.get(placed.category_id, ""),
+                    "new_category_id": new_category, "new_category_name": names.get(new_category, ""),
                     "new_description": new_description, "source": placed.source, "reason": placed.reason,
                 })
-    return {"examined": len(ids), "changes": count, "rows": changes}
+    return {"examined": len(ids), "changes": count, "rows": changes, "skipped_split": skipped,
+            "note": split_note(skipped)}
 
 
 def suggest_rule(conn: Session, expense_id: int) -> dict | None:

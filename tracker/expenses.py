@@ -223,7 +223,8 @@ SPLIT_WHERE = "Split… in the edit dialog, `expense-tracker split {id}`, or PUT
 
 def refuse_split_change(conn: Session, expense_id: int, fields: dict[str, Any]) -> None:
     """A split expense's amount and category follow its parts: a change of either is refused
-    (the same values, as a client that sends the whole expense back does, are fine)."""
+    (the same values, as a client that sends the whole expense back does, are fine); so is a
+    currency whose minor unit cannot hold a part's amount."""
     stored = conn.execute("select amount, category_id from expenses where id = ?", (expense_id,)).fetchone()
     if "amount" in fields and round(fields["amount"] * 1000) != round(stored["amount"] * 1000):
         raise Conflict(f"Expense {expense_id} is split among categories, so its amount is the sum of its parts; "
@@ -231,6 +232,10 @@ def refuse_split_change(conn: Session, expense_id: int, fields: dict[str, Any]) 
     if "category_id" in fields and fields["category_id"] != stored["category_id"]:
         raise Conflict(f"Expense {expense_id} is split among categories; change the categories of its parts "
                        f"or unsplit it first ({SPLIT_WHERE.format(id=expense_id)}).")
+    if fields.get("currency") is not None:
+        from tracker.splits import refuse_currency_change
+
+        refuse_currency_change(conn, expense_id, fields["currency"], SPLIT_WHERE.format(id=expense_id))
 
 
 MOVE_TO_TRASH = """insert or replace into deleted_expenses

@@ -361,3 +361,18 @@ def clear_parts(conn: Session, expense_id: int) -> dict:
         if not conn.execute("delete from expense_parts where expense_id = ?", (expense_id,)).rowcount:
             raise Conflict(f"Expense {expense_id} is not split.")
         return fetch_expense(conn, expense_id)
+
+
+def refuse_currency_change(conn: sqlite3.Connection, expense_id: int, currency: str, where: str) -> None:
+    """A split expense moving to `currency`: each part must be a whole number of its minor units
+    (parts with cents cannot be in JPY), else Conflict in one sentence, and nothing changes.
+    `where`: where the parts are changed, in words."""
+    from tracker.currencies import decimals_problem, minor_unit
+
+    for part in conn.execute(f"{PART_SELECT} where p.expense_id = ? order by p.id", (expense_id,)):
+        if decimals_problem(float(part["amount"]), currency):
+            places = minor_unit(currency)
+            unit = "no decimals" if places == 0 else f"{places} decimal place{'s' if places > 1 else ''}"
+            raise Conflict(
+                f"Expense {expense_id} is split and its part in {part['category_name']}, {part['amount']:g}, is not "
+                f"an amount in {currency} ({currency} has {unit}); change the parts or unsplit it first ({where}).")

@@ -124,7 +124,8 @@ export async function runBulk(body, after = onChanged) {
       await after();
     },
   };
-  toast(`${result.summary[0].toUpperCase()}${result.summary.slice(1)}.`, undo);
+  // A split expense's category is its parts': the note says how many were left as they are.
+  toast(`${result.summary[0].toUpperCase()}${result.summary.slice(1)}.${result.note ? ` ${result.note}` : ""}`, undo);
   await after();
   return { result, undo };
 }

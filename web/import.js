@@ -3,7 +3,8 @@
 import { ApiError, api, stream } from "./api.js";
 import { openBatches, setupBatches, undoImportToast } from "./batches.js";
 import { $, el } from "./dom.js";
-import { day, money, plural } from "./format.js";
+import { amountText, day, money, plural } from "./format.js";
+import { PartsEditor } from "./splits.js";
 import { categoryById, state } from "./state.js";
 
 const FORMATS = ["YYYY-MM-DD", "DD.MM.YYYY", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YY", "DD/MM/YY", "MM/DD/YY",
@@ -25,6 +26,7 @@ function fresh(file) {
     file, preview: null, mapping: null, profile: null, dateChosen: true, defaultCategory: "",
     categoryMap: {}, unknown: [], include: new Set(), skip: new Set(), busy: false, importing: false,
     rowCategories: {}, // line -> the category the person chose for that row in the preview
+    rowParts: {}, // line -> the parts the person split that row into, sent as row_parts
   };
 }
 
@@ -41,6 +43,13 @@ function upload(job, forImport) {
   if (job.include.size) options.include_lines = [...job.include];
   if (job.skip.size) options.skip_lines = [...job.skip];
   if (Object.keys(job.rowCategories).length) options.row_categories = job.rowCategories;
+  if (forImport) { // the split rows that are imported (a row left out takes its parts with it)
+    const split = Object.fromEntries(Object.entries(job.rowParts).filter(([line]) => {
+      const row = job.preview.rows.find((r) => r.line === Number(line));
+      return row && wanted(job, row) && row.status !== "problem";
+    }));
+    if (Object.keys(split).length) options.row_parts = split;
+  }
   const saveAs = $("#import-save-as").value.trim();
   if (forImport && saveAs) options.save_profile = saveAs;
   const body = new FormData();
@@ -263,8 +272,20 @@ function renderSources(sources) {
   $("#import-sources").textContent = parts.join(" · ");
 }
 
+// The row's "Split…" button: the parts editor, for this row, before importing.
+function splitButton(row) {
+  return el("button", { type: "button", class: "link split-row", "data-split-line": String(row.line),
+    "aria-label": `Split line ${row.line}: ${row.description}`, text: "Split…" });
+}
+
 function categoryCell(job, row) {
   if (row.status === "problem") return el("td", { class: "category", text: categoryName(job, row) || "–" });
+  const parts = job.rowParts[row.line];
+  if (parts) { // its categories are its parts'
+    const names = parts.map((part) => `${categoryById(part.category_id)?.name ?? ""} ${money(part.amount)}`).join(", ");
+    return el("td", { class: "category" },
+      el("span", { class: "split-marker", text: `Split: ${parts.length} parts`, title: names }), " ", splitButton(row));
+  }
   const select = el("select", { "data-row-category": String(row.line), title: row.category_reason || null,
     "aria-label": `Category of line ${row.line}: ${row.description}` });
   const none = el("option", { value: "", text: categoryName(job, row) || "–" });
@@ -272,14 +293,90 @@ function categoryCell(job, row) {
   if (row.category_id) none.remove();
   const short = because(row);
   return el("td", { class: "category" }, select,
-    short ? el("span", { class: "because muted", text: short, title: row.category_reason || short }) : null);
+    short ? el("span", { class: "because muted", text: short, title: row.category_reason || short }) : null,
+    row.amount === null ? null : splitButton(row));
+}
+
+// ---------------------------------------------------------------------------
+// Splitting a row before importing: the same parts editor as an expense's
+// ---------------------------------------------------------------------------
+
+let splitEditor = null;
+let splitRow = null;
+const splitDialog = $("#import-split-dialog");
+
+function openRowSplit(line) {
+  const job = state.importing;
+  if (!job || !job.preview || job.importing) return;
+  splitRow = job.preview.rows.find((r) => r.line === line);
+  if (!splitRow) return;
+  $("#import-split-heading").textContent = `Split line ${line}`;
+  $("#import-split-about").textContent = `${splitRow.description}, ${money(splitRow.amount)}`;
+  $("#import-split-error").textContent = "";
+  const parts = job.rowParts[line];
+  splitEditor.active = true;
+  if (parts) splitEditor.fill(parts);
+  else {
+    splitEditor.fill([]);
+    const chosen = job.rowCategories[line] || splitRow.category_id || Number(job.defaultCategory) || state.categories[0]?.id;
+    splitEditor.begin(chosen);
+  }
+  splitDialog.showModal();
+  splitEditor.rows()[parts ? 0 : 1]?.querySelector("[data-role=amount]").focus();
+}
+
+function keepRowSplit(event) {
+  event.preventDefault();
+  const job = state.importing;
+  let parts;
+  try {
+    parts = splitEditor.parts();
+  } catch (error) {
+    $("#import-split-error").textContent = error.message;
+    return;
+  }
+  if (job && splitRow) job.rowParts[splitRow.line] = parts;
+  splitDialog.close();
+}
+
+function unsplitRow() {
+  const job = state.importing;
+  if (job && splitRow) delete job.rowParts[splitRow.line];
+  splitDialog.close();
+}
+
+// Closed (kept, unsplit, Cancel or Escape): the row shows what it is now; the focus is back on its button.
+function rowSplitClosed() {
+  const job = state.importing;
+  splitEditor.active = false;
+  if (!job || !job.preview || !splitRow) return;
+  const line = splitRow.line;
+  splitRow = null;
+  renderRows(job, job.preview);
+  $(`#import-rows button[data-split-line="${line}"]`)?.focus();
+}
+
+function setupRowSplit() {
+  splitEditor = new PartsEditor({
+    rows: $("#import-split-rows"), remaining: $("#import-split-remaining"), add: $("#import-split-add"),
+    total: () => (splitRow && splitRow.amount !== null ? amountText(splitRow.amount) : ""),
+    code: () => state.settings.currency,
+  });
+  $("#import-split-form").addEventListener("submit", keepRowSplit);
+  $("#import-split-undo").addEventListener("click", unsplitRow);
+  $("#import-split-cancel").addEventListener("click", () => splitDialog.close());
+  splitDialog.addEventListener("close", rowSplitClosed);
+  $("#import-rows").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-split-line]");
+    if (button) openRowSplit(Number(button.dataset.splitLine));
+  });
 }
 
 function renderRows(job, result) {
   const active = document.activeElement;
-  const focused = active && active.closest("#import-rows")
-    ? `${active.tagName.toLowerCase()}[data-${active.dataset.line ? "line" : "row-category"}="${active.dataset.line || active.dataset.rowCategory}"]`
-    : null;
+  const key = active && active.closest("#import-rows")
+    && [["line", "line"], ["rowCategory", "row-category"], ["splitLine", "split-line"]].find(([name]) => active.dataset[name] !== undefined);
+  const focused = key ? `${active.tagName.toLowerCase()}[data-${key[1]}="${active.dataset[key[0]]}"]` : null;
   $("#import-rows tbody").replaceChildren(...result.rows.map((row) => {
     const take = wanted(job, row);
     const box = row.status === "problem"
@@ -397,7 +494,7 @@ function progress(event) {
 }
 
 function lockForm(locked) {
-  for (const control of form.querySelectorAll("fieldset, #import-rows input, #import-rows select, #import-save-as")) control.disabled = locked;
+  for (const control of form.querySelectorAll("fieldset, #import-rows input, #import-rows select, #import-rows button, #import-save-as")) control.disabled = locked;
   $("#import-back").disabled = locked;
   $("#import-progress-box").hidden = !locked;
 }
@@ -499,6 +596,7 @@ export function setupImport(imported) {
   onImported = imported;
   setupBatches(imported);
   setupDrop();
+  setupRowSplit();
   $("#open-import").addEventListener("click", open);
   $("#import-file").addEventListener("change", (event) => choose(event.target.files[0]));
   $("#import-back").addEventListener("click", open);

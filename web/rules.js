@@ -14,6 +14,7 @@ let onChanged = async () => {};
 let editing = null; // the rule the form edits, or null: the form adds one
 let rules = [];
 let tidyRows = [];
+let tidyNote = null; // why split expenses are left as they are, from the preview
 
 function say(message, error = "") {
   $("#rules-status").textContent = message;
@@ -263,12 +264,13 @@ async function previewTidy() {
     return;
   }
   tidyRows = result.rows;
+  tidyNote = result.note;
   $("#tidy-table tbody").replaceChildren(...tidyRows.map(tidyRow));
   $("#tidy-table").hidden = !tidyRows.length;
   const listed = result.changes > tidyRows.length ? ` (the first ${tidyRows.length.toLocaleString()} are listed)` : "";
   tidySay(result.changes
-    ? `Of ${plural(result.examined, "expense")}, the rules and what was learned would change ${result.changes.toLocaleString()}${listed}. Untick any to leave as they are.`
-    : `Nothing to change in the ${plural(result.examined, "expense")} looked through.`);
+    ? `Of ${plural(result.examined, "expense")}, the rules and what was learned would change ${result.changes.toLocaleString()}${listed}. Untick any to leave as they are.${result.note ? ` ${result.note}` : ""}`
+    : `Nothing to change in the ${plural(result.examined, "expense")} looked through.${result.note ? ` ${result.note}` : ""}`);
   updateTidyButton();
 }
 
@@ -308,7 +310,8 @@ async function applyTidy() {
   $("#tidy-dialog").close();
   // Back to the list, where the Undo is (a modal dialog would leave the toast out of reach).
   if ($("#rules-dialog").open) $("#rules-dialog").close();
-  toast(`Tidied ${plural(edit.rows, "expense")}.`, { label: "Undo", run: () => undoTidy(edit) });
+  const note = edit.note || tidyNote;
+  toast(`Tidied ${plural(edit.rows, "expense")}.${note ? ` ${note}` : ""}`, { label: "Undo", run: () => undoTidy(edit) });
   await onChanged();
 }
 

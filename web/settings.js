@@ -1,5 +1,5 @@
 // Display currency and first day of the week, kept in the database through /settings.
-import { api } from "./api.js";
+import { ApiError, api, stream } from "./api.js";
 import { $, el } from "./dom.js";
 import { plural } from "./format.js";
 import { toast } from "./toast.js";
@@ -28,19 +28,56 @@ function open() {
   $("#settings-week-start").value = String(state.settings.week_start);
   $("#settings-error").textContent = "";
   $("#settings-convert").checked = true;
+  $("#settings-progress-box").hidden = true;
   $("#settings-dialog").showModal();
+}
+
+// The home amounts recomputed so far, as the API streams them (a million expenses take seconds).
+function progress(event) {
+  const bar = $("#settings-progress");
+  let text = `${event.phase}…`;
+  if (event.total > 1 && event.done < event.total) {
+    bar.max = event.total;
+    bar.value = event.done;
+    text = `${event.phase}: ${event.done.toLocaleString()} of ${plural(event.total, "expense")}`;
+  } else {
+    bar.removeAttribute("value");
+  }
+  $("#settings-progress-text").textContent = text;
+}
+
+// While it runs, the dialog stays as it is: nothing to change, nothing to close.
+function lock(locked) {
+  for (const control of $("#settings-form").querySelectorAll("select, input, button")) control.disabled = locked;
+  $("#settings-progress-box").hidden = !locked;
+}
+
+let saving = false;
+
+async function changeHome(home) {
+  lock(true);
+  progress({ phase: "Starting", done: 0, total: 0 });
+  try {
+    const last = await stream("/settings/home-currency", { method: "POST", body: { currency: home } },
+      (line) => line.phase && progress(line));
+    if (last && last.error) throw new ApiError(last.error, last.status);
+    if (!last || !last.result) throw new ApiError("The change ended without an answer; open the settings again to see the home currency.", 0);
+    return last.result;
+  } finally {
+    lock(false);
+  }
 }
 
 async function save(event) {
   event.preventDefault();
+  if (saving) return;
   const home = $("#settings-currency").value;
   let changed = null;
+  saving = true;
   try {
     // A new home currency keeps every expense's money and recomputes the home amounts: one undoable step.
     const convert = $("#settings-convert").checked;
-    if (home !== state.settings.currency && convert) {
-      changed = await api("/settings/home-currency", { method: "POST", body: { currency: home } });
-    }
+    if (home !== state.settings.currency && convert) changed = await changeHome(home);
     state.settings = await api("/settings", {
       method: "PUT",
       body: convert ? { week_start: Number($("#settings-week-start").value) }
@@ -49,6 +86,8 @@ async function save(event) {
   } catch (error) {
     $("#settings-error").textContent = error.message;
     return;
+  } finally {
+    saving = false;
   }
   $("#settings-dialog").close();
   if (changed && changed.change_id) {
@@ -68,6 +107,10 @@ export function setupSettings(changed) {
   onChanged = changed;
   $("#open-settings").addEventListener("click", open);
   $("#settings-form").addEventListener("submit", save);
+  // Escape would close the dialog while the change runs: it finishes, and says so, first.
+  $("#settings-dialog").addEventListener("cancel", (event) => {
+    if (saving) event.preventDefault();
+  });
 }
 
 // Which file this window shows (from /health), in the title and the footer, so that two windows on

@@ -49,13 +49,113 @@ export function partsRow(expense, columns) {
         }))));
 }
 
-// --- The edit dialog's parts ----------------------------------------------------------------
+// --- The parts editor: one for the edit dialog, one for an import row ---------------------------
 
-let splitting = false;
-let currency = null;
+// A parts editor over its own elements: `rows` (where the part rows go), `remaining` (the live
+// "Remaining to split" line), `add` (the Add part button); `total()` is the text of the amount the
+// parts must add up to, `code()` its currency. The rule is one: the parts add up exactly to the
+// amount, in the currency's minor units.
+export class PartsEditor {
+  constructor({ rows, remaining, add, total, code }) {
+    Object.assign(this, { box: rows, remaining, addButton: add, total, code });
+    this.active = false;
+    add.addEventListener("click", () => this.addRow().querySelector("select").focus());
+  }
 
-function rows() {
-  return [...document.querySelectorAll("#edit-split-rows .split-part")];
+  rows() {
+    return [...this.box.querySelectorAll(".split-part")];
+  }
+
+  // Each row's labels say its number: "Part 2 category".
+  renumber() {
+    this.rows().forEach((part, index) => {
+      const number = index + 1;
+      part.querySelector("[data-role=category]").setAttribute("aria-label", `Part ${number} category`);
+      part.querySelector("[data-role=amount]").setAttribute("aria-label", `Part ${number} amount`);
+      part.querySelector("[data-role=note]").setAttribute("aria-label", `Part ${number} note`);
+      part.querySelector("[data-role=remove]").setAttribute("aria-label", `Remove part ${number}`);
+    });
+    this.showRemaining();
+  }
+
+  addRow(part = {}) {
+    const amount = el("input", { "data-role": "amount", inputmode: "decimal", autocomplete: "off", class: "amount",
+      value: part.amount === undefined ? "" : String(part.amount), oninput: () => this.showRemaining() });
+    const line = el("div", { class: "split-part" },
+      categorySelect(part.category_id), amount,
+      el("input", { "data-role": "note", autocomplete: "off", maxlength: "200", placeholder: "Note", value: part.note || "" }),
+      el("button", { type: "button", class: "link danger", "data-role": "remove", text: "Remove",
+        onclick: (event) => this.removeRow(event.currentTarget.closest(".split-part")) }));
+    this.box.append(line);
+    this.renumber();
+    return line;
+  }
+
+  removeRow(line) {
+    const next = line.nextElementSibling || line.previousElementSibling;
+    line.remove();
+    this.renumber();
+    (next ? next.querySelector("[data-role=amount]") : this.addButton).focus();
+  }
+
+  // Rows for these parts (none: empty).
+  fill(parts) {
+    this.box.replaceChildren();
+    for (const part of parts || []) this.addRow(part);
+  }
+
+  // Two rows to start: the whole amount in `category`, and an empty second part in another one.
+  begin(category) {
+    const other = state.categories.find((c) => c.id !== category);
+    this.addRow({ category_id: category, amount: this.total().trim() });
+    this.addRow({ category_id: other ? other.id : category });
+  }
+
+  // In the currency's minor units, so that the comparison is exact.
+  minor(value) {
+    return Math.round(value * 10 ** currencyDigits(this.code()));
+  }
+
+  showRemaining() {
+    const note = this.remaining;
+    if (!this.active) {
+      note.textContent = "";
+      return;
+    }
+    const total = parseAmount(this.total());
+    const parts = this.rows().map((line) => parseAmount(line.querySelector("[data-role=amount]").value));
+    if (Number.isNaN(total)) {
+      note.textContent = "Type the amount first.";
+      return;
+    }
+    const code = this.code();
+    const left = this.minor(total) - parts.reduce((sum, value) => sum + (Number.isNaN(value) ? 0 : this.minor(value)), 0);
+    const shownAmount = (units) => moneyIn(units / 10 ** currencyDigits(code), code);
+    note.textContent = left === 0 ? `The parts add up to ${shownAmount(this.minor(total))}.`
+      : left > 0 ? `Remaining to split: ${shownAmount(left)}.` : `The parts are ${shownAmount(-left)} more than the amount.`;
+    note.classList.toggle("error", left !== 0);
+  }
+
+  // The parts: null when not split; throws {field: "split", message} when they are wrong.
+  parts() {
+    if (!this.active) return null;
+    const parts = [];
+    for (const [index, line] of this.rows().entries()) {
+      const text = line.querySelector("[data-role=amount]").value;
+      const problem = amountError(text, this.code());
+      if (problem) {
+        line.querySelector("[data-role=amount]").focus();
+        throw { field: "split", message: `Part ${index + 1}: ${problem}` };
+      }
+      parts.push({ category_id: Number(line.querySelector("[data-role=category]").value), amount: parseAmount(text),
+        note: line.querySelector("[data-role=note]").value.trim() || null });
+    }
+    if (parts.length < 2) throw { field: "split", message: "A split has at least 2 parts; add one, or Unsplit." };
+    if (this.minor(parseAmount(this.total())) !== parts.reduce((sum, part) => sum + this.minor(part.amount), 0)) {
+      throw { field: "split", message: "The parts must add up exactly to the amount: " + this.remaining.textContent };
+    }
+    return parts;
+  }
 }
 
 function categorySelect(selected) {
@@ -66,131 +166,56 @@ function categorySelect(selected) {
   return select;
 }
 
-// Each row's labels say its number: "Part 2 category".
-function renumber() {
-  rows().forEach((part, index) => {
-    const number = index + 1;
-    part.querySelector("[data-role=category]").setAttribute("aria-label", `Part ${number} category`);
-    part.querySelector("[data-role=amount]").setAttribute("aria-label", `Part ${number} amount`);
-    part.querySelector("[data-role=note]").setAttribute("aria-label", `Part ${number} note`);
-    part.querySelector("[data-role=remove]").setAttribute("aria-label", `Remove part ${number}`);
-  });
-  showRemaining();
-}
+// --- The edit dialog's parts ----------------------------------------------------------------
 
-function addRow(part = {}) {
-  const amount = el("input", { "data-role": "amount", inputmode: "decimal", autocomplete: "off", class: "amount",
-    value: part.amount === undefined ? "" : String(part.amount), oninput: showRemaining });
-  const line = el("div", { class: "split-part" },
-    categorySelect(part.category_id), amount,
-    el("input", { "data-role": "note", autocomplete: "off", maxlength: "200", placeholder: "Note", value: part.note || "" }),
-    el("button", { type: "button", class: "link danger", "data-role": "remove", text: "Remove",
-      onclick: (event) => removeRow(event.currentTarget.closest(".split-part")) }));
-  $("#edit-split-rows").append(line);
-  renumber();
-  return line;
-}
-
-function removeRow(line) {
-  const next = line.nextElementSibling || line.previousElementSibling;
-  line.remove();
-  renumber();
-  (next ? next.querySelector("[data-role=amount]") : $("#edit-split-add")).focus();
-}
-
-function code() {
-  return $("#edit-currency").value || currency || state.settings.currency;
-}
-
-// In the currency's minor units, so that the comparison is exact.
-function minor(value) {
-  return Math.round(value * 10 ** currencyDigits(code()));
-}
-
-function showRemaining() {
-  const note = $("#edit-split-remaining");
-  if (!splitting) {
-    note.textContent = "";
-    return;
-  }
-  const total = parseAmount($("#edit-amount").value);
-  const parts = rows().map((line) => parseAmount(line.querySelector("[data-role=amount]").value));
-  if (Number.isNaN(total)) {
-    note.textContent = "Type the amount first.";
-    return;
-  }
-  const left = minor(total) - parts.reduce((sum, value) => sum + (Number.isNaN(value) ? 0 : minor(value)), 0);
-  const shownAmount = (units) => moneyIn(units / 10 ** currencyDigits(code()), code());
-  note.textContent = left === 0 ? `The parts add up to ${shownAmount(minor(total))}.`
-    : left > 0 ? `Remaining to split: ${shownAmount(left)}.` : `The parts are ${shownAmount(-left)} more than the amount.`;
-  note.classList.toggle("error", left !== 0);
-}
+let editor = null;
+let currency = null;
 
 function setSplitting(on) {
-  splitting = on;
+  editor.active = on;
   $("#edit-split").hidden = !on;
   $("#edit-split-open").setAttribute("aria-expanded", on ? "true" : "false");
   $("#edit-split-open").textContent = on ? "Split into parts" : "Split…";
   // A split expense's category is its largest part's.
   $("#edit-category").disabled = on;
   $("#edit-split-error").textContent = "";
-  showRemaining();
+  editor.showRemaining();
 }
 
 export function openSplit(expense) {
   currency = expense.currency;
-  $("#edit-split-rows").replaceChildren();
-  for (const part of expense.parts || []) addRow(part);
+  editor.fill(expense.parts);
   setSplitting(Boolean(expense.parts && expense.parts.length));
 }
 
 function startSplit() {
-  if (splitting) {
-    rows()[0]?.querySelector("[data-role=amount]").focus();
+  if (editor.active) {
+    editor.rows()[0]?.querySelector("[data-role=amount]").focus();
     return;
   }
-  if (!rows().length) {
-    const first = Number($("#edit-category").value);
-    const other = state.categories.find((c) => c.id !== first);
-    addRow({ category_id: first, amount: $("#edit-amount").value.trim() });
-    addRow({ category_id: other ? other.id : first });
-  }
+  if (!editor.rows().length) editor.begin(Number($("#edit-category").value));
   setSplitting(true);
-  rows()[1]?.querySelector("[data-role=amount]").focus();
+  editor.rows()[1]?.querySelector("[data-role=amount]").focus();
 }
 
 function unsplit() {
-  $("#edit-split-rows").replaceChildren();
+  editor.fill([]);
   setSplitting(false);
   $("#edit-split-open").focus();
 }
 
 // The parts to save: null when not split; throws {field: "split", message} when they are wrong.
 export function splitParts() {
-  if (!splitting) return null;
-  const parts = [];
-  for (const [index, line] of rows().entries()) {
-    const text = line.querySelector("[data-role=amount]").value;
-    const problem = amountError(text, code());
-    if (problem) {
-      line.querySelector("[data-role=amount]").focus();
-      throw { field: "split", message: `Part ${index + 1}: ${problem}` };
-    }
-    parts.push({ category_id: Number(line.querySelector("[data-role=category]").value), amount: parseAmount(text),
-      note: line.querySelector("[data-role=note]").value.trim() || null });
-  }
-  if (parts.length < 2) throw { field: "split", message: "A split has at least 2 parts; add one, or Unsplit." };
-  const total = parseAmount($("#edit-amount").value);
-  if (minor(total) !== parts.reduce((sum, part) => sum + minor(part.amount), 0)) {
-    throw { field: "split", message: "The parts must add up exactly to the amount: " + $("#edit-split-remaining").textContent };
-  }
-  return parts;
+  return editor.parts();
 }
 
 export function setupSplitEditor() {
+  editor = new PartsEditor({
+    rows: $("#edit-split-rows"), remaining: $("#edit-split-remaining"), add: $("#edit-split-add"),
+    total: () => $("#edit-amount").value, code: () => $("#edit-currency").value || currency || state.settings.currency,
+  });
   $("#edit-split-open").addEventListener("click", startSplit);
-  $("#edit-split-add").addEventListener("click", () => addRow().querySelector("select").focus());
   $("#edit-split-undo").addEventListener("click", unsplit);
-  $("#edit-amount").addEventListener("input", showRemaining);
-  $("#edit-currency").addEventListener("change", showRemaining);
+  $("#edit-amount").addEventListener("input", () => editor.showRemaining());
+  $("#edit-currency").addEventListener("change", () => editor.showRemaining());
 }

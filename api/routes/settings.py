@@ -1,16 +1,27 @@
 """Settings: currency and the first day of the week."""
 
+import json
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import closing
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from api.deps import DB
 from api.models import ErrorBody, ExchangeRate, HomeCurrencyResult, Settings
+from tracker.db import Database, describe_database_error
+from tracker.errors import AppError, DatabaseUnavailable
 from tracker.home_currency import change_home_currency, undo_home_currency
 from tracker.models import CurrencyCode, HomeCurrencyChange, IsoDate, SettingsUpdate
 from tracker.settings import get_settings, update_settings
 
 router = APIRouter()
+log = logging.getLogger("expense_tracker")
 
 
 @router.get("/settings", response_model=Settings)
@@ -23,12 +34,53 @@ def write_settings(changes: SettingsUpdate, conn: DB, request: Request):
     return update_settings(conn, changes)
 
 
-@router.post("/settings/home-currency", response_model=HomeCurrencyResult)
+@router.post("/settings/home-currency", response_model=HomeCurrencyResult,
+             responses={200: {"content": {"application/x-ndjson": {}}}})
 def post_home_currency(change: HomeCurrencyChange, conn: DB, request: Request):
     """Make another currency the home one: every expense keeps its money (what was entered in the old
     home currency is now in that currency) and gets its home amount at the ECB rate of its date.
-    One step: POST /settings/home-currency/undo takes it back. (PUT /settings relabels, as it always did.)"""
-    return change_home_currency(conn, change.currency)
+    One step: POST /settings/home-currency/undo takes it back. (PUT /settings relabels, as it always did.)
+
+    With `Accept: application/x-ndjson` the answer is a stream of progress lines
+    (`{"phase", "done", "total"}`, the expenses recomputed so far) ending with `{"result": …}` (this
+    answer's JSON) or `{"error": …, "status": …}`; a million expenses take several seconds."""
+    if "application/x-ndjson" not in request.headers.get("accept", ""):
+        return change_home_currency(conn, change.currency)
+    return StreamingResponse(home_currency_progress(request.app.state.database, change.currency),
+                             media_type="application/x-ndjson")
+
+
+RECOMPUTING = "Recomputing the home amounts"
+ADDING_UP = "Adding up the totals"
+
+
+def home_currency_progress(database: Database, currency: str) -> Iterator[bytes]:
+    """Change the home currency on a thread of its own (it ends even if nobody reads the stream),
+    and stream its progress as JSON lines: the expenses recomputed, in steps, then the totals."""
+    events: queue.Queue = queue.Queue()
+
+    def report(done: int, total: int) -> None:
+        # The last chunk recomputed, the month totals are added up again before the change is kept.
+        events.put({"phase": ADDING_UP if done >= total else RECOMPUTING, "done": done, "total": total})
+
+    def work() -> None:
+        try:
+            with closing(database.open()) as conn:
+                events.put({"phase": RECOMPUTING, "done": 0, "total": 0})
+                events.put({"result": change_home_currency(conn, currency, progress=report)})
+        except AppError as exc:
+            events.put({"error": str(exc), "status": exc.status})
+        except (DatabaseUnavailable, sqlite3.Error) as exc:
+            events.put({"error": describe_database_error(exc, database.path), "status": 503})
+        except Exception:
+            log.exception("Changing the home currency to %s failed", currency)
+            events.put({"error": "Changing the home currency failed unexpectedly; nothing was changed.", "status": 500})
+        finally:
+            events.put(None)
+
+    threading.Thread(target=work, daemon=True, name="home-currency").start()
+    while (event := events.get()) is not None:
+        yield (json.dumps(event) + "\n").encode()
 
 
 @router.post("/settings/home-currency/undo", response_model=HomeCurrencyResult,

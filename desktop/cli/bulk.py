@@ -59,6 +59,8 @@ def report(result: dict, as_json: bool) -> None:
     else:
         click.echo(f"Edit {result['edit_id']}: {result['summary']}. "
                    f"`expense-tracker bulk undo {result['edit_id']}` takes it back.")
+    if result.get("note") and not as_json:
+        click.echo(result["note"])
 
 
 dry_run_option = click.option("--dry-run", is_flag=True, help="Only say how many expenses it would change.")
@@ -245,6 +247,8 @@ def bulk_tidy(ids, date_from, date_to, in_category, search, tagged, everything, 
                            f"{row['category_name']} → {row['new_category_name']}{cleaner}  ({row['reason']})")
             if preview["changes"] > len(preview["rows"]):
                 click.echo(f"… and {preview['changes'] - len(preview['rows']):,} more.")
+            if preview["note"]:
+                click.echo(preview["note"])
         if not preview["changes"]:
             click.echo(f"Nothing to change among {preview['examined']:,} expenses.", err=True)
             return

@@ -13,6 +13,7 @@ from desktop.cli.common import (
     CONTEXT,
     UserError,
     category_id_of,
+    checked_positive,
     command_hint,
     db_option,
     local_time,
@@ -246,7 +247,7 @@ def parse_row_categories(conn: sqlite3.Connection, pairs: tuple[str, ...]) -> di
     return chosen
 
 
-IMPORT_OPTION_NAMES = {"row_categories": "--set-category",
+IMPORT_OPTION_NAMES = {"row_categories": "--set-category", "row_parts": "--split",
                        "category_map": "--map-category", "include_lines": "--include", "skip_lines": "--skip",
                        "profile": "--profile", "save_profile": "--save-profile", "default_category_id": "--category",
                        "mapping": "--date-format"}
@@ -341,6 +342,63 @@ def include_questions(plan_rows: list, include_lines: tuple[int, ...], skip_line
     return questions
 
 
+SPLIT_SYNTAX = "write LINE=CATEGORY:AMOUNT[:NOTE],CATEGORY:AMOUNT, e.g. --split 2=Food:30,Household:24.50:soap"
+
+
+def parse_row_splits(conn: sqlite3.Connection, splits: tuple[str, ...]) -> dict[int, list[dict]]:
+    """--split LINE=CATEGORY:AMOUNT[:NOTE],...: the parts of the row of that line (the `line`
+    column of the preview), each an existing category's name or id, an amount and maybe a note."""
+    chosen: dict[int, list[dict]] = {}
+    for text in splits:
+        line, sep, rest = text.partition("=")
+        if not sep or not line.strip().isdigit() or int(line) < 1 or not rest.strip():
+            raise UserError(f"Invalid --split {text!r}: {SPLIT_SYNTAX}.")
+        parts = []
+        for piece in rest.split(","):
+            category, _, tail = piece.partition(":")
+            amount, _, note = tail.partition(":")
+            try:
+                value = float(amount.strip())
+            except ValueError:
+                what = f"{amount.strip()!r} is not an amount" if amount.strip() else f"{piece.strip()!r} has no amount"
+                raise UserError(f"Invalid --split {text!r}: {what}; {SPLIT_SYNTAX}.") from None
+            if not category.strip():
+                raise UserError(f"Invalid --split {text!r}: {piece.strip()!r} has no category; {SPLIT_SYNTAX}.")
+            parts.append({"category_id": category_id_of(conn, category.strip()),
+                          "amount": checked_positive("--split", value), "note": note.strip()})
+        if int(line) in chosen:
+            raise UserError(f"Line {int(line)} is split by two --split options; give its parts once.")
+        chosen[int(line)] = parts
+    return chosen
+
+
+def split_questions(conn: sqlite3.Connection, plan_rows: list, splits: dict[int, list[dict]]) -> list[Question]:
+    """Why a row named by --split cannot be split so (never silently nothing)."""
+    from tracker.errors import InvalidInput
+    from tracker.settings import home_currency
+    from tracker.splits import check_parts
+
+    rows = {item.row.line: item for item in plan_rows}
+    lines = sorted(rows)
+    span = f"lines {lines[0]} to {lines[-1]}" if lines else "no lines"
+    questions = []
+    for line, parts in sorted(splits.items()):
+        item = rows.get(line)
+        if item is None:
+            clause = f"line {line} of --split is not a row of the file (its rows are on {span})"
+        elif not item.selected:
+            clause = f"line {line} is split but not imported: leave out its --split, or import it with --include {line}"
+        else:
+            try:
+                check_parts(parts, float(item.row.amount), item.row.currency or home_currency(conn))
+                continue
+            except InvalidInput as exc:
+                said = str(exc).rstrip(".")
+                clause = f"line {line}: {said[0].lower()}{said[1:]}"
+        questions.append((f"{clause[0].upper()}{clause[1:]}.", clause))
+    return questions
+
+
 @click.command("import", context_settings=CONTEXT)
 @db_option
 @version_option
@@ -367,12 +425,16 @@ def include_questions(plan_rows: list, include_lines: tuple[int, ...], skip_line
               help="Put the file's category NAME_IN_FILE in CATEGORY (an existing one, else made new). Repeatable.")
 @click.option("--set-category", "row_pairs", metavar="LINE=CATEGORY", multiple=True,
               help="Put the row of this line in CATEGORY, whatever the rules or learning say. Repeatable.")
+@click.option("--split", "row_splits", metavar="LINE=CATEGORY:AMOUNT[:NOTE],CATEGORY:AMOUNT", multiple=True,
+              help=("Split the row of this LINE (the `line` column that --dry-run prints) into parts, each in "
+                    "an existing category (name or id), adding up exactly to the row's amount, e.g. "
+                    "--split 2=Food:30,Household:24.50:soap. Repeatable."))
 @user_errors
 def import_command(file: Path, dry_run: bool, profile: str | None, save_profile: str | None,
                    category: str | None, date_format: str | None, date_column: str | None,
                    amount_column: str | None, description_columns: tuple[str, ...], include_duplicates: bool,
                    include_income: bool, include_lines: tuple[int, ...], skip_lines: tuple[int, ...],
-                   category_pairs: tuple[str, ...], row_pairs: tuple[str, ...]) -> None:
+                   category_pairs: tuple[str, ...], row_pairs: tuple[str, ...], row_splits: tuple[str, ...]) -> None:
     """Import a bank file (CSV, OFX/QFX, QIF), after a preview.
 
     Shows how the file is read, the first rows as they would be stored, and every row it
@@ -389,6 +451,7 @@ def import_command(file: Path, dry_run: bool, profile: str | None, save_profile:
       expense-tracker import statement.csv --category Food --date-format DD/MM/YYYY
       expense-tracker import card.qif --map-category "Eating out=Food" --include 14
       expense-tracker import statement.csv --category Food --set-category 7=Rent
+      expense-tracker import statement.csv --split 2=Food:30,Household:12.50:soap,Drinks:12
       expense-tracker import konto.csv --date-column Buchungstag --amount-column 5
       expense-tracker import konto.csv --description-column Payee --description-column Memo
     """
@@ -404,7 +467,7 @@ def import_command(file: Path, dry_run: bool, profile: str | None, save_profile:
                                description_columns=description_columns,
                                include_duplicates=include_duplicates, include_income=include_income,
                                include_lines=include_lines, skip_lines=skip_lines, category_pairs=category_pairs,
-                               row_pairs=row_pairs)
+                               row_pairs=row_pairs, row_splits=row_splits)
         except ImportError as exc:
             raise UserError(f"Reading bank files is not available in this installation ({exc}).") from None
         finally:
@@ -459,7 +522,7 @@ def chosen_mapping(conn: sqlite3.Connection, table, name: str, profile: str | No
 def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progress: ShowProgress, *,
                        dry_run: bool, profile, save_profile, category, date_format, columns, description_columns,
                        include_duplicates, include_income, include_lines, skip_lines, category_pairs,
-                       row_pairs=()) -> None:
+                       row_pairs=(), row_splits=()) -> None:
     from tracker import bank_files  # only here: the parsers would slow every other command's start
     from tracker.imports import read_bank_file
 
@@ -472,6 +535,7 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
         "category_map": category_map, "include_lines": sorted(set(include_lines)), "skip_lines": sorted(set(skip_lines)),
         "row_categories": parse_row_categories(conn, row_pairs),
     }
+    splits = parse_row_splits(conn, row_splits)
     progress("Reading the file", 0, 1)
     table = read_bank_file(data, name)
     questions: list[Question] = []
@@ -491,7 +555,7 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
         if flagged - set(fields["include_lines"]):
             fields["include_lines"] = sorted(flagged | set(fields["include_lines"]))
             plan = plan_import(conn, data, name, import_options(**fields), progress, reuse=plan)
-    options = import_options(**fields)
+    options = import_options(**fields, row_parts=splits)
     preview = preview_of(plan)
     preview["profile"] = used_profile
     progress.clear()
@@ -500,6 +564,7 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
         print_preview(preview, names, mapped, names.get(default_id))
         click.echo("")
     questions += include_questions(plan.rows, include_lines, skip_lines)
+    questions += split_questions(conn, plan.rows, splits)
     if preview["unknown_categories"]:
         unknown = preview["unknown_categories"]
         listed = ", ".join(unknown[:5]) + (", …" if len(unknown) > 5 else "")
@@ -518,6 +583,10 @@ def run_import_command(conn: sqlite3.Connection, data: bytes, name: str, progres
     ask(questions, name)
     skipped = skipped_words(plan.rows)
     because = f" ({skipped} skipped)" if skipped else ""
+    for line, parts in sorted(splits.items()):
+        said = ", ".join(f"{names.get(part['category_id'], part['category_id'])} {money(part['amount'])}"
+                         + (f" ({part['note']})" if part["note"] else "") for part in parts)
+        click.echo(f"Line {line} is split: {said}.")
     if dry_run:
         click.echo(f"Dry run: {plural(preview['counts']['selected'], 'expense')} would be imported from {name}"
                    f"{because}; nothing was changed.")
