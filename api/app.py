@@ -16,7 +16,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import WrongMethod, error_response, install_error_handlers
-from api.fast import FastExpenses
+from api.fast import FastExpenses, FastSummary
 from api.middleware import (
     BodyLimit,
     ForeignPagesCannotWrite,
@@ -266,4 +266,4 @@ def add_routes(app: FastAPI) -> None:
     # page's mount at "/" takes the request.
     app.router.routes.insert(0, WrongMethod(app.router.routes))
     # Before it: the list and adding an expense in one step each (it hands the rest to the routes).
-    app.router.routes.insert(0, FastExpenses(app.router.routes))
+    app.router.routes[:0] = [FastExpenses(app.router.routes), FastSummary(app.router.routes)]

@@ -44,7 +44,7 @@ def connection(request: Request) -> Iterator[Session]:
         conn.close()
 
 
-def model_json(adapter: TypeAdapter, content: Any, status_code: int = 200) -> Response:
+def model_json(adapter: TypeAdapter, content: Any, status_code: int = 200, exclude_none: bool = False) -> Response:
     """The response model's JSON, made in the route's own worker thread: the same bytes FastAPI
     makes from `response_model` (which stays, for the OpenAPI document), without the second
     thread hop FastAPI takes to validate a sync route's result."""
@@ -52,4 +52,5 @@ def model_json(adapter: TypeAdapter, content: Any, status_code: int = 200) -> Re
         value = adapter.validate_python(content)
     except ValidationError as exc:
         raise ResponseValidationError(errors=exc.errors(), body=content) from None
-    return Response(adapter.dump_json(value), status_code=status_code, media_type="application/json")
+    return Response(adapter.dump_json(value, exclude_none=exclude_none), status_code=status_code,
+                    media_type="application/json")

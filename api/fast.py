@@ -1,5 +1,6 @@
-"""The two requests scripts and polling spreadsheets send most, answered without FastAPI's
-per-request machinery: a page of `GET /expenses` and `POST /expenses`.
+"""The requests scripts, polling spreadsheets and the window send most, answered without
+FastAPI's per-request machinery: a page of `GET /expenses`, `POST /expenses` and a month's
+`GET /summary`.
 
 FastAPI's routing, parameter solving and dependency handling cost more per request than the
 query itself (see bench/README.md). This route comes first in the app's routes and takes only
@@ -25,8 +26,10 @@ from starlette.types import Message, Receive, Scope, Send
 from api.deps import connection, model_json
 from api.errors import api_routes
 from api.routes.expenses import EXPENSE, EXPENSE_LIST, ExpensePage
+from api.routes.summary import SUMMARY, SummaryQuery
 from tracker.expenses import create_expense, list_expenses
 from tracker.models import ExpenseCreate
+from tracker.summary import month_summary
 
 PATH = "/expenses"
 # Parameters that may be given more than once (the rest: FastAPI takes the last; handed over).
@@ -78,16 +81,19 @@ def header(scope: Scope, name: bytes) -> bytes | None:
     return found
 
 
-class FastExpenses(BaseRoute):
-    """`GET /expenses` (a page, with the plain filters) and `POST /expenses` in one step each;
-    every other case is handed to the FastAPI route of the same method."""
+class FastRoute(BaseRoute):
+    """Takes the requests of `fast_path` and `fast_methods` it can answer in one step; every other case is
+    handed to the FastAPI route of the same path and method."""
+
+    fast_path = PATH
+    fast_methods: tuple[str, ...] = ("GET", "POST")
 
     def __init__(self, routes: list[BaseRoute]):
         self.routes = routes  # the app's own list, read when the first request comes
         self.fallbacks: dict[str, BaseRoute] = {}
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http" and scope["path"] == PATH and scope["method"] in ("GET", "POST"):
+        if scope["type"] == "http" and scope["path"] == self.fast_path and scope["method"] in self.fast_methods:
             return Match.FULL, {}
         return Match.NONE, {}
 
@@ -96,7 +102,8 @@ class FastExpenses(BaseRoute):
         if route is None:
             route = self.fallbacks[method] = next(
                 r for r in api_routes(self.routes)
-                if r is not self and getattr(r, "path", None) == PATH and method in getattr(r, "methods", ())
+                if not isinstance(r, FastRoute) and getattr(r, "path", None) == self.fast_path
+                and method in getattr(r, "methods", ())
             )
         return route
 
@@ -105,6 +112,10 @@ class FastExpenses(BaseRoute):
         _, child_scope = route.matches(scope)
         scope.update(child_scope)
         await route.handle(scope, receive, send)
+
+
+class FastExpenses(FastRoute):
+    """`GET /expenses` (a page, with the plain filters) and `POST /expenses` in one step each."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -154,3 +165,28 @@ def replay(body: bytes) -> Callable[[], "Message"]:
         return {"type": "http.disconnect"}
 
     return receive
+
+
+class FastSummary(FastRoute):
+    """`GET /summary?month=YYYY-MM` in one step, on the event loop like its FastAPI route (it reads
+    a row per category from monthly_totals)."""
+
+    fast_path = "/summary"
+    fast_methods = ("GET",)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = None
+        query = scope["query_string"]
+        try:
+            given = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+            # One parameter, given once, on a file that is ready (else the route waits for it).
+            if len(given) == query.count(b"&") + 1 == 1 and scope["app"].state.database.ready:
+                month = SummaryQuery.model_validate(given).month
+                with connection(Request(scope, receive)) as conn:
+                    response = model_json(SUMMARY, month_summary(conn, month), exclude_none=True)
+        except Exception:
+            response = None  # refused, or an error, in the API's words by the FastAPI route
+        if response is None:
+            await self.hand_over(scope, receive, send)
+            return
+        await response(scope, receive, send)

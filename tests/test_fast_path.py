@@ -1,4 +1,4 @@
-"""The one-step answers to GET /expenses and POST /expenses (api/fast.py) are the FastAPI routes' answers."""
+"""The one-step answers to GET /expenses, POST /expenses and GET /summary (api/fast.py) are the FastAPI routes' answers."""
 
 import json
 
@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.fast import FastExpenses
+from api.fast import FastRoute
 from tests.conftest import BASE_URL, expense
 
 
@@ -14,7 +14,7 @@ from tests.conftest import BASE_URL, expense
 def clients(db_path):
     """(with the fast path, without it) over the same file."""
     fast_app, plain_app = create_app(db_path), create_app(db_path)
-    plain_app.router.routes[:] = [r for r in plain_app.router.routes if not isinstance(r, FastExpenses)]
+    plain_app.router.routes[:] = [r for r in plain_app.router.routes if not isinstance(r, FastRoute)]
     with TestClient(fast_app, base_url=BASE_URL) as fast, TestClient(plain_app, base_url=BASE_URL) as plain:
         for day in range(1, 29):
             response = fast.post("/expenses", json=expense(date=f"2025-02-{day:02d}", amount=day + 0.25,
@@ -22,6 +22,9 @@ def clients(db_path):
             assert response.status_code == 201
         fast.put("/expenses/3", json={"tags": ["trip", "work"]})
         fast.put("/expenses/4", json={"tags": ["trip"]})
+        fast.put("/expenses/5/parts", json=[{"category_id": 1, "amount": 3}, {"category_id": 2, "amount": 2.25}])
+        fast.post("/expenses", json=expense(date="2025-02-11", amount=500, currency="EUR", rate=1.25))
+        fast.put("/budgets/1", json={"amount": 40})
         yield fast, plain
 
 
@@ -73,6 +76,27 @@ def test_create_fast_path_same_answer(clients, body, content_type):
         assert got.content == expected.content
 
 
+@pytest.mark.parametrize("query", [
+    "month=2025-02", "month=2025-03", "month=1999-12",
+    # Handed to the FastAPI route:
+    "", "month=", "month=2025-13", "month=2025-2", "month=2025-02&month=2025-03", "month=2025-02&x=1", "x=1",
+    "month=2025-02&", "&month=2025-02", "month=%32025-02", "month=２０２５-02", "month=2025-02-01",
+])
+def test_summary_fast_path_same_answer(clients, query):
+    fast, plain = clients
+    got, expected = fast.get(f"/summary?{query}"), plain.get(f"/summary?{query}")
+    assert got.status_code == expected.status_code
+    assert got.content == expected.content
+    for name in ("content-type", "content-length"):
+        assert got.headers.get(name) == expected.headers.get(name)
+
+
+def test_summary_fast_path_shows_budgets_splits_and_currencies(clients):
+    summary = clients[0].get("/summary?month=2025-02").json()
+    assert summary["budgets"] and summary["by_currency"]
+    assert summary["count"] == 29
+
+
 def test_list_fast_path_taken(clients, monkeypatch):
     """The common requests do not reach FastAPI's routes (which is what makes them cheap)."""
     import api.routes.expenses as routes
@@ -82,6 +106,10 @@ def test_list_fast_path_taken(clients, monkeypatch):
 
     monkeypatch.setattr(routes, "list_expenses", unreachable)
     monkeypatch.setattr(routes, "create_expense", unreachable)
+    import api.routes.summary as summary_routes
+
+    monkeypatch.setattr(summary_routes, "month_summary", unreachable)
     fast, _ = clients
-    assert len(fast.get("/expenses?limit=50").json()) == 28
+    assert len(fast.get("/expenses?limit=50").json()) == 29
     assert fast.post("/expenses", json=expense()).status_code == 201
+    assert fast.get("/summary?month=2025-02").json()["month"] == "2025-02"

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, TypeAdapter
 
 from api.deps import DB
 from api.models import MonthlySummary, MonthTotal
@@ -11,6 +12,13 @@ from tracker.models import Month
 from tracker.summary import month_summary, month_totals
 
 router = APIRouter()
+SUMMARY = TypeAdapter(MonthlySummary)
+
+
+class SummaryQuery(BaseModel):
+    """The summary's one parameter, for api.fast (the route below declares the same type)."""
+
+    month: Month
 
 
 @router.get("/summary/months", response_model=list[MonthTotal])
