@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -95,8 +96,9 @@ def main() -> None:
             server.wait_ready()
             # The server makes its daily backup at start, in the background (a few seconds of one core
             # at 1M): latency measured alongside it is the backup's, not the request's.
-            log, deadline = Path(directory) / "server.log", time.monotonic() + 300
-            while "Backed up" not in log.read_text() and time.monotonic() < deadline:
+            backup = path.parent / "backups" / f"{path.stem}-{date.today().isoformat()}.db"
+            deadline = time.monotonic() + 300
+            while not backup.exists() and time.monotonic() < deadline:
                 time.sleep(0.1)
             lean = LeanClient(server.base_url)
             try:
