@@ -26,7 +26,19 @@ GIB = 1 << 30
 
 
 def live_digest(db_path: Path) -> dict[str, str]:
-    """The bytes of the live file and its WAL, as they are on disk now."""
+    """The bytes of the live file and its WAL, as they are on disk now, once every committed page
+    is in the file: the app copies the WAL into it on a thread of its own (tracker.db.Checkpointer),
+    which changes the file's bytes but not what it holds."""
+    if Path(f"{db_path}-wal").exists():
+        conn = sqlite3.connect(db_path)
+        try:
+            for _ in range(200):
+                busy, logged, copied = conn.execute("pragma wal_checkpoint(passive)").fetchone()
+                if not busy and logged == copied:
+                    break
+                time.sleep(0.01)
+        finally:
+            conn.close()
     return {
         suffix: hashlib.sha256(Path(f"{db_path}{suffix}").read_bytes()).hexdigest()
         for suffix in ("", "-wal") if Path(f"{db_path}{suffix}").exists()
