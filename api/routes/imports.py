@@ -1,12 +1,7 @@
 """Bank imports: preview and import an uploaded file, past batches, saved profiles."""
 
-import json
 import logging
-import queue
-import sqlite3
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile
@@ -16,9 +11,10 @@ from pydantic import ValidationError
 
 from api.deps import DB
 from api.models import ErrorBody, ExpenseId, ImportBatch, ImportPreview, ImportProfile
+from api.progress import Put, progress_event, progress_stream
 from tracker.config import MAX_UPLOAD_BYTES
-from tracker.db import Database, describe_database_error
-from tracker.errors import AppError, DatabaseUnavailable, InvalidInput
+from tracker.db import Database, Session
+from tracker.errors import InvalidInput
 from tracker.imports import (
     IMPORT_SLOT,
     delete_profile,
@@ -141,32 +137,11 @@ def post_unrevert(batch_id: ExpenseId, conn: DB, request: Request):
 def import_progress(
     database: Database, data: bytes, file_name: str, options: ImportOptions, finished: Callable[[], None] = lambda: None
 ) -> Iterator[bytes]:
-    """Start the import on its own thread, which calls `finished` when it ends (even if nobody
-    reads the stream), and stream its progress as JSON lines."""
-    events: queue.Queue = queue.Queue()
+    """The import on its own thread, which calls `finished` when it ends (even if nobody reads the
+    stream), and its progress as JSON lines."""
 
-    def report(phase: str, done: int, total: int) -> None:
-        events.put({"phase": phase, "done": done, "total": total})
+    def run(conn: Session, put: Put) -> dict:
+        return {"batch": run_import(conn, data, file_name, options, lambda *step: put(progress_event(*step)))}
 
-    def work() -> None:
-        try:
-            with closing(database.open()) as conn:
-                events.put({"batch": run_import(conn, data, file_name, options, report)})
-        except AppError as exc:
-            events.put({"error": str(exc), "status": exc.status})
-        except (DatabaseUnavailable, sqlite3.Error) as exc:
-            events.put({"error": describe_database_error(exc, database.path), "status": 503})
-        except Exception:
-            log.exception("Import of %s failed", file_name)
-            events.put({"error": "The import failed unexpectedly; nothing was imported.", "status": 500})
-        finally:
-            finished()
-            events.put(None)
-
-    threading.Thread(target=work, daemon=True, name="import").start()
-    return progress_lines(events)
-
-
-def progress_lines(events: queue.Queue) -> Iterator[bytes]:
-    while (event := events.get()) is not None:
-        yield (json.dumps(event) + "\n").encode()
+    return progress_stream(database, f"Import of {file_name}", run,
+                           "The import failed unexpectedly; nothing was imported.", finished)

@@ -1,12 +1,7 @@
 """Settings: currency and the first day of the week."""
 
-import json
 import logging
-import queue
-import sqlite3
-import threading
 from collections.abc import Iterator
-from contextlib import closing
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -14,8 +9,8 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import DB
 from api.models import ErrorBody, ExchangeRate, HomeCurrencyResult, Settings
-from tracker.db import Database, describe_database_error
-from tracker.errors import AppError, DatabaseUnavailable
+from api.progress import Put, progress_event, progress_stream
+from tracker.db import Database, Session
 from tracker.home_currency import change_home_currency, undo_home_currency
 from tracker.models import CurrencyCode, HomeCurrencyChange, IsoDate, SettingsUpdate
 from tracker.settings import get_settings, update_settings
@@ -57,30 +52,17 @@ ADDING_UP = "Adding up the totals"
 def home_currency_progress(database: Database, currency: str) -> Iterator[bytes]:
     """Change the home currency on a thread of its own (it ends even if nobody reads the stream),
     and stream its progress as JSON lines: the expenses recomputed, in steps, then the totals."""
-    events: queue.Queue = queue.Queue()
 
-    def report(done: int, total: int) -> None:
-        # The last chunk recomputed, the month totals are added up again before the change is kept.
-        events.put({"phase": ADDING_UP if done >= total else RECOMPUTING, "done": done, "total": total})
+    def run(conn: Session, put: Put) -> dict:
+        def report(done: int, total: int) -> None:
+            # The last chunk recomputed, the month totals are added up again before the change is kept.
+            put(progress_event(ADDING_UP if done >= total else RECOMPUTING, done, total))
 
-    def work() -> None:
-        try:
-            with closing(database.open()) as conn:
-                events.put({"phase": RECOMPUTING, "done": 0, "total": 0})
-                events.put({"result": change_home_currency(conn, currency, progress=report)})
-        except AppError as exc:
-            events.put({"error": str(exc), "status": exc.status})
-        except (DatabaseUnavailable, sqlite3.Error) as exc:
-            events.put({"error": describe_database_error(exc, database.path), "status": 503})
-        except Exception:
-            log.exception("Changing the home currency to %s failed", currency)
-            events.put({"error": "Changing the home currency failed unexpectedly; nothing was changed.", "status": 500})
-        finally:
-            events.put(None)
+        put(progress_event(RECOMPUTING, 0, 0))
+        return {"result": change_home_currency(conn, currency, progress=report)}
 
-    threading.Thread(target=work, daemon=True, name="home-currency").start()
-    while (event := events.get()) is not None:
-        yield (json.dumps(event) + "\n").encode()
+    return progress_stream(database, f"Changing the home currency to {currency}", run,
+                           "Changing the home currency failed unexpectedly; nothing was changed.")
 
 
 @router.post("/settings/home-currency/undo", response_model=HomeCurrencyResult,
