@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import Message, Receive, Scope, Send
 
-from api.deps import model_json
+from api.deps import connection, model_json
 from api.errors import api_routes
 from api.routes.expenses import EXPENSE, EXPENSE_LIST, ExpensePage
 from api.routes.summary import SUMMARY, SummaryQuery
@@ -58,7 +58,8 @@ def list_arguments(query_string: bytes) -> dict | None:
 
 
 def page_response(request: Request, arguments: dict) -> Response:
-    page, next_cursor = request.app.state.database.reads.run(lambda conn: list_expenses(conn, **arguments))
+    with connection(request) as conn:
+        page, next_cursor = list_expenses(conn, **arguments)
     answer = model_json(EXPENSE_LIST, page)
     if next_cursor is not None:
         answer.headers["X-Next-Cursor"] = next_cursor
@@ -167,8 +168,8 @@ def replay(body: bytes) -> Callable[[], "Message"]:
 
 
 class FastSummary(FastRoute):
-    """`GET /summary?month=YYYY-MM` in one step (in a worker thread: the reads that queue there share
-    a connection, see tracker.db.Batch)."""
+    """`GET /summary?month=YYYY-MM` in one step, on the event loop like its FastAPI route (it reads
+    a row per category from monthly_totals)."""
 
     fast_path = "/summary"
     fast_methods = ("GET",)
@@ -181,9 +182,8 @@ class FastSummary(FastRoute):
             # One parameter, given once, on a file that is ready (else the route waits for it).
             if len(given) == query.count(b"&") + 1 == 1 and scope["app"].state.database.ready:
                 month = SummaryQuery.model_validate(given).month
-                reads = scope["app"].state.database.reads
-                summary = await run_in_threadpool(reads.run, lambda conn: month_summary(conn, month))
-                response = model_json(SUMMARY, summary, exclude_none=True)
+                with connection(Request(scope, receive)) as conn:
+                    response = model_json(SUMMARY, month_summary(conn, month), exclude_none=True)
         except Exception:
             response = None  # refused, or an error, in the API's words by the FastAPI route
         if response is None:

@@ -1,7 +1,6 @@
-"""Requests that queue behind another share its next connection (tracker.db.Batch): writes share one
-transaction and one commit, every caller gets its own answer after the commit, a failing write is
-undone alone, a failed commit reaches every caller of its batch; a read sees every write
-acknowledged before it arrived."""
+"""Writes that queue behind another share one transaction and one commit (tracker.db.WriteBatch):
+every caller gets its own answer after the commit, a failing write is undone alone, and a failed
+commit reaches every caller of its batch."""
 
 import sqlite3
 import threading
@@ -11,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import expense
-from tracker.db import Batch, Database, Session, WriteBatch, init_database
+from tracker.db import Database, Session, WriteBatch, init_database
 from tracker.errors import Conflict
 
 
@@ -132,32 +131,3 @@ def test_write_batch_concurrent_posts_all_land_with_their_own_answers(server):
     with sqlite3.connect(server.db_path) as conn:
         rows = dict(conn.execute("select id, description from expenses").fetchall())
     assert sorted(rows) == sorted(created)
-
-
-def test_read_batch_queued_reads_share_a_connection_and_see_earlier_writes(db_path):
-    init_database(db_path)
-    database = Database(db_path)
-    opened = []
-    reads = Batch(lambda: opened.append(1) or database.open())
-    inside, release = threading.Event(), threading.Event()
-
-    def slow_read(conn):
-        inside.set()
-        release.wait(5)
-        return descriptions_on(conn)
-
-    def descriptions_on(conn):
-        return sorted(row[0] for row in conn.execute("select description from expenses"))
-
-    with ThreadPoolExecutor(6) as pool:
-        first = pool.submit(reads.run, slow_read)
-        assert inside.wait(5)
-        # Acknowledged while the first read's batch is under way: every read that comes after sees it.
-        database.batch.run(insert("added meanwhile"))
-        later = [pool.submit(reads.run, descriptions_on) for _ in range(4)]
-        while len(reads._pending) < 4:
-            threading.Event().wait(0.01)
-        release.set()
-        assert first.result(5) in ([], ["added meanwhile"])
-        assert [future.result(5) for future in later] == [["added meanwhile"]] * 4
-    assert len(opened) == 2

@@ -232,67 +232,44 @@ class _Job:
         self.done = False
 
 
-class Batch:
-    """Requests that arrive while another is being served share the next connection: the jobs that
-    queued meanwhile run one after the other on one new connection, opened for them and closed after
-    them, so that its schema is parsed (and a write's triggers compiled) once for all of them. A job
-    joins a batch only if it arrived before the batch began, so it sees every write acknowledged
-    before it came. Each caller gets its own result, or its own exception raised.
+class WriteBatch:
+    """Writes that arrive while another is being written share the next transaction: one
+    connection, one commit and one fsync for all of them, each in a savepoint of its own (one that
+    fails is undone alone and its error goes to its caller). Each caller hears back only after the
+    commit is on disk, as with a transaction of its own.
+
+    With 8 scripts adding expenses at once, a commit waited for its fsync and the next one's new
+    connection parsed the schema and compiled the insert's triggers (~1.3 ms), all under the
+    process's write lock; in a batch they are paid once for the writes that queued meanwhile.
     """
 
     def __init__(self, open_connection: Callable[[], Session]):
         self._open = open_connection
         self._pending: list[_Job] = []
         self._pending_lock = threading.Lock()
-        self._turn = threading.Lock()  # one batch at a time; the jobs that wait meanwhile are the next
+        self._turn = threading.Lock()  # one batch at a time; the writes that wait meanwhile are the next
 
     def run(self, work: Callable[[Session], Any]) -> Any:
-        """work(conn) in the next batch; its result, or its exception raised here."""
+        """work(conn) inside the next batch's transaction; its result, or its exception raised here."""
         job = _Job(work)
         with self._pending_lock:
             self._pending.append(job)
         with self._turn:
-            if not job.done:  # else a batch that took the turn before this one ran it
+            if not job.done:  # else a batch that took the turn before this one wrote it
                 with self._pending_lock:
                     batch, self._pending = self._pending, []
-                self._run_batch(batch)
+                self._write(batch)
         if job.error is not None:
             raise job.error
         return job.result
 
-    def _run_batch(self, batch: list[_Job]) -> None:
+    def _write(self, batch: list[_Job]) -> None:
         try:
             conn = self._open()
         except BaseException as exc:
             for job in batch:
                 job.error, job.done = exc, True
             return
-        try:
-            self._serve(conn, batch)
-        finally:
-            conn.close()
-            for job in batch:
-                job.done = True
-
-    def _serve(self, conn: Session, batch: list[_Job]) -> None:
-        for job in batch:
-            try:
-                job.result = job.work(conn)
-            except Exception as exc:
-                job.error = exc
-
-
-class WriteBatch(Batch):
-    """Writes share one transaction, one commit and one fsync, each in a savepoint of its own (one
-    that fails is undone alone). Each caller hears back only after the commit is on disk, as with
-    a transaction of its own; a failed commit reaches every caller of the batch.
-
-    With 8 scripts adding expenses at once, each commit waited for its fsync and the next write's
-    new connection parsed the schema and compiled the insert's triggers (~1.3 ms), all under the
-    process's write lock: 327–335 req/s, 0.43× the seed's.
-    """
-
-    def _serve(self, conn: Session, batch: list[_Job]) -> None:
         try:
             with conn.write():
                 for job in batch:
@@ -305,6 +282,10 @@ class WriteBatch(Batch):
             for job in batch:
                 if job.error is None:
                     job.result, job.error = None, exc
+        finally:
+            conn.close()
+            for job in batch:
+                job.done = True
 
 
 class Checkpointer:
@@ -360,7 +341,6 @@ class Database:
         # sleeping in SQLite's busy handler, which keeps write latency even.
         self.write_lock = threading.Lock()
         self.batch = WriteBatch(self.open)
-        self.reads = Batch(self.open)
 
     def needs_upgrade(self) -> bool:
         """Whether the file exists in an older schema (cheap: reads the file's header only)."""
