@@ -67,8 +67,8 @@ def page_response(request: Request, arguments: dict) -> Response:
 
 
 def created_response(request: Request, expense: ExpenseCreate) -> Response:
-    batch = request.app.state.database.batch
-    return model_json(EXPENSE, batch.run(lambda conn: create_expense(conn, expense)), 201)
+    with connection(request) as conn:
+        return model_json(EXPENSE, create_expense(conn, expense), 201)
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:

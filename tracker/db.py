@@ -4,10 +4,9 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
 
 from tracker.config import BUSY_TIMEOUT_S, DB_ENV, MIGRATION_BUSY_TIMEOUT_S
 from tracker.errors import DatabaseUnavailable, DatabaseUpgrading
@@ -27,18 +26,6 @@ class Session(sqlite3.Connection):
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        if self.in_transaction:
-            # Inside a transaction already (a WriteBatch's): a savepoint, so that this write alone
-            # is undone if it fails.
-            self.execute("savepoint write")
-            try:
-                yield
-            except BaseException:
-                self.execute("rollback to write")
-                self.execute("release write")
-                raise
-            self.execute("release write")
-            return
         # FULL: a commit is on disk before the client hears 201, even if the power fails. Set
         # before the lock: on a new connection it is the first statement, which parses the whole
         # schema (a few hundred µs), and other writers need not wait for that.
@@ -224,70 +211,6 @@ def upgrading_message(fraction: float) -> str:
     return f"The database is being upgraded ({fraction:.0%}); try again in a moment."
 
 
-class _Job:
-    def __init__(self, work: Callable[[Session], Any]):
-        self.work = work
-        self.result: Any = None
-        self.error: BaseException | None = None
-        self.done = False
-
-
-class WriteBatch:
-    """Writes that arrive while another is being written share the next transaction: one
-    connection, one commit and one fsync for all of them, each in a savepoint of its own (one that
-    fails is undone alone and its error goes to its caller). Each caller hears back only after the
-    commit is on disk, as with a transaction of its own.
-
-    With 8 scripts adding expenses at once, a commit waited for its fsync and the next one's new
-    connection parsed the schema and compiled the insert's triggers (~1.3 ms), all under the
-    process's write lock; in a batch they are paid once for the writes that queued meanwhile.
-    """
-
-    def __init__(self, open_connection: Callable[[], Session]):
-        self._open = open_connection
-        self._pending: list[_Job] = []
-        self._pending_lock = threading.Lock()
-        self._turn = threading.Lock()  # one batch at a time; the writes that wait meanwhile are the next
-
-    def run(self, work: Callable[[Session], Any]) -> Any:
-        """work(conn) inside the next batch's transaction; its result, or its exception raised here."""
-        job = _Job(work)
-        with self._pending_lock:
-            self._pending.append(job)
-        with self._turn:
-            if not job.done:  # else a batch that took the turn before this one wrote it
-                with self._pending_lock:
-                    batch, self._pending = self._pending, []
-                self._write(batch)
-        if job.error is not None:
-            raise job.error
-        return job.result
-
-    def _write(self, batch: list[_Job]) -> None:
-        try:
-            conn = self._open()
-        except BaseException as exc:
-            for job in batch:
-                job.error, job.done = exc, True
-            return
-        try:
-            with conn.write():
-                for job in batch:
-                    try:
-                        with conn.write():
-                            job.result = job.work(conn)
-                    except Exception as exc:
-                        job.error = exc
-        except BaseException as exc:  # the commit failed (a full disk): none of the batch is written
-            for job in batch:
-                if job.error is None:
-                    job.result, job.error = None, exc
-        finally:
-            conn.close()
-            for job in batch:
-                job.done = True
-
-
 class Checkpointer:
     """Copies the WAL's pages into the database file on a thread of its own, a few times a second.
 
@@ -340,7 +263,6 @@ class Database:
         # One writer at a time inside this process: writers queue here instead of
         # sleeping in SQLite's busy handler, which keeps write latency even.
         self.write_lock = threading.Lock()
-        self.batch = WriteBatch(self.open)
 
     def needs_upgrade(self) -> bool:
         """Whether the file exists in an older schema (cheap: reads the file's header only)."""

@@ -141,9 +141,8 @@ def get_one_expense(expense_id: ExpenseId, conn: DB):
 
 @router.post("/expenses", status_code=201, response_model=ExpenseResponse, responses=BAD_CATEGORY)
 def post_expense(expense: ExpenseCreate, request: Request):
-    # Scripts add expenses many at a time: those that queue share one commit (see WriteBatch).
-    batch = request.app.state.database.batch
-    return model_json(EXPENSE, batch.run(lambda conn: create_expense(conn, expense)), 201)
+    with connection(request) as conn:
+        return model_json(EXPENSE, create_expense(conn, expense), 201)
 
 
 @router.put(
