@@ -117,6 +117,18 @@ def main() -> None:
                 page.locator("#import-dialog input[type=file]").set_input_files(str(statement))
                 page.wait_for_selector("#import-go:not([hidden])")
                 shoot(page, "import")
+                # The first row split in two by keyboard: its Split… button, then the parts editor.
+                page.get_by_role("button", name="Split line 2: REWE SAGT DANKE 99120047").focus()
+                page.keyboard.press("Enter")
+                page.wait_for_selector("#import-split-dialog[open]")
+                page.keyboard.type("12.20")  # the empty part's amount has the focus
+                for _ in range(4):  # back to the first part's amount: category, Remove, note, amount
+                    page.keyboard.press("Shift+Tab")
+                page.keyboard.press("Control+a")
+                page.keyboard.type("6.50")
+                page.wait_for_timeout(300)
+                shoot(page, "import-split")
+                page.keyboard.press("Escape")
                 page.keyboard.press("Escape")
                 page.locator("#open-rules").click()
                 page.wait_for_selector("#rules-dialog[open]")
