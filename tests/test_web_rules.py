@@ -304,3 +304,29 @@ def test_rules_offer_is_never_taken_by_the_undo_key(open_page, api):
     page.keyboard.press("Control+z")
     expect(toast.get_by_role("button", name="Always put REWE in Groceries")).to_be_visible()
     assert api.get("/rules") == []
+
+
+def test_rules_dialog_typing_on_while_the_list_reloads_keeps_the_caret(open_page, api):
+    """A person who goes on typing after Enter types into the Words field, even when the list comes back late."""
+    api.add_category("Groceries")
+    page = open_page(viewport={"width": 1280, "height": 800})
+    dialog = open_rules(page)
+
+    # The rules list comes back 400 ms late, as on a busy machine.
+    page.evaluate("""() => {
+      const fetchNow = window.fetch;
+      window.fetch = async (url, options = {}) => {
+        if (String(url).endsWith("/rules") && (options.method || "GET") === "GET") await new Promise((done) => setTimeout(done, 400));
+        return fetchNow(url, options);
+      };
+    }""")
+    add_rule_by_keyboard(page, "REWE", "Groceries")
+    expect(dialog.locator("#rules-status")).to_have_text("Added rule 1: contains “REWE” → Groceries.")
+    page.keyboard.press("Shift+Tab")  # to "When the description", before the list is back
+    page.keyboard.type("m")  # matches
+    page.keyboard.press("Tab")
+    page.keyboard.type("ALDI|LIDL")
+    expect(dialog.get_by_role("table", name="Rules")).to_contain_text("REWE")
+    expect(dialog.get_by_label("Words")).to_be_focused()
+    expect(dialog.get_by_label("Words")).to_have_value("ALDI|LIDL")
+    expect(dialog.get_by_label("When the description")).to_have_value("matches")

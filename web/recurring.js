@@ -267,9 +267,11 @@ async function save(event) {
   const posted = postedInWords(rule.posted);
   say(`${edited ? "Saved" : "Added"} “${rule.description}”: ${lowerFirst(scheduleInWords(rule))}.${posted ? ` ${posted}` : ""}`);
   // Dates already due are posted at once: the table and month may have changed.
+  // Focus moves at once; the reloaded list takes it only if the person has not moved it meanwhile.
+  if (!edited) $("#recurring-amount").focus();
+  const focused = document.activeElement;
   await Promise.all([load().catch((error) => say("", error.message)), rule.posted.length ? onChanged() : null]);
-  if (edited) focusRow(edited.id, "edit");
-  else $("#recurring-amount").focus();
+  if (edited && document.activeElement === focused) focusRow(edited.id, "edit");
 }
 
 // In the form, Enter saves from every field (a select too, instead of opening its list), and Esc

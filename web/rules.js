@@ -183,9 +183,12 @@ async function save(event) {
   }
   resetForm();
   say(`${edited ? "Saved" : "Added"} rule ${rule.position}: ${ruleInWords(rule)}.`);
+  // Focus moves at once, and the reloaded list takes it only if the person has not moved it since:
+  // a late reload used to pull the caret out of a field the person was already typing in.
+  if (!edited) $("#rule-pattern").focus();
+  const focused = document.activeElement;
   await load().catch((error) => say("", error.message));
-  if (edited) focusRow(edited.id, "edit");
-  else $("#rule-pattern").focus();
+  if (edited && document.activeElement === focused) focusRow(edited.id, "edit");
 }
 
 // In the form, Enter saves from every field (a select too), and Esc while editing cancels the edit.
