@@ -54,7 +54,7 @@ from tracker.config import (
     env_list,
     resolve_db_path,
 )
-from tracker.db import Database, upgrading_message
+from tracker.db import Database, stop_sqlite_memory_statistics, upgrading_message
 from tracker.errors import DatabaseUnavailable, DatabaseUpgrading
 from tracker.recurring import RecurringPoster
 from tracker.replica import Intervals, ReplicaSupervisor
@@ -104,6 +104,8 @@ def create_app(
     With `replicate` (the window and `serve`), Litestream runs for the replica set beside the
     database, if any, while the app runs (see tracker.replica).
     """
+
+    stop_sqlite_memory_statistics()  # before the app opens its first connection; see there
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

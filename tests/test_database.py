@@ -3,9 +3,12 @@
 import hashlib
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 import tracker.db
@@ -234,3 +237,37 @@ def test_concurrent_first_start_migrates_once(db_path):
     assert errors == []
     conn = sqlite3.connect(db_path)
     assert conn.execute("select count(*) from categories").fetchone()[0] == 3
+
+
+MEMORY_STATISTICS = """
+import ctypes, sqlite3, sys, tempfile
+from pathlib import Path
+sys.path.insert(0, {root!r})
+import pytest
+from fastapi.testclient import TestClient
+from api.app import create_app
+library = ctypes.CDLL("libsqlite3.so.0")
+library.sqlite3_memory_used.restype = ctypes.c_int64
+held = sqlite3.connect(":memory:") if {open_first} else None
+with TestClient(create_app(Path(tempfile.mkdtemp()) / "expenses.db"), base_url="http://127.0.0.1") as client:
+    added = client.post("/expenses", json={{"amount": 4.5, "description": "Tea", "category_id": 1, "date": "2026-11-05"}})
+    assert added.status_code == 201, added.text
+    listed = client.get("/expenses").json()
+    assert [e["description"] for e in listed] == ["Tea"], listed
+    counted = library.sqlite3_memory_used()  # with connections open: 0 only when the count is off
+print("counted" if counted else "not counted")
+if held is not None:
+    print(held.execute("select 41 + 1").fetchone()[0])
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the count is switched off on Linux only")
+@pytest.mark.parametrize(("open_first", "expected"), [
+    (False, ["not counted"]),
+    (True, ["counted", "42"]),  # a connection was open: the library is left as it is, and it still works
+])
+def test_server_start_switches_off_sqlite_memory_count_only_when_nothing_is_open(open_first, expected):
+    script = MEMORY_STATISTICS.format(root=str(Path(__file__).resolve().parents[1]), open_first=open_first)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == expected
