@@ -27,7 +27,7 @@ from api.deps import connection, model_json
 from api.errors import api_routes
 from api.routes.expenses import EXPENSE, EXPENSE_LIST, ExpensePage
 from api.routes.summary import SUMMARY, SummaryQuery
-from tracker.expenses import create_expense, list_expenses
+from tracker.expenses import create_expense, list_expenses, list_expenses_json
 from tracker.models import ExpenseCreate
 from tracker.summary import month_summary
 
@@ -58,9 +58,17 @@ def list_arguments(query_string: bytes) -> dict | None:
 
 
 def page_response(request: Request, arguments: dict) -> Response:
+    # The page's JSON straight from SQLite, the same bytes as the response model's (see
+    # tracker.expenses.EXPENSE_JSON); the model writes the rare page that SQLite cannot.
     with connection(request) as conn:
-        page, next_cursor = list_expenses(conn, **arguments)
-    answer = model_json(EXPENSE_LIST, page)
+        made = list_expenses_json(conn, **arguments)
+        if made is None:
+            page, next_cursor = list_expenses(conn, **arguments)
+    if made is not None:
+        body, next_cursor = made
+        answer = Response(body, media_type="application/json")
+    else:
+        answer = model_json(EXPENSE_LIST, page)
     if next_cursor is not None:
         answer.headers["X-Next-Cursor"] = next_cursor
     return answer

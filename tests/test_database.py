@@ -271,3 +271,74 @@ def test_server_start_switches_off_sqlite_memory_count_only_when_nothing_is_open
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == expected
+
+
+def test_group_commit_answers_each_writer_after_an_fsync_that_began_after_its_commit(tmp_path, monkeypatch):
+    from tracker.db import GroupCommit
+
+    group = GroupCommit(tmp_path / "expenses.db")
+    clock = iter(range(1_000_000))
+    clock_lock = threading.Lock()
+
+    def tick():
+        with clock_lock:
+            return next(clock)
+
+    fsyncs = []  # (began, ended)
+
+    def slow_fsync():
+        began = tick()
+        threading.Event().wait(0.01)
+        fsyncs.append((began, tick()))
+
+    monkeypatch.setattr(group, "_fsync", slow_fsync)
+    answered = []  # (committed, flushed)
+
+    def writer():
+        for _ in range(10):
+            committed = tick()
+            group.flush()
+            answered.append((committed, tick()))
+
+    threads = [threading.Thread(target=writer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answered) == 80
+    for committed, flushed in answered:
+        assert any(committed < began and ended < flushed for began, ended in fsyncs), (committed, flushed)
+    assert len(fsyncs) < 40  # shared: 8 writers, far fewer fsyncs than commits
+
+
+def test_group_commit_fsync_error_reaches_the_writer_and_the_next_one_syncs_again(tmp_path, monkeypatch):
+    from tracker.db import GroupCommit
+
+    group = GroupCommit(tmp_path / "expenses.db")
+    calls = []
+
+    def failing_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(group, "_fsync", failing_once)
+    with pytest.raises(OSError):
+        group.flush()
+    group.flush()
+    assert len(calls) == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/fd")
+def test_added_expense_is_answered_after_its_wal_is_fsynced(db_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    with TestClient(create_app(db_path), base_url=BASE_URL) as client:
+        monkeypatch.setattr(os, "fsync", recording_fsync)
+        assert client.post("/expenses", json=expense()).status_code == 201
+    assert str(db_path.resolve()) + "-wal" in synced

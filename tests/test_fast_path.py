@@ -113,3 +113,48 @@ def test_list_fast_path_taken(clients, monkeypatch):
     assert len(fast.get("/expenses?limit=50").json()) == 29
     assert fast.post("/expenses", json=expense()).status_code == 201
     assert fast.get("/summary?month=2025-02").json()["month"] == "2025-02"
+
+
+# Rows as another program (the sqlite3 CLI) may write them, each on top of the fixture's 29.
+ODD_ROWS = {
+    "control characters and quotes": "insert into expenses (amount, description, category_id, date) "
+                                     "values (1.5, 'a' || char(1, 9, 10, 13, 31, 127) || '\"\\/ é 😀', 1, '2025-02-12')",
+    "float that needs 17 digits": "insert into expenses (amount, description, category_id, date) "
+                                  "values (0.1 + 0.2, 'x', 1, '2025-02-12')",
+    "tiny amount (exponent)": "insert into expenses (amount, description, category_id, date) values (0.00005, 'x', 1, '2025-02-12')",
+    "huge amount (exponent)": "insert into expenses (amount, description, category_id, date) values (1e16, 'x', 1, '2025-02-12')",
+    "whole amount": "insert into expenses (amount, description, category_id, date) values (7, 'x', 1, '2025-02-12')",
+    "number as text column": "insert into expenses (amount, description, category_id, date) values (2.5, 42, 1, '2025-02-12')",
+    "blob description": "insert into expenses (amount, description, category_id, date) values (2.5, x'41', 1, '2025-02-12')",
+    "rate of 17 digits": "insert into expenses (amount, description, category_id, date, currency, home_amount, rate, rate_source) "
+                         "values (3, 'x', 1, '2025-02-12', 'EUR', 2.76, 0.9195402298850575, 'ECB 2025-02-12')",
+    "category gone": "insert into expenses (amount, description, category_id, date) values (2.5, 'x', 77, '2025-02-12')",
+    "tag names sorted": "insert into tags (name) values ('Zoo'), ('äpfel'), ('apple'); insert into expense_tags "
+                        "select 7, id from tags where name in ('Zoo', 'äpfel', 'apple')",
+    "part of 17 digits": "update expense_parts set home_amount = 0.30000000000000004 where id = (select min(id) from expense_parts)",
+    "part note with quotes": "update expense_parts set note = 'say \"hi\"' || char(10)",
+}
+
+
+@pytest.mark.parametrize("change", ODD_ROWS.values(), ids=ODD_ROWS.keys())
+def test_list_fast_path_same_answer_for_rows_written_by_plain_sql(clients, db_path, change):
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    conn.executescript(f"pragma foreign_keys = off; {change};")
+    conn.close()
+    for query in ("limit=50", "limit=5", "sort=amount&order=asc", "date_from=2025-02-12&date_to=2025-02-12"):
+        assert_same_get(clients, f"/expenses?{query}")
+
+
+def test_list_page_made_by_sqlite_for_ordinary_rows(clients, monkeypatch):
+    """An ordinary page (tags, a split expense, another currency) is written by SQLite, not the model."""
+    import api.fast
+
+    def unreachable(*args, **kwargs):
+        raise AssertionError("the page was made by the response model")
+
+    monkeypatch.setattr(api.fast, "list_expenses", unreachable)
+    fast, _ = clients
+    for query in ("limit=50", "limit=3", "sort=amount", "tag=trip", "category_id=2"):
+        assert fast.get(f"/expenses?{query}").status_code == 200
