@@ -27,7 +27,7 @@ from api.deps import connection, model_json
 from api.errors import api_routes
 from api.routes.expenses import EXPENSE, EXPENSE_LIST, ExpensePage
 from api.routes.summary import SUMMARY, SummaryQuery
-from tracker.expenses import create_expense, list_expenses, list_expenses_json
+from tracker.expenses import add_expense, expense_json, fetch_expense, list_expenses, list_expenses_json
 from tracker.models import ExpenseCreate
 from tracker.summary import month_summary
 
@@ -76,7 +76,11 @@ def page_response(request: Request, arguments: dict) -> Response:
 
 def created_response(request: Request, expense: ExpenseCreate) -> Response:
     with connection(request) as conn:
-        return model_json(EXPENSE, create_expense(conn, expense), 201)
+        expense_id = add_expense(conn, expense)
+        body = expense_json(conn, expense_id)
+        if body is not None:
+            return Response(body, status_code=201, media_type="application/json")
+        return model_json(EXPENSE, fetch_expense(conn, expense_id), 201)
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:

@@ -1,6 +1,7 @@
 """The one-step answers to GET /expenses, POST /expenses and GET /summary (api/fast.py) are the FastAPI routes' answers."""
 
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -73,12 +74,14 @@ def test_create_fast_path_same_answer(clients, body, content_type):
     if got.status_code == 201:
         mine, theirs = got.json(), expected.json()
         assert mine["id"] != theirs["id"]
-        for answer in (mine, theirs):
-            answer.pop("id"), answer.pop("created_at")
-        assert mine == theirs
+        assert same_but_id_and_time(got.content) == same_but_id_and_time(expected.content)
         assert got.headers["content-type"] == expected.headers["content-type"]
     else:
         assert got.content == expected.content
+
+
+def same_but_id_and_time(body: bytes) -> bytes:
+    return re.sub(rb'"created_at":"[^"]*"', b'"created_at":""', re.sub(rb'^\{"id":\d+,', b'{"id":0,', body))
 
 
 @pytest.mark.parametrize("query", [

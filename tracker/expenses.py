@@ -142,9 +142,9 @@ def currency_columns(
     from tracker.currencies import check_amount, check_currency, convert, rate_for
     from tracker.settings import home_currency
 
-    home = home_currency(conn)
     if currency is None:
         return None, None, None, None
+    home = home_currency(conn)
     currency = check_currency(currency)
     check_amount(amount, currency)
     if currency == home:
@@ -157,7 +157,8 @@ INSERT_EXPENSE = """insert into expenses (amount, description, category_id, date
 values (?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
-def create_expense(conn: Session, expense: ExpenseCreate) -> dict:
+def add_expense(conn: Session, expense: ExpenseCreate) -> int:
+    """Adds the expense (and its tags) and returns its id, once it is on disk."""
     tags = getattr(expense, "tags", None)
     conn.prepare(INSERT_EXPENSE)
     with conn.write():
@@ -170,7 +171,23 @@ def create_expense(conn: Session, expense: ExpenseCreate) -> dict:
         if tags:
             set_tags(conn, row_id, valid_tags(tags))
         check_totals(conn, [expense.date[:7]])
-        return fetch_expense(conn, row_id)
+    return row_id
+
+
+def create_expense(conn: Session, expense: ExpenseCreate) -> dict:
+    """Adds the expense and returns it as stored (read after the write, which other writers need
+    not wait for)."""
+    return fetch_expense(conn, add_expense(conn, expense))
+
+
+def expense_json(conn: Session, expense_id: int) -> bytes | None:
+    """fetch_expense's expense as the API's JSON bytes (see EXPENSE_JSON), in one statement; None when
+    it is gone or holds a value only the response model writes exactly (then use fetch_expense)."""
+    row = conn.execute(
+        f"select {EXPENSE_JSON}, {EXPENSE_JSON_EXACT} from expenses e left join categories c on c.id = e.category_id "
+        "where e.id = ?", (expense_id,),
+    ).fetchone()
+    return row[0].encode() if row is not None and row[1] else None
 
 
 # The columns a change may set; a change's keys are checked against these, never used as given.
