@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from fastapi.exceptions import ResponseValidationError
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -131,6 +132,8 @@ ODD_ROWS = {
     "blob description": "insert into expenses (amount, description, category_id, date) values (2.5, x'41', 1, '2025-02-12')",
     "rate of 17 digits": "insert into expenses (amount, description, category_id, date, currency, home_amount, rate, rate_source) "
                          "values (3, 'x', 1, '2025-02-12', 'EUR', 2.76, 0.9195402298850575, 'ECB 2025-02-12')",
+    "text in the amount column": "insert into expenses (amount, description, category_id, date) values ('12,50', 'x', 1, '2025-02-12')",
+    "text in the category column": "insert into expenses (amount, description, category_id, date) values (2.5, 'x', 'one', '2025-02-12')",
     "category gone": "insert into expenses (amount, description, category_id, date) values (2.5, 'x', 77, '2025-02-12')",
     "tag names sorted": "insert into tags (name) values ('Zoo'), ('äpfel'), ('apple'); insert into expense_tags "
                         "select 7, id from tags where name in ('Zoo', 'äpfel', 'apple')",
@@ -147,7 +150,14 @@ def test_list_fast_path_same_answer_for_rows_written_by_plain_sql(clients, db_pa
     conn.executescript(f"pragma foreign_keys = off; {change};")
     conn.close()
     for query in ("limit=50", "limit=5", "sort=amount&order=asc", "date_from=2025-02-12&date_to=2025-02-12"):
-        assert_same_get(clients, f"/expenses?{query}")
+        url = f"/expenses?{query}"
+        try:
+            clients[1].get(url)
+        except ResponseValidationError:  # a row the model cannot take: the fast path fails alike
+            with pytest.raises(ResponseValidationError):
+                clients[0].get(url)
+        else:
+            assert_same_get(clients, url)
 
 
 def test_list_page_made_by_sqlite_for_ordinary_rows(clients, monkeypatch):

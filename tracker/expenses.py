@@ -183,10 +183,17 @@ def create_expense(conn: Session, expense: ExpenseCreate) -> dict:
 def expense_json(conn: Session, expense_id: int) -> bytes | None:
     """fetch_expense's expense as the API's JSON bytes (see EXPENSE_JSON), in one statement; None when
     it is gone or holds a value only the response model writes exactly (then use fetch_expense)."""
-    row = conn.execute(
-        f"select {EXPENSE_JSON}, {EXPENSE_JSON_EXACT} from expenses e left join categories c on c.id = e.category_id "
-        "where e.id = ?", (expense_id,),
-    ).fetchone()
+    if not sqlite_json_as_python(conn):
+        return None
+    try:
+        row = conn.execute(
+            f"select {EXPENSE_JSON}, {EXPENSE_JSON_EXACT} from expenses e left join categories c on c.id = e.category_id "
+            "where e.id = ?", (expense_id,),
+        ).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "blob" not in str(exc).lower():
+            raise
+        return None  # a blob in a text column
     return row[0].encode() if row is not None and row[1] else None
 
 
@@ -344,64 +351,84 @@ def list_expenses(conn: Session, **arguments: Any) -> tuple[list[dict], str | No
     return page, next_cursor
 
 
-def json_number(x: str) -> str:
-    return f"printf('%!.15g', {x})"
-
-
 def exact_number(x: str) -> str:
-    """Whether the number `x` prints by json_number as Python prints the float: 15 significant
-    digits that read back as the same float, and no exponent (Python writes 5e-05 as 0.00005)."""
-    return (f"(typeof({x}) in ('real', 'integer') and instr({json_number(x)}, 'e') = 0 "
-            f"and cast({json_number(x)} as real) = {x})")
-
-
-def exact_text(x: str) -> str:
-    return f"typeof({x}) = 'text'"
+    """Whether SQLite's JSON writes the number `x` (as a float: `x + 0.0`) as Python writes the
+    float: the float nearest to a whole number of cents below 10^13 (division by 100.0 is correctly
+    rounded, so its 15 significant digits read back as the same float), or else 15 digits that do,
+    and no exponent (Python writes 5e-05 as 0.00005). CASE, not AND/OR, stops at the first answer."""
+    printed = f"printf('%!.15g', {x})"
+    return (f"case when typeof({x}) not in ('real', 'integer') then 0 "
+            f"when {x} = round({x} * 100) / 100.0 and {x} >= 0 and {x} < 1e13 then 1 "
+            f"else instr({printed}, 'e') = 0 and cast({printed} as real) = {x} end")
 
 
 # The API's JSON of an expense (api.models.ExpenseResponse, key for key, as its compact dump
 # writes it), made by SQLite: a page of the list is then one statement's one row, not 50 rows
-# turned into dicts and models (GET /expenses?limit=50 at 8 clients: 650 -> 1,090 req/s; each row
+# turned into dicts and models (GET /expenses?limit=50 at 8 clients: 650 -> 800 req/s; each row
 # read was a hand-over of Python's GIL between the request threads). EXPENSE_JSON_EXACT says
 # whether the row is one this JSON writes exactly as the model would; if not, the model does.
-PART_JSON = f"""'{{"id":' || p.id || ',"category_id":' || p.category_id
-    || ',"category_name":' || json_quote(coalesce(pc.name, '')) || ',"amount":' || {json_number("p.amount")}
-    || ',"home_amount":' || {json_number("coalesce(p.home_amount, p.amount)")} || ',"note":' || json_quote(p.note) || '}}'"""
-PART_JSON_EXACT = (f"typeof(p.id) = 'integer' and typeof(p.category_id) = 'integer' and {exact_number('p.amount')} "
-                   f"and {exact_number('coalesce(p.home_amount, p.amount)')} and {exact_text('p.note')}")
-EXPENSE_JSON = f"""'{{"id":' || e.id || ',"amount":' || {json_number("e.amount")}
-    || ',"description":' || json_quote(e.description) || ',"category_id":' || e.category_id
-    || ',"category_name":' || json_quote(coalesce(c.name, '')) || ',"date":' || json_quote(e.date)
-    || ',"created_at":' || json_quote(e.created_at)
-    || ',"tags":' || (select json_group_array(name) from (select t.name from expense_tags et
-        join tags t on t.id = et.tag_id where et.expense_id = e.id order by t.name))
-    || ',"currency":' || json_quote(coalesce(e.currency, {HOME_CURRENCY_SQL}))
-    || ',"home_amount":' || {json_number("coalesce(e.home_amount, e.amount)")}
-    || ',"rate":' || case when e.rate is null then 'null' else {json_number("e.rate")} end
-    || ',"rate_source":' || json_quote(e.rate_source)
-    || ',"parts":' || coalesce((select '[' || group_concat(part, ',') || ']' from (select {PART_JSON} as part
-        from expense_parts p left join categories pc on pc.id = p.category_id where p.expense_id = e.id
-        order by p.id)), '[]') || '}}'"""
-EXPENSE_JSON_EXACT = f"""(typeof(e.id) = 'integer' and {exact_number("e.amount")} and {exact_text("e.description")}
-    and typeof(e.category_id) = 'integer' and {exact_text("e.date")} and {exact_text("e.created_at")}
-    and {exact_text(f"coalesce(e.currency, {HOME_CURRENCY_SQL})")} and {exact_number("coalesce(e.home_amount, e.amount)")}
-    and (e.rate is null or {exact_number("e.rate")}) and (e.rate_source is null or {exact_text("e.rate_source")})
+PART_JSON = """json_object('id', p.id, 'category_id', p.category_id, 'category_name', coalesce(pc.name, ''),
+    'amount', p.amount + 0.0, 'home_amount', coalesce(p.home_amount, p.amount) + 0.0, 'note', p.note)"""
+PART_JSON_EXACT = (f"typeof(p.category_id) = 'integer' and {exact_number('p.amount')} "
+                   f"and {exact_number('coalesce(p.home_amount, p.amount)')}")
+EXPENSE_JSON = f"""json_object('id', e.id, 'amount', e.amount + 0.0, 'description', e.description,
+    'category_id', e.category_id, 'category_name', coalesce(c.name, ''), 'date', e.date, 'created_at', e.created_at,
+    'tags', case when exists (select 1 from expense_tags et where et.expense_id = e.id)
+        then json((select json_group_array(name) from (select t.name from expense_tags et
+            join tags t on t.id = et.tag_id where et.expense_id = e.id order by t.name))) else json_array() end,
+    'currency', coalesce(e.currency, {HOME_CURRENCY_SQL}), 'home_amount', coalesce(e.home_amount, e.amount) + 0.0,
+    'rate', e.rate + 0.0, 'rate_source', e.rate_source,
+    'parts', case when exists (select 1 from expense_parts p where p.expense_id = e.id)
+        then json((select '[' || group_concat(part, ',') || ']' from (select {PART_JSON} as part
+            from expense_parts p left join categories pc on pc.id = p.category_id where p.expense_id = e.id
+            order by p.id))) else json_array() end)"""
+# Ids are integers (the rowid); the text columns (TEXT affinity) hold text or null, or a blob, which
+# json_object refuses ("JSON cannot hold BLOB values"): the model then writes the page.
+EXPENSE_JSON_EXACT = f"""({exact_number("e.amount")} and typeof(e.category_id) = 'integer'
+    and {exact_number("coalesce(e.home_amount, e.amount)")} and (e.rate is null or {exact_number("e.rate")})
     and not exists (select 1 from expense_parts p where p.expense_id = e.id and not ({PART_JSON_EXACT})))"""
+
+
+def sqlite_json_as_python(conn: sqlite3.Connection) -> bool:
+    """Whether this SQLite writes floats and strings in JSON as Python's response models do (SQLite
+    3.40 writes 15 significant digits; other versions may not): checked once, on samples."""
+    global _sqlite_json_as_python
+    if _sqlite_json_as_python is None:
+        samples = [0.07, 12.5, 7, 0.3, 1234567.89, 9999999999999.99, 0.0001, 1.0873, 161.25, "é\x01\n\"\\/😀"]
+        written = conn.execute(
+            "select json_group_array(case when typeof(value) = 'text' then value else value + 0.0 end) from json_each(?)",
+            (json.dumps(samples),),
+        ).fetchone()[0]
+        expected = json.dumps([float(x) if not isinstance(x, str) else x for x in samples], ensure_ascii=False,
+                              separators=(",", ":"))
+        _sqlite_json_as_python = written == expected
+    return _sqlite_json_as_python
+
+
+_sqlite_json_as_python: bool | None = None
 
 
 def list_expenses_json(conn: Session, **arguments: Any) -> tuple[bytes, str | None] | None:
     """list_expenses' page as the API's JSON bytes, and the next page's cursor, in one statement;
     None when a row holds a value that only the response model writes exactly (a float that
-    needs 17 digits or an exponent, a number stored in a text column): then use list_expenses."""
+    needs 17 digits or an exponent, text in a number column, a blob): then use list_expenses."""
+    if not sqlite_json_as_python(conn):
+        return None
     plan = plan_page(conn, **arguments)
-    body, exact, count, key, last_id = conn.execute(
-        f"""select '[' || coalesce(group_concat(expense, ',') filter (where n <= ?), '') || ']',
-            coalesce(min(exact) filter (where n <= ?), 1), count(*), max(key) filter (where n = ?), max(id) filter (where n = ?)
-        from (select row_number() over ({plan.ordering}) as n, {EXPENSE_JSON} as expense, {EXPENSE_JSON_EXACT} as exact,
-            {SORT_COLUMNS[plan.sort]} as key, e.id as id
-            from expenses e left join categories c on c.id = e.category_id where e.id in ({plan.ids}) {plan.ordering})""",
-        [plan.limit] * 4 + plan.params,
-    ).fetchone()
+    try:
+        body, exact, count, key, last_id = conn.execute(
+            f"""select '[' || coalesce(group_concat(expense, ',') filter (where n <= ?), '') || ']',
+                coalesce(min(exact) filter (where n <= ?), 1), count(*),
+                max(key) filter (where n = ?), max(id) filter (where n = ?)
+            from (select row_number() over ({plan.ordering}) as n, {EXPENSE_JSON} as expense, {EXPENSE_JSON_EXACT} as exact,
+                {SORT_COLUMNS[plan.sort]} as key, e.id as id
+                from expenses e left join categories c on c.id = e.category_id where e.id in ({plan.ids}) {plan.ordering})""",
+            [plan.limit] * 4 + plan.params,
+        ).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "blob" not in str(exc).lower():
+            raise
+        return None  # a blob in a text column
     if not exact:
         return None
     next_cursor = encode_cursor(plan.sort, plan.order, key, last_id) if count > plan.limit else None
