@@ -14,6 +14,7 @@ limit, upgrade) runs before this route as before any other.
 
 import asyncio
 import contextvars
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -37,21 +38,22 @@ from tracker.models import ExpenseCreate
 from tracker.summary import month_summary
 
 PATH = "/expenses"
+# Parameters that may be given more than once (the rest: FastAPI takes the last; handed over).
+REPEATABLE = ("tag",)
 
-# A page of the list is read on a few threads of its own, about one per core. On FastAPI's pool of
-# 40, 8 clients' pages each had a thread, and the threads handed Python's GIL to one another at
-# every SQLite call: 3 threads on 2 cores served 870-890 pages/s where the pool served 800.
-READ_THREADS = min(8, (os.cpu_count() or 2) + 1)
-_readers: list[ThreadPoolExecutor] = []
+
+@functools.cache
+def reader_threads() -> ThreadPoolExecutor:
+    """A page of the list is read on a few threads of its own, about one per core. On FastAPI's
+    pool of 40, 8 clients' pages each had a thread, and the threads handed Python's GIL to one
+    another at every SQLite call: 3 threads on 2 cores served 870-890 pages/s where the pool
+    served 800."""
+    return ThreadPoolExecutor(min(8, (os.cpu_count() or 2) + 1), thread_name_prefix="reader")
 
 
 async def in_reader_thread(function: Callable[..., Any], *args: Any) -> Any:
-    if not _readers:
-        _readers.append(ThreadPoolExecutor(READ_THREADS, thread_name_prefix="reader"))
     context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(_readers[0], context.run, function, *args)
-# Parameters that may be given more than once (the rest: FastAPI takes the last; handed over).
-REPEATABLE = ("tag",)
+    return await asyncio.get_running_loop().run_in_executor(reader_threads(), context.run, function, *args)
 
 
 def list_arguments(query_string: bytes) -> dict | None:

@@ -183,17 +183,10 @@ def create_expense(conn: Session, expense: ExpenseCreate) -> dict:
 def expense_json(conn: Session, expense_id: int) -> bytes | None:
     """fetch_expense's expense as the API's JSON bytes (see EXPENSE_JSON), in one statement; None when
     it is gone or holds a value only the response model writes exactly (then use fetch_expense)."""
-    if not sqlite_json_as_python(conn):
-        return None
-    try:
-        row = conn.execute(
-            f"select {EXPENSE_JSON}, {EXPENSE_JSON_EXACT} from expenses e left join categories c on c.id = e.category_id "
-            "where e.id = ?", (expense_id,),
-        ).fetchone()
-    except sqlite3.OperationalError as exc:
-        if "blob" not in str(exc).lower():
-            raise
-        return None  # a blob in a text column
+    row = json_row(
+        conn, f"select {EXPENSE_JSON}, {EXPENSE_JSON_EXACT} from expenses e left join categories c on c.id = e.category_id "
+        "where e.id = ?", (expense_id,),
+    )
     return row[0].encode() if row is not None and row[1] else None
 
 
@@ -408,29 +401,37 @@ def sqlite_json_as_python(conn: sqlite3.Connection) -> bool:
 _sqlite_json_as_python: bool | None = None
 
 
+def json_row(conn: Session, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
+    """The one row of a statement that writes the API's JSON (EXPENSE_JSON); None when this SQLite
+    does not write JSON as Python does, or a text column holds a blob, which json_object refuses."""
+    if not sqlite_json_as_python(conn):
+        return None
+    try:
+        return conn.execute(sql, params).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "blob" not in str(exc).lower():
+            raise
+        return None
+
+
 def list_expenses_json(conn: Session, **arguments: Any) -> tuple[bytes, str | None] | None:
     """list_expenses' page as the API's JSON bytes, and the next page's cursor, in one statement;
     None when a row holds a value that only the response model writes exactly (a float that
     needs 17 digits or an exponent, text in a number column, a blob): then use list_expenses."""
-    if not sqlite_json_as_python(conn):
-        return None
     plan = plan_page(conn, **arguments)
-    try:
-        body, exact, count, key, last_id = conn.execute(
-            f"""select '[' || coalesce(group_concat(expense, ',') filter (where n <= ?), '') || ']',
-                coalesce(min(exact) filter (where n <= ?), 1), count(*),
-                max(key) filter (where n = ?), max(id) filter (where n = ?)
-            from (select row_number() over ({plan.ordering}) as n, {EXPENSE_JSON} as expense, {EXPENSE_JSON_EXACT} as exact,
-                {SORT_COLUMNS[plan.sort]} as key, e.id as id
-                from expenses e left join categories c on c.id = e.category_id where e.id in ({plan.ids}) {plan.ordering})""",
-            [plan.limit] * 4 + plan.params,
-        ).fetchone()
-    except sqlite3.OperationalError as exc:
-        if "blob" not in str(exc).lower():
-            raise
-        return None  # a blob in a text column
-    if not exact:
+    row = json_row(
+        conn,
+        f"""select '[' || coalesce(group_concat(expense, ',') filter (where n <= ?), '') || ']',
+            coalesce(min(exact) filter (where n <= ?), 1), count(*),
+            max(key) filter (where n = ?), max(id) filter (where n = ?)
+        from (select row_number() over ({plan.ordering}) as n, {EXPENSE_JSON} as expense, {EXPENSE_JSON_EXACT} as exact,
+            {SORT_COLUMNS[plan.sort]} as key, e.id as id
+            from expenses e left join categories c on c.id = e.category_id where e.id in ({plan.ids}) {plan.ordering})""",
+        [plan.limit] * 4 + plan.params,
+    )
+    if row is None or not row[1]:
         return None
+    body, _, count, key, last_id = row
     next_cursor = encode_cursor(plan.sort, plan.order, key, last_id) if count > plan.limit else None
     return body.encode(), next_cursor
 

@@ -59,3 +59,11 @@ export function tabOutOfDateFields() {
     next.focus();
   });
 }
+
+// Waits for `reload` (a list coming back from the server), then runs `afterwards` only if focus
+// has not moved meanwhile: a person who went on typing keeps the caret where they put it.
+export async function unlessFocusMoves(reload, afterwards) {
+  const focused = document.activeElement;
+  await reload;
+  if (document.activeElement === focused) afterwards();
+}

@@ -2,7 +2,7 @@
 // a form to add one (the same form edits one); and the next 30 days' dates, each to skip or to post now.
 import { api } from "./api.js";
 import { confirmAction } from "./confirm.js";
-import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
+import { $, categoryOptions, clearErrors, el, showFieldError, unlessFocusMoves } from "./dom.js";
 import { amountError, parseAmount } from "./entry.js";
 import { day, isoDay, money, plural } from "./format.js";
 import { categoryById, state } from "./state.js";
@@ -269,9 +269,9 @@ async function save(event) {
   // Dates already due are posted at once: the table and month may have changed.
   // Focus moves at once; the reloaded list takes it only if the person has not moved it meanwhile.
   if (!edited) $("#recurring-amount").focus();
-  const focused = document.activeElement;
-  await Promise.all([load().catch((error) => say("", error.message)), rule.posted.length ? onChanged() : null]);
-  if (edited && document.activeElement === focused) focusRow(edited.id, "edit");
+  await unlessFocusMoves(
+    Promise.all([load().catch((error) => say("", error.message)), rule.posted.length ? onChanged() : null]),
+    () => edited && focusRow(edited.id, "edit"));
 }
 
 // In the form, Enter saves from every field (a select too, instead of opening its list), and Esc

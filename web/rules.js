@@ -4,7 +4,7 @@
 // after a person moves an expense to another category, a toast offers the rule that would do it.
 import { api } from "./api.js";
 import { confirmAction } from "./confirm.js";
-import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
+import { $, categoryOptions, clearErrors, el, showFieldError, unlessFocusMoves } from "./dom.js";
 import { parseAmount } from "./entry.js";
 import { day, money, plural } from "./format.js";
 import { categoryById, state } from "./state.js";
@@ -183,12 +183,9 @@ async function save(event) {
   }
   resetForm();
   say(`${edited ? "Saved" : "Added"} rule ${rule.position}: ${ruleInWords(rule)}.`);
-  // Focus moves at once, and the reloaded list takes it only if the person has not moved it since:
-  // a late reload used to pull the caret out of a field the person was already typing in.
+  // Focus moves at once: a late reload used to pull the caret out of a field the person was typing in.
   if (!edited) $("#rule-pattern").focus();
-  const focused = document.activeElement;
-  await load().catch((error) => say("", error.message));
-  if (edited && document.activeElement === focused) focusRow(edited.id, "edit");
+  await unlessFocusMoves(load().catch((error) => say("", error.message)), () => edited && focusRow(edited.id, "edit"));
 }
 
 // In the form, Enter saves from every field (a select too), and Esc while editing cancels the edit.
