@@ -37,6 +37,8 @@ def desktop_app(db_path: Path, url: str):
 def run_window(db_path: Path, *, port: int = DEFAULT_PORT, driver=None) -> int:
     window.check_display()
     closer = window.CloseOnSignal()
+    # After the signals are blocked: loading WebKitGTK's libraries may start threads of theirs.
+    window.check_web_engine()
     storage = str(paths.data_dir() / "webview")
     instance = Instance(db_path)
     if not instance.acquire():

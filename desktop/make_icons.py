@@ -4,7 +4,8 @@
 
 Writes, next to the SVG, the PNG sizes desktops use (16 to 512 pixels), an .ico (Windows, 16-256)
 and an .icns (macOS). They are committed: the build and the app only read them. Qt draws them
-(QtSvg and Qt's image format plugins come with PyQt6), so nothing else needs to be installed.
+(QtSvg and Qt's image format plugins come with PyQt6, which the project's `bench` extra installs;
+the app itself does not use Qt).
 """
 
 import os

@@ -1,4 +1,9 @@
-"""The native window (pywebview, Qt backend) onto the page the API serves."""
+"""The native window (pywebview) onto the page the API serves.
+
+The web engine is the system's own on every platform: WebKitGTK on Linux (pywebview's GTK backend,
+through PyGObject), WebView2 on Windows, WKWebView on macOS. Bundling Qt's Chromium instead made the
+Linux build 406 MiB (its WebEngineCore alone 194); see build.spec.
+"""
 
 import json
 import logging
@@ -14,43 +19,103 @@ MIN_SIZE = (800, 600)
 SMOKE_TIMEOUT_S = 60.0
 
 
-class NoDisplay(Exception):
+# What a Linux user installs for the window when their system lacks it (most desktops have it).
+WEBKITGTK_HELP = (
+    "Install it from your distribution: `sudo apt install gir1.2-webkit2-4.1` (Debian 12, Ubuntu 22.04 "
+    "and later), `sudo dnf install webkit2gtk4.1` (Fedora), `sudo pacman -S webkit2gtk-4.1` (Arch)."
+)
+SERVE_HINT = "Run `expense-tracker serve` to use the API without a window."
+
+
+class WindowUnavailable(Exception):
+    """The window cannot open here; the message says why and what to do, in one line."""
+
+
+class NoDisplay(WindowUnavailable):
+    pass
+
+
+class NoWebEngine(WindowUnavailable):
     pass
 
 
 def check_display() -> None:
-    """Fail with a clear message where a window cannot open (Qt would abort the process)."""
+    """Fail with a clear message where a window cannot open (GTK would only print a warning)."""
     if not sys.platform.startswith("linux"):
         return
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return
-    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+    raise NoDisplay(f"No display found (DISPLAY is not set), so the window cannot open. {SERVE_HINT}")
+
+
+def check_web_engine() -> None:
+    """On Linux, the system's WebKitGTK 4.1 and PyGObject must be there (without starting GTK yet)."""
+    if not sys.platform.startswith("linux"):
         return
-    raise NoDisplay(
-        "No display found (DISPLAY is not set), so the window cannot open. "
-        "Run `expense-tracker serve` to use the API without a window."
-    )
+    try:
+        import ctypes
+
+        import gi
+
+        gi.require_version("Gtk", "3.0")
+        gi.require_version("WebKit2", "4.1")  # the typelib: the system's, or the build's own copy
+        ctypes.CDLL("libwebkit2gtk-4.1.so.0")  # the library itself, which only the system has
+    except (ImportError, ValueError, OSError):
+        raise NoWebEngine(
+            f"The window needs WebKitGTK 4.1, which this system lacks. {WEBKITGTK_HELP} {SERVE_HINT}"
+        ) from None
 
 
-def prepare_qt() -> None:
-    os.environ.setdefault("PYWEBVIEW_GUI", "qt")
-    # Qt and Mesa would otherwise keep shader caches in ~/.cache; the app keeps nothing outside its folders.
-    os.environ.setdefault("QT_DISABLE_SHADER_DISK_CACHE", "1")
-    os.environ.setdefault("QSG_RHI_DISABLE_DISK_CACHE", "1")
+def prepare_engine() -> None:
+    # Mesa (WebKitGTK's GL) would otherwise keep shader caches in ~/.cache; the app keeps nothing
+    # outside its folders.
     os.environ.setdefault("MESA_SHADER_CACHE_DISABLE", "true")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        # Chromium refuses to run as root with its sandbox on (tests and CI run as root).
-        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-        if "--no-sandbox" not in flags:
-            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
+    # WebKitGTK gives the page the language of the locale. Under C.UTF-8 (common on minimal systems,
+    # and what Python makes of a plain C) that is "C", which the page's Intl reads as
+    # en-US-u-va-posix: "$ 23.45" and counts without separators. Chromium and WebView2 read C as
+    # en-US, and so does the app, by asking for English messages. Where en_US.UTF-8 is not
+    # installed, GTK warns once on stderr and keeps the C locale, which WebKitGTK then reads as en-US.
+    # Only messages change: this process's own locale (UTF-8 text) stays as it is.
+    if plain_locale(os.environ):
+        if "LC_ALL" in os.environ:  # it would override LC_MESSAGES; as LANG it still sets the rest
+            os.environ["LANG"] = os.environ.pop("LC_ALL")
+        os.environ["LC_MESSAGES"] = "en_US.UTF-8"
+
+
+def name_the_program() -> None:
+    """The window's WM_CLASS (X11) and app id (Wayland) are the desktop entry's name, so that the
+    desktop puts the window under the entry's icon: GTK would make them "__main__.py", or the
+    executable's name with a capital letter."""
+    import gi
+
+    gi.require_version("Gdk", "3.0")
+    gi.require_version("Gtk", "3.0")
+    from gi.repository import GLib
+
+    from desktop.desktop_entry import APP_ID
+
+    GLib.set_prgname(APP_ID)
+    from gi.repository import Gdk, Gtk  # noqa: F401  (the import starts GTK, as pywebview's would)
+
+    Gdk.set_program_class(APP_ID)  # after GTK's start, which sets it from the name, capitalised
+
+
+def plain_locale(environ) -> bool:
+    """True if messages are in the C (POSIX) locale, as glibc picks it from the environment."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return value.split(".")[0] in ("C", "POSIX")
+    return True
 
 
 class CloseOnSignal:
     """Ctrl-C and SIGTERM close the window, so the app shuts down as if the user closed it.
 
-    Qt's event loop keeps Python's signal handlers from running, so the signals are blocked
-    in every thread and taken by one waiting thread instead. Create this before any other
-    thread starts: threads inherit the blocked signals from the thread that starts them.
+    The toolkit's event loop (GTK's, Qt's) keeps Python's signal handlers from running, so the
+    signals are blocked in every thread and taken by one waiting thread instead. Create this before
+    any other thread starts (WebKitGTK's libraries start some as they load): threads inherit the
+    blocked signals from the thread that starts them.
     """
 
     SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -104,7 +169,7 @@ def exit_now(code: int) -> None:
     """End the process once the window has closed and the API has stopped (its database closed).
 
     pywebview can leave a non-daemon thread waiting forever for a script result from a window
-    closed while its page was loading, which would keep the process alive at exit; and Qt's
+    closed while its page was loading, which would keep the process alive at exit; and the toolkit's
     teardown adds ~0.1 s. Nothing is left to save: logs and output are flushed first.
     """
     logging.shutdown()
@@ -131,7 +196,8 @@ def show(url: str, storage_dir: str, closer: CloseOnSignal, native_api=None, dri
     if closer.requested.is_set():
         return 0
     if sys.platform.startswith("linux"):
-        prepare_qt()
+        prepare_engine()
+        name_the_program()
     import webview
 
     window = webview.create_window(
@@ -150,8 +216,8 @@ def show(url: str, storage_dir: str, closer: CloseOnSignal, native_api=None, dri
 
     from desktop.desktop_entry import WINDOW_ICON  # the taskbar's and window switcher's icon
 
-    # Qt on Linux; elsewhere pywebview's default, the system's web view (build.spec bundles no Qt there).
-    gui = "qt" if sys.platform.startswith("linux") else None
+    # GTK (WebKitGTK) on Linux, named so that pywebview does not try Qt first; elsewhere its default.
+    gui = "gtk" if sys.platform.startswith("linux") else None
     webview.start(drive if driver else None, gui=gui, private_mode=True, storage_path=storage_dir,
                   icon=str(WINDOW_ICON))
     return result["code"]

@@ -183,6 +183,8 @@ def app_env(tmp_path, display):
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_CACHE_HOME": str(home / "cache"),
         "XDG_RUNTIME_DIR": str(home / "runtime"),
+        # GTK keeps its file chooser's settings in dconf, which needs a D-Bus session this screen lacks.
+        "GSETTINGS_BACKEND": "memory",
     }
     (home / "runtime").mkdir(mode=0o700, exist_ok=True)
     for name in ("EXPENSE_TRACKER_DB", "EXPENSE_TRACKER_CORS_ORIGINS", "EXPENSE_TRACKER_ALLOWED_HOSTS", "WAYLAND_DISPLAY"):

@@ -1,4 +1,4 @@
-"""The desktop app for real: a Qt window under Xvfb, real sockets, real processes."""
+"""The desktop app for real: a WebKitGTK window under Xvfb, real sockets, real processes."""
 
 import hashlib
 import json
@@ -290,6 +290,19 @@ def test_desktop_without_display_suggests_serve(app_env, tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_desktop_without_webkitgtk_says_what_to_install(app_env, tmp_path):
+    # As on a system without PyGObject's WebKitGTK: importing `gi` fails.
+    script = ("import sys; sys.modules['gi'] = None; from desktop.cli import main; "
+              f"sys.argv = ['expense-tracker', '--db', {str(tmp_path / 'e.db')!r}]; main()")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=app_env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "needs WebKitGTK" in result.stderr and "apt install gir1.2-webkit2-4.1" in result.stderr
+    assert "expense-tracker serve" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "e.db").exists()
+
+
 def test_desktop_unwritable_data_folder_is_clear(app_env, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the app-data folder should be")
@@ -317,7 +330,7 @@ class FakeWebview:
 
 
 @pytest.mark.parametrize(("platform", "engine"), [
-    ("linux", "qt"),  # bundled by build.spec
+    ("linux", "gtk"),  # the system's WebKitGTK
     ("win32", None),  # pywebview's default: EdgeChromium (WebView2)
     ("darwin", None),  # WKWebView
 ])
@@ -328,10 +341,23 @@ def test_desktop_window_engine_and_icon_per_platform(platform, engine, monkeypat
     fake = FakeWebview()
     monkeypatch.setitem(sys.modules, "webview", fake)
     monkeypatch.setattr(sys, "platform", platform)
-    # prepare_qt() sets variables for Qt: in a copy of the environment, so they do not outlive this test.
-    monkeypatch.setattr(os, "environ", {name: value for name, value in os.environ.items() if name != "PYWEBVIEW_GUI"})
+    # prepare_engine() sets a variable for Mesa: in a copy of the environment, so it does not outlive this test.
+    monkeypatch.setattr(os, "environ", dict(os.environ))
     closer = type("Closer", (), {"requested": threading.Event(), "attach": lambda self, window: None})()
     assert window.show("http://127.0.0.1:1/", "/tmp/unused", closer) == 0
     assert fake.started["gui"] == engine
-    assert os.environ.get("PYWEBVIEW_GUI") == engine
     assert fake.started["icon"] == str(WINDOW_ICON) and WINDOW_ICON.is_file()
+
+
+@pytest.mark.parametrize(("environ", "plain"), [
+    ({}, True),
+    ({"LANG": "C.UTF-8"}, True),
+    ({"LANG": "POSIX"}, True),
+    ({"LANG": "de_DE.UTF-8"}, False),
+    ({"LC_ALL": "C", "LANG": "de_DE.UTF-8"}, True),
+    ({"LC_MESSAGES": "en_GB.UTF-8", "LANG": "C.UTF-8"}, False),
+])
+def test_desktop_plain_locale_is_read_as_glibc_does(environ, plain):
+    from desktop import window
+
+    assert window.plain_locale(environ) is plain

@@ -63,6 +63,22 @@ def test_package_layout(dist):
         assert (dist / "_internal" / "web" / name).is_file(), name
 
 
+def test_package_leaves_the_web_engine_to_the_system(dist):
+    """No Qt, and none of the system's GTK, GLib or WebKitGTK: the build stays far under 250 MB."""
+    files = [path for path in dist.rglob("*") if path.is_file() and not path.is_symlink()]
+    names = {path.name for path in files}
+    assert not (dist / "_internal" / "PyQt6").exists()
+    system = [name for name in names if name.startswith(("libwebkit2gtk", "libjavascriptcoregtk", "libgtk-3",
+                                                         "libgdk-3", "libglib-2.0", "libgobject-2.0",
+                                                         "libgirepository", "libicu", "libsqlite3"))]
+    assert system == []
+    assert not (dist / "_internal" / "share").exists()
+    # Only the typelibs (what PyGObject reads of the libraries' API): the system needs the libraries alone.
+    assert {"WebKit2-4.1.typelib", "Gtk-3.0.typelib", "GLib-2.0.typelib"} <= {
+        path.name for path in (dist / "_internal" / "gi_typelibs").iterdir()}
+    assert sum(path.stat().st_size for path in files) < 250 * 1000 * 1000
+
+
 def test_package_smoke_shows_expense(dist, app_env, tmp_path):
     db = tmp_path / "expenses.db"
     added = subprocess.run(
@@ -78,7 +94,7 @@ def test_package_smoke_shows_expense(dist, app_env, tmp_path):
         [str(dist / "expense-tracker"), "--db", str(db), "--smoke-test"],
         cwd=tmp_path, env=outside_python(app_env),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,  # so that a hang can be ended with QtWebEngine's helpers
+        start_new_session=True,  # so that a hang can be ended with WebKitGTK's helpers
     )
     try:
         stdout, stderr = app.communicate(timeout=SMOKE_TIMEOUT_S)
@@ -188,8 +204,12 @@ def test_package_install_desktop(dist, app_env, tmp_path):
 
 
 def test_package_window_in_german_locale(dist, app_env, tmp_path):
-    """The build keeps only Chromium's en-US locale file: a German desktop still gets its window, in its formats."""
-    assert [path.name for path in (dist / "_internal" / "PyQt6" / "Qt6" / "translations").rglob("*.pak")] == ["en-US.pak"]
+    """A German desktop gets the window in its own formats: WebKitGTK takes the system's locale."""
+    # The German locale, compiled into the test's folder (LOCPATH), as a German system has it installed.
+    locales = tmp_path / "locales"
+    locales.mkdir()
+    subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", str(locales / "de_DE.UTF-8")], check=True,
+                   capture_output=True, timeout=60)
     db = tmp_path / "expenses.db"
     added = subprocess.run(
         [sys.executable, "-m", "desktop", "--db", str(db), "add", "--amount", "23.45",
@@ -197,7 +217,7 @@ def test_package_window_in_german_locale(dist, app_env, tmp_path):
         cwd=ROOT, env=app_env, capture_output=True, text=True, timeout=60,
     )
     assert added.returncode == 0, added.stderr
-    env = {**outside_python(app_env), "LANG": "de_DE.UTF-8"}
+    env = {**outside_python(app_env), "LANG": "de_DE.UTF-8", "LOCPATH": str(locales)}
     app = subprocess.run([str(dist / "expense-tracker"), "--db", str(db), "--smoke-test"], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=SMOKE_TIMEOUT_S)
     assert app.returncode == 0, last_lines(app.stderr)

@@ -1,8 +1,8 @@
-"""Issue 7, in the real app window (pywebview, Qt, under Xvfb), as a new user would do it.
+"""Issue 7, in the real app window (pywebview, WebKitGTK, under Xvfb), as a new user would do it.
 
 Done when: a new user can import a real-looking export of their bank, see the duplicates, revert
 the import, delete and undo, and restore yesterday's backup — in the window. The steps are acted
-out by tests/window_import_driver.py (the bank file is chosen in Qt's native file dialog, typed
+out by tests/window_import_driver.py (the bank file is chosen in GTK's native file dialog, typed
 into with xdotool); this test prepares the database and the file, then checks what the driver saw
 and what the database holds afterwards.
 """
@@ -102,7 +102,7 @@ def test_window_import_duplicates_revert_undo_restore(app_env, tmp_path):
     assert seen["rows_at_start"] == [AFTER_BACKUP, BEFORE_BACKUP]
 
     # The file was chosen in the native file dialog, read as what it is, and previewed.
-    assert seen["dialog_title"] == "Open"
+    assert seen["dialog_title"] == "Select File"  # WebKitGTK's title for a file input's chooser
     assert seen["first_about"] == (
         "Umsaetze_Girokonto_Maerz_2025.csv: a CSV file in latin-1, columns separated by semicolons, "
         "with a header row. The columns were guessed from the file; check them below.")

@@ -1,4 +1,4 @@
-"""The page inside the real app window (pywebview, Qt, under Xvfb): add an expense, export it."""
+"""The page inside the real app window (pywebview, WebKitGTK, under Xvfb): add an expense, export it."""
 
 import json
 import subprocess

@@ -4,7 +4,7 @@ delete and undo, restore yesterday's backup.
 Run by tests/test_window_imports_trash_backups.py as
 `python tests/window_import_driver.py DB BANK_FILE YESTERDAY` under Xvfb; prints one
 JSON line with what it saw (and, if a step failed, which one and why, in "failed"). The page is
-read and clicked with `window.evaluate_js`; the file is chosen in Qt's own file dialog, opened by
+read and clicked with `window.evaluate_js`; the file is chosen in GTK's own file dialog, opened by
 a key press from xdotool (a file input opens its chooser only on a real user gesture) and typed
 into from xdotool, as from a real keyboard.
 """
@@ -161,9 +161,11 @@ def choose_file_in_native_dialog(page: Page, path: Path, step: str) -> str:
     new = wait_for(f"{step}: the native file dialog", lambda: {
         wid: name for wid, name in visible_windows().items() if wid not in windows and name})
     dialog_id, title = next(iter(new.items()))
+    # A window manager gives a new dialog the focus; here the person's click on it does.
+    xdotool("windowfocus", "--sync", dialog_id)
     wait_for(f"{step}: keyboard focus in the file dialog", lambda: xdotool("getwindowfocus") == dialog_id, 10)
-    time.sleep(0.5)  # the dialog's file name field takes the focus once it is drawn
-    xdotool("key", "ctrl+a")
+    time.sleep(0.5)  # the dialog takes keys once it is drawn
+    xdotool("key", "ctrl+l")  # GTK's file chooser: type a location
     xdotool("type", "--delay", "15", str(path))
     xdotool("key", "Return")
     closed = lambda: dialog_id not in visible_windows()  # noqa: E731

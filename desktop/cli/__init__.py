@@ -70,7 +70,7 @@ def main(ctx: click.Context, port: int, smoke_test: bool) -> None:
     driver = window.smoke_test if smoke_test else None
     try:
         code = launcher.run_window(current_db(), port=port, driver=driver)
-    except (launcher.AlreadyStarting, window.NoDisplay) as exc:
+    except (launcher.AlreadyStarting, window.WindowUnavailable) as exc:
         raise UserError(str(exc)) from None
     window.exit_now(code)
 
