@@ -179,7 +179,47 @@ def exit_now(code: int) -> None:
                 stream.flush()
             except (OSError, ValueError):
                 pass
+    end_web_engine_helpers()
     os._exit(code)
+
+
+def end_web_engine_helpers() -> None:
+    """End WebKitGTK's helper processes (the page's, the network's) with the app.
+
+    Left alone they outlive the app by 0.1-0.4 s (measured: its output's pipe closed 0.28-0.54 s
+    after the window, the app itself gone at 0.12-0.21 s). The window keeps nothing of theirs
+    (private mode), and the API they talked to has stopped.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    for pid in helper_processes(os.getpid()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:  # gone already
+            pass
+
+
+def helper_processes(parent: int) -> list[int]:
+    """The children of `parent` (any of its threads) whose name starts with WebKit."""
+    found = []
+    try:
+        threads = os.listdir(f"/proc/{parent}/task")
+    except OSError:
+        return found
+    for thread in threads:
+        try:
+            with open(f"/proc/{parent}/task/{thread}/children") as listed:
+                children = [int(pid) for pid in listed.read().split()]
+        except OSError:
+            continue
+        for pid in children:
+            try:
+                with open(f"/proc/{pid}/comm") as comm:
+                    if comm.read().startswith("WebKit"):
+                        found.append(pid)
+            except OSError:
+                continue
+    return found
 
 
 def window_title(db_path) -> str:

@@ -361,3 +361,24 @@ def test_desktop_plain_locale_is_read_as_glibc_does(environ, plain):
     from desktop import window
 
     assert window.plain_locale(environ) is plain
+
+
+def test_desktop_helper_processes_are_webkits_children_only():
+    """At exit the app ends WebKitGTK's helpers (its children named WebKit…), no other child of its own."""
+    from desktop import window
+
+    named = ("import ctypes, sys, time; ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0); "
+             "print('ready', flush=True); time.sleep(60)")
+    children = [subprocess.Popen([sys.executable, "-c", named, name], stdout=subprocess.PIPE, text=True)
+                for name in ("WebKitWebProces", "litestream")]
+    try:
+        for child in children:
+            assert child.stdout.readline() == "ready\n"
+        assert window.helper_processes(os.getpid()) == [children[0].pid]
+        window.end_web_engine_helpers()
+        assert children[0].wait(10) == -signal.SIGKILL
+        assert children[1].poll() is None
+    finally:
+        for child in children:
+            child.kill()
+            child.wait()

@@ -94,3 +94,37 @@ def test_server_thread_app_that_cannot_be_built_is_reported(db_path):
     status, _, body = get(url, "/health")
     assert status == 503 and json.loads(body) == {"detail": "The API could not start; see the log for why."}
     server.stop()
+
+
+def test_server_thread_stop_lets_a_running_request_finish_then_shuts_the_app_down(db_path):
+    """Stopping at once (the window's close) still answers a request under way, then runs the shutdown."""
+    from fastapi import FastAPI
+
+    events: list[str] = []
+    started = threading.Event()
+
+    async def lifespan(app):
+        yield
+        events.append("shutdown")
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/slow")
+    def slow():
+        started.set()
+        time.sleep(0.5)
+        events.append("answered")
+        return {"done": True}
+
+    sock = bind("127.0.0.1", 0)
+    server = ServerThread(app, sock)
+    server.start()
+    answer: dict = {}
+    client = threading.Thread(target=lambda: answer.update(reply=get(url_of(sock), "/slow")))
+    client.start()
+    assert started.wait(10)
+    server.stop()
+    client.join(10)
+    assert answer["reply"][0] == 200 and json.loads(answer["reply"][2]) == {"done": True}
+    assert events == ["answered", "shutdown"]
+    assert not server.thread.is_alive()

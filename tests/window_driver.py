@@ -44,7 +44,9 @@ def type_into_save_dialog(path: Path) -> bool:
         ["xdotool", "search", "--onlyvisible", "--name", "Save"], capture_output=True, text=True).stdout.strip())
     if not found:
         return False
-    time.sleep(0.5)
+    # A window manager gives a new dialog the focus; here the person's click on it does.
+    subprocess.run(["xdotool", "windowfocus", "--sync", found.split()[0]], check=True, timeout=15)
+    time.sleep(0.5)  # the dialog takes keys once it is drawn; its file name field has the focus
     subprocess.run(["xdotool", "key", "ctrl+a"], check=True)
     subprocess.run(["xdotool", "type", "--delay", "15", str(path)], check=True)
     subprocess.run(["xdotool", "key", "Return"], check=True)
