@@ -80,9 +80,9 @@ def run_once(root: Path, seed: Path, log: bool = False) -> dict:
         shutil.copyfile(seed, db)
         env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"),
                "XDG_STATE_HOME": str(home / "state"), "XDG_CONFIG_HOME": str(home / "config"),
-               "XDG_CACHE_HOME": str(home / "cache"), "QT_QPA_PLATFORM": "xcb"}
-        if os.geteuid() == 0:
-            env["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
+               "XDG_CACHE_HOME": str(home / "cache"),
+               # GTK keeps its settings in dconf, which needs a D-Bus session that Xvfb alone lacks.
+               "GSETTINGS_BACKEND": "memory"}
         started = time.time()
         result = subprocess.run(
             ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, "-c", CHILD, str(root), str(db),
