@@ -179,8 +179,10 @@ def prompt_server_class() -> type:
             deadline = loop.time() + self.config.timeout_graceful_shutdown
             while (state.connections or state.tasks) and loop.time() < deadline:
                 await asyncio.sleep(0.005)
+            if state.tasks:
+                log.error("%d request(s) still running after %s s are cancelled", len(state.tasks),
+                          self.config.timeout_graceful_shutdown)
             for task in state.tasks:
-                log.error("A request still running after %s s is cancelled", self.config.timeout_graceful_shutdown)
                 task.cancel()
             for server in self.servers:
                 await server.wait_closed()
