@@ -219,3 +219,38 @@ def test_entry_ten_expenses_by_keyboard_alone(open_page, api):
         (float(typed.replace(",", ".")), description, category, str(TODAY))
         for typed, description, _, category in TEN
     ]
+
+
+LAST_FIELD = """(() => {
+  const all = [...document.querySelectorAll("a[href], button, input, select, textarea, [tabindex]")].filter(
+    (node) => !node.disabled && node.tabIndex >= 0 && node.getClientRects().length && !node.closest("dialog"));
+  return document.activeElement === all[all.length - 1];
+})()"""
+
+
+@pytest.mark.parametrize("in_window", [True, False], ids=["window", "browser"])
+def test_tab_wraps_at_the_page_ends_only_in_the_window(open_page, in_window):
+    page = open_page()
+    if in_window:
+        page.evaluate("window.pywebview = {}")  # what pywebview gives the window's page
+    page.locator("#prev-month").focus()
+    page.keyboard.press("Shift+Tab")
+    if in_window:  # nothing outside the page: round to its last field, and on to the first
+        assert page.evaluate(LAST_FIELD)
+        page.keyboard.press("Tab")
+        expect(page.locator("#prev-month")).to_be_focused()
+    else:  # a browser's own bar comes before the page
+        assert page.evaluate("document.activeElement === document.body")
+
+
+def test_tab_after_a_dialog_opened_by_shortcut_starts_at_the_top_in_the_window(open_page):
+    page = open_page()
+    page.evaluate("window.pywebview = {}")
+    page.keyboard.press("Escape")  # leave Amount: the focus is on the page itself
+    page.keyboard.press("y")
+    report = page.get_by_role("dialog", name="A year at a glance")
+    expect(report).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(report).to_be_hidden()
+    page.keyboard.press("Tab")
+    expect(page.locator("#prev-month")).to_be_focused()

@@ -4,7 +4,7 @@ import { setupBackups } from "./backups.js";
 import { setupBudgets } from "./budgets.js";
 import { setupBulk } from "./bulk.js";
 import { loadCategories, setupCategories } from "./categories.js";
-import { $, categoryOptions, tabOutOfDateFields } from "./dom.js";
+import { $, categoryOptions, tabOutOfDateFields, wrapTabInTheWindow } from "./dom.js";
 import { focusEntry, renderEntryCategories, renderEntryCurrencies, setupEntry } from "./entry.js";
 import { isoDay, shiftMonth, weekStart } from "./format.js";
 import { setupImport } from "./import.js";
@@ -181,6 +181,7 @@ async function start() {
   setupReport();
   setupReplica(reloadEverything);
   tabOutOfDateFields();
+  wrapTabInTheWindow();
   setupShortcuts({
     newExpense: focusEntry,
     focusFilters: () => $("#filter-from").focus(),

@@ -42,21 +42,49 @@ export function categoryOptions(select, categories, { all = null, selected = "" 
 
 const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
 
+// The Tab key, with or without Shift: WebKitGTK reports Shift+Tab as key "Unidentified", code "Tab".
+export const isTab = (event) => event.key === "Tab" || event.code === "Tab";
+
+// What Tab walks through in `scope` (an open dialog, else the page outside its dialogs), in order;
+// `field` stays in the list even if it would not qualify.
+function tabOrder(scope, field = null) {
+  return [...scope.querySelectorAll(FOCUSABLE)].filter((node) => node === field || (
+    !node.disabled && node.tabIndex >= 0 && node.getClientRects().length
+    && !node.closest("[inert], dialog:not([open])") && (scope !== document || !node.closest("dialog"))));
+}
+
 // Chromium's date field takes Tab into its own calendar button after the year: Tab and Shift+Tab
 // from a date field go to the next and previous field instead, as from any other field.
 export function tabOutOfDateFields() {
   document.addEventListener("keydown", (event) => {
     const field = event.target;
-    if (event.key !== "Tab" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!isTab(event) || event.ctrlKey || event.metaKey || event.altKey) return;
     if (!(field instanceof HTMLInputElement) || field.type !== "date") return;
-    const scope = field.closest("dialog[open]") || document;
-    const order = [...scope.querySelectorAll(FOCUSABLE)].filter((node) => node === field || (
-      !node.disabled && node.tabIndex >= 0 && node.getClientRects().length
-      && !node.closest("[inert], dialog:not([open])") && (scope !== document || !node.closest("dialog"))));
+    const order = tabOrder(field.closest("dialog[open]") || document, field);
     const next = order[order.indexOf(field) + (event.shiftKey ? -1 : 1)];
     if (!next) return;
     event.preventDefault();
     next.focus();
+  });
+}
+
+// In the app's window there is nothing outside the page to Tab to, and WebKitGTK (the Linux window)
+// moved the focus out of the page past its last field, or from nowhere after a dialog opened by a
+// shortcut closed, where Tab never brought it back. In the window Tab wraps to the first field and
+// Shift+Tab to the last; in a browser, Tab still reaches the browser's own bar.
+export function wrapTabInTheWindow() {
+  document.addEventListener("keydown", (event) => {
+    if (!isTab(event) || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    if (!window.pywebview) return;
+    const open = [...document.querySelectorAll("dialog[open]")];
+    const order = tabOrder(open.length ? open[open.length - 1] : document);
+    const active = document.activeElement;
+    const atTheEnd = order.indexOf(active) === (event.shiftKey ? 0 : order.length - 1);
+    // Nowhere: the page itself, or a dialog just closed (its field keeps the focus for a moment).
+    const nowhere = !active || active === document.body || active.closest("dialog:not([open])");
+    if (!order.length || !(atTheEnd || nowhere)) return;
+    event.preventDefault();
+    order[event.shiftKey ? order.length - 1 : 0].focus();
   });
 }
 

@@ -1,6 +1,6 @@
 // The quick-entry row: Enter saves, focus goes back to the amount for the next one.
 import { api, query } from "./api.js";
-import { $, categoryOptions, clearErrors, el, showFieldError } from "./dom.js";
+import { $, categoryOptions, clearErrors, el, isTab, showFieldError } from "./dom.js";
 import { currencyCodes, currencyDigits, dateExample, isoDay } from "./format.js";
 import { state } from "./state.js";
 import { loadTagChoices, parseTags } from "./tags.js";
@@ -144,7 +144,7 @@ function onDescriptionKey(event) {
     } else {
       closeSuggestions();
     }
-  } else if (event.key === "Tab") {
+  } else if (isTab(event)) {
     closeSuggestions();
   } else if (event.key === "Escape" && open) {
     event.preventDefault();
